@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Every target opts into the same upcoming features, so a dependency leaks
+/// through a public API only with a visible `public import`.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "MedInfer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "medinfer", targets: ["medinfer"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "DICOM", targets: ["DICOM"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
+        // error code and a message; setjmp/longjmp never crosses into Swift.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("openjp2")]
+        ),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Tensor", swiftSettings: strictSettings),
+        .target(name: "DICOM", dependencies: ["CZlib"], swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["DICOM", "CImageCodecs", "Tensor"], swiftSettings: strictSettings),
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Sources/TestSupport",
+                swiftSettings: strictSettings),
+        .executableTarget(
+            name: "medinfer",
+            dependencies: [
+                "Imaging", "DICOM", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct MedInfer: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "medinfer", abstract: "MedInfer")
+}
