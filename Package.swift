@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
@@ -33,17 +34,33 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Tensor", swiftSettings: strictSettings),
         .target(name: "DICOM", dependencies: ["CZlib"], swiftSettings: strictSettings),
-        .target(name: "Imaging", dependencies: ["DICOM", "CImageCodecs", "Tensor"], swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["DICOM", "CImageCodecs"], swiftSettings: strictSettings),
+        .target(name: "Kernels", dependencies: ["Tensor", "COpenBLAS"], swiftSettings: strictSettings),
+        .target(name: "Engine", dependencies: ["Tensor", "Kernels", "COpenBLAS"], swiftSettings: strictSettings),
+        .target(
+            name: "ONNX",
+            dependencies: ["Engine", "Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"],
+            swiftSettings: strictSettings
+        ),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "Tensor",
+                "Imaging", "DICOM", "Tensor", "Engine", "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(name: "DecodeBenchmark", dependencies: ["Imaging"], path: "Benchmarks/DecodeBenchmark",
+                          swiftSettings: strictSettings),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Engine", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],

@@ -1,0 +1,33 @@
+/// Errors from building, compiling or running a graph. Each names the node, op and attribute or input
+/// involved: "node conv_3 (Conv), attribute 'pads': expected 4 values, got 2".
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    /// Ops the engine does not implement, every one of them: (op type, node names, opset).
+    case unsupportedOps([(opType: String, domain: String, nodes: [String])], opset: Int)
+    case invalidAttribute(node: String, opType: String, attribute: String, reason: String)
+    case invalidInput(node: String, opType: String, input: Int, reason: String)
+    case shapeMismatch(node: String, opType: String, reason: String)
+    /// A graph-level problem (unknown value name, cycle, missing output...).
+    case invalidGraph(reason: String)
+    /// Caller-supplied inputs that do not match the model.
+    case badRunInput(name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unsupportedOps(ops, opset):
+            let list = ops.map { op in
+                "\(op.domain.isEmpty ? "" : op.domain + ".")\(op.opType) (nodes: \(op.nodes.prefix(5).joined(separator: ", "))\(op.nodes.count > 5 ? ", …" : ""))"
+            }
+            return "unsupported operators at opset \(opset): " + list.joined(separator: "; ")
+        case let .invalidAttribute(node, op, attr, reason):
+            return "node \(node) (\(op)), attribute '\(attr)': \(reason)"
+        case let .invalidInput(node, op, input, reason):
+            return "node \(node) (\(op)), input \(input): \(reason)"
+        case let .shapeMismatch(node, op, reason):
+            return "node \(node) (\(op)): \(reason)"
+        case let .invalidGraph(reason):
+            return "invalid graph: \(reason)"
+        case let .badRunInput(name, reason):
+            return "input '\(name)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+public import Tensor
+
+/// A model graph in the engine's own IR (ONNX semantics, no protobuf).
+/// Nodes are in topological order; value names are unique; `""` as an input name means "absent optional input".
+public struct Graph: Sendable {
+    public var name: String
+    public var nodes: [Node]
+    /// Runtime inputs (initializers excluded).
+    public var inputs: [ValueInfo]
+    public var outputs: [ValueInfo]
+    /// Constant tensors by value name (ONNX initializers and folded constants).
+    public var initializers: [String: Tensor]
+    /// The default-domain opset the model was exported with (7...21 supported).
+    public var opset: Int
+
+    public init(name: String = "graph", nodes: [Node], inputs: [ValueInfo], outputs: [ValueInfo],
+                initializers: [String: Tensor], opset: Int) {
+        self.name = name
+        self.nodes = nodes
+        self.inputs = inputs
+        self.outputs = outputs
+        self.initializers = initializers
+        self.opset = opset
+    }
+}
+
+/// One operator application.
+public struct Node: Sendable, CustomStringConvertible {
+    public var name: String
+    public var opType: String
+    /// "" or "ai.onnx" for the default domain.
+    public var domain: String
+    public var inputs: [String]
+    public var outputs: [String]
+    public var attributes: [String: Attribute]
+
+    public init(name: String, opType: String, domain: String = "", inputs: [String], outputs: [String],
+                attributes: [String: Attribute] = [:]) {
+        self.name = name
+        self.opType = opType
+        self.domain = domain
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attributes = attributes
+    }
+
+    /// `node conv_3 (Conv)`: the prefix of every error about this node.
+    public var description: String { "node \(name.isEmpty ? "<unnamed>" : name) (\(opType))" }
+}
+
+/// An ONNX attribute value.
+public enum Attribute: Sendable {
+    case int(Int)
+    case float(Float)
+    case string(String)
+    case ints([Int])
+    case floats([Float])
+    case strings([String])
+    case tensor(Tensor)
+}
+
+/// A dimension: fixed, or named (e.g. a dynamic batch "N"), bound when a plan is compiled.
+public enum Dim: Sendable, Equatable, CustomStringConvertible {
+    case fixed(Int)
+    case symbolic(String)
+
+    public var description: String {
+        switch self {
+        case .fixed(let n): return String(n)
+        case .symbolic(let s): return s
+        }
+    }
+}
+
+/// Declared type of a graph input or output.
+public struct ValueInfo: Sendable {
+    public var name: String
+    public var dtype: DType
+    /// nil when the model does not declare a shape.
+    public var shape: [Dim]?
+
+    public init(name: String, dtype: DType, shape: [Dim]?) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+    }
+}
+
+/// A fully known tensor type (all shapes are static once a plan is compiled for concrete input shapes).
+public struct TensorType: Sendable, Equatable, CustomStringConvertible {
+    public var dtype: DType
+    public var shape: [Int]
+
+    public init(_ dtype: DType, _ shape: [Int]) {
+        self.dtype = dtype
+        self.shape = shape
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+    public var description: String { "\(dtype.rawValue)[\(shape.map(String.init).joined(separator: ","))]" }
+}

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderImaging() { #expect(1 == 1) }

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderMedinfer() { #expect(1 == 1) }

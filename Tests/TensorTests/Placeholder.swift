@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderTensor() { #expect(1 == 1) }
