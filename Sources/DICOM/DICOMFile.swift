@@ -10,6 +10,9 @@ public struct DICOMFile: Sendable {
     public var dataSet: DataSet
     /// The syntax the data set was encoded in.
     public var transferSyntax: TransferSyntax
+    /// Recoverable problems met while parsing, e.g. a last element cut short by the end of the
+    /// file, which is dropped (as pydicom does) while the elements before it are kept.
+    public var problems: [DICOMError] = []
 
     public init(hasPreamble: Bool, fileMetaInformation: DataSet, dataSet: DataSet, transferSyntax: TransferSyntax) {
         self.hasPreamble = hasPreamble

@@ -47,6 +47,11 @@ public struct EncapsulatedPixelData: Sendable {
     public var fragments: [Data]
     /// For each fragment, its item tag offset relative to the first fragment's item tag.
     public var fragmentOffsets: [UInt32]
+    /// Extended Offset Table (7FE0,0001) when the data set has one: each frame's first fragment
+    /// item tag offset, relative to the first fragment's item tag (like the Basic Offset Table).
+    public var extendedOffsets: [UInt64]? = nil
+    /// Extended Offset Table Lengths (7FE0,0002): each frame's length in bytes.
+    public var extendedLengths: [UInt64]? = nil
 
     public init(basicOffsetTable: [UInt32], fragments: [Data], fragmentOffsets: [UInt32]) {
         self.basicOffsetTable = basicOffsetTable

@@ -36,7 +36,7 @@ extension DataSet {
         guard let e = elements[tag], let data = e.bytes else { return nil }
         let text: String
         if e.vr.usesSpecificCharacterSet {
-            text = characterSet.decode(data)
+            text = characterSet.decode(data, vr: e.vr)
         } else {
             text = String(decoding: data, as: UTF8.self)
         }

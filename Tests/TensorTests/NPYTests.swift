@@ -33,7 +33,8 @@ import Testing
     @Test func readsBigEndianFromNumpy() throws {
         var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
         var header = "{'descr': '>i2', 'fortran_order': False, 'shape': (2, 3), }"
-        header += String(repeating: " ", count: 64 - 10 - header.utf8.count - 1) + "\n"
+        let total = (10 + header.utf8.count + 1 + 63) / 64 * 64
+        header += String(repeating: " ", count: total - 10 - header.utf8.count - 1) + "\n"
         bytes += [UInt8(header.utf8.count), 0] + Array(header.utf8)
         for v in 0..<6 { bytes += [0, UInt8(v)] }
         let t = try NPY.decode(Data(bytes))
@@ -54,7 +55,8 @@ import Testing
     @Test func fortranOrderAndUnknownDTypeAreTypedErrors() {
         func file(_ header: String) -> Data {
             var h = header
-            h += String(repeating: " ", count: 64 - 10 - h.utf8.count - 1) + "\n"
+            let total = (10 + h.utf8.count + 1 + 63) / 64 * 64
+            h += String(repeating: " ", count: total - 10 - h.utf8.count - 1) + "\n"
             return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count), 0] + Array(h.utf8) + [0, 0, 0, 0])
         }
         #expect(throws: NPYError.fortranOrder) {

@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import Imaging
+public import Imaging
 import Tensor
 
 extension PixelStage: ExpressibleByArgument {}
