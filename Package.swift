@@ -43,7 +43,7 @@ let package = Package(
             exclude: ["Generated/README.md"],
             swiftSettings: strictSettings
         ),
-        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Sources/TestSupport",
+        .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",

@@ -79,8 +79,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 }
 
 extension Tensor {
-    /// Loads a committed reference array `Tests/Fixtures/<relativePath>`.
+    /// Loads a committed reference array `Tests/Fixtures/<relativePath>` (`.npy` or gzip-compressed `.npy.gz`).
     public static func fixture(_ relativePath: String) throws -> Tensor {
-        try NPY.read(from: Fixtures.url(relativePath))
+        guard relativePath.hasSuffix(".gz") else { return try NPY.read(from: Fixtures.url(relativePath)) }
+        guard let raw = gunzip(try Fixtures.data(relativePath)) else {
+            throw NPYError.io(path: relativePath, reason: "not a valid gzip stream")
+        }
+        return try NPY.decode(raw)
     }
 }

@@ -11,7 +11,7 @@ import Testing
             let r = try CLI.run(["decode", "Tests/Fixtures/dicom/CT_small.dcm", "--output", out.path, "--stage", stage])
             #expect(r.status == 0, "\(r.stderr)")
             let ours = try NPY.read(from: out)
-            let ref = try Tensor.fixture("reference/CT_small.f0.\(stage).npy")
+            let ref = try Tensor.fixture("reference/CT_small.f0.\(stage).npy.gz")
             #expect(ours.shape == ref.shape && ours.dtype == ref.dtype)
             let d = try #require(difference(ours.doubles(), ref.doubles()))
             #expect(d.maxAbs <= (stage == "stored" ? 0 : 1e-3), "\(stage): \(d)")

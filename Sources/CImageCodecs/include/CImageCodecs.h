@@ -56,12 +56,12 @@ typedef struct {
     int32_t precision;  // bits of the first component
     int32_t is_signed;  // first component signed
     int32_t color_space; // OPJ_COLOR_SPACE value
-} mi_j2k_info;
+} mi_j2k_header;
 
-int mi_j2k_info(const uint8_t *data, size_t size, mi_j2k_info *info, char *err, size_t err_len);
+int mi_j2k_info(const uint8_t *data, size_t size, mi_j2k_header *info, char *err, size_t err_len);
 /// JPEG 2000 pixels: each component's samples as int32, interleaved (pixel-major), out_len in int32 units.
 /// No colour conversion is applied (the DICOM photometric interpretation tells the caller what they are).
-int mi_j2k_decode(const uint8_t *data, size_t size, int32_t *out, size_t out_len, mi_j2k_info *info,
+int mi_j2k_decode(const uint8_t *data, size_t size, int32_t *out, size_t out_len, mi_j2k_header *info,
                   char *err, size_t err_len);
 
 #endif
