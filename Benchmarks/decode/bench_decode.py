@@ -27,7 +27,7 @@ def make_files():
     if not os.path.exists(p):
         y, x = np.mgrid[0:2048, 0:2048]
         a = ((x + y) * 8 + rng.integers(0, 512, (2048, 2048))).astype(np.uint16)
-        Image.fromarray(a, mode="I;16").save(p, compress_level=6)
+        Image.fromarray(a).save(p, compress_level=6)  # uint16 -> mode I;16
     j = os.path.join(DATA, "rgb_1024.jpg")
     if not os.path.exists(j):
         y, x = np.mgrid[0:1024, 0:1024]

@@ -97,6 +97,9 @@ static int mi_j2k_run(const uint8_t *data, size_t size, int32_t *out, size_t out
     opj_stream_set_seek_function(stream, mi_j2k_seek);
     opj_dparameters_t params;
     opj_set_default_decoder_parameters(&params);
+    // Tile-parallel decoding (OpenJPEG >= 2.2) on every core: a single large CR image is otherwise
+    // decoded on one core while the other idles.
+    if (out) opj_codec_set_threads(codec, opj_get_num_cpus());
     if (!opj_setup_decoder(codec, &params) || !opj_read_header(stream, codec, &image) || !image) {
         if (!err[0]) snprintf(err, err_len, "cannot read the JPEG 2000 header");
         status = MI_ERR_FORMAT;

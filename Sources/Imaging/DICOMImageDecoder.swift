@@ -131,10 +131,10 @@ public struct DICOMImageDecoder: ImageDecoder {
         let pixelsPerFrame = m.rows * m.columns
         var bytes: [UInt8] = []
         bytes.reserveCapacity(m.samplesPerFrame * m.numberOfFrames * bytesPerSample)
-        var correctUnusedBits = true
         var j2kSigned: Bool?
         var convertYBR = syntax == .rleLossless && m.photometric == "YBR_FULL"
         var j2kPrecision = m.bitsStored
+        var j2kSamples: [Int32] = []
         for (index, frame) in frames.enumerated() {
             switch syntax {
             case .rleLossless:
@@ -165,24 +165,22 @@ public struct DICOMImageDecoder: ImageDecoder {
                     throw .frameDecodeFailed(frame: index, reason: error.description)
                 }
                 try check(index, decoded.width, decoded.height, decoded.components, m)
-                correctUnusedBits = false
                 j2kSigned = decoded.isSigned
                 j2kPrecision = decoded.precision
-                for v in decoded.samples {
-                    let u = UInt32(bitPattern: v)
-                    for k in 0..<bytesPerSample { bytes.append(UInt8(truncatingIfNeeded: u >> (8 * UInt32(k)))) }
-                }
+                j2kSamples += decoded.samples
             }
         }
-        var pixels = bytes.withUnsafeBytes {
-            DICOMSamples.buffer($0, count: bytes.count / bytesPerSample, bitsAllocated: m.bitsAllocated,
-                                bitsStored: m.bitsStored, signed: m.isSigned, correctUnusedBits: correctUnusedBits)
-        }
-        if let j2kSigned, m.isMonochrome, j2kSigned != m.isSigned, j2kPrecision < m.bitsAllocated {
-            // pydicom's J2K sign correction: the codestream's signedness disagrees with Pixel Representation.
+        var pixels: PixelBuffer
+        if let j2kSigned {
+            // pydicom's J2K sign correction applies when the codestream's signedness disagrees with
+            // Pixel Representation (grayscale only); otherwise samples are only narrowed to the stored type.
+            let correct = m.isMonochrome && j2kSigned != m.isSigned && j2kPrecision < m.bitsAllocated
+            pixels = DICOMSamples.buffer(narrowing: j2kSamples, bitsAllocated: m.bitsAllocated,
+                                         shift: correct ? m.bitsAllocated - j2kPrecision : 0, signed: m.isSigned)
+        } else {
             pixels = bytes.withUnsafeBytes {
                 DICOMSamples.buffer($0, count: bytes.count / bytesPerSample, bitsAllocated: m.bitsAllocated,
-                                    bitsStored: j2kPrecision, signed: m.isSigned, correctUnusedBits: true)
+                                    bitsStored: m.bitsStored, signed: m.isSigned, correctUnusedBits: true)
             }
         }
         if convertYBR, case .uint8(var a) = pixels {

@@ -39,6 +39,21 @@ enum DICOMSamples {
         }
     }
 
+    /// Decoded Int32 samples (JPEG 2000) narrowed to the stored type as pydicom does (truncating), then
+    /// shifted left and back right by `shift` bits (sign-extends signed types, masks unsigned ones).
+    static func buffer(narrowing samples: [Int32], bitsAllocated: Int, shift: Int, signed: Bool) -> PixelBuffer {
+        func narrow<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            shift > 0 ? samples.map { (T(truncatingIfNeeded: $0) << shift) >> shift } : samples.map { T(truncatingIfNeeded: $0) }
+        }
+        switch (bitsAllocated, signed) {
+        case (8, _): return .uint8(narrow(UInt8.self))
+        case (16, false): return .uint16(narrow(UInt16.self))
+        case (16, true): return .int16(narrow(Int16.self))
+        case (32, false): return .uint32(narrow(UInt32.self))
+        default: return .int32(narrow(Int32.self))
+        }
+    }
+
     private static func load<T: FixedWidthInteger>(_: T.Type, _ bytes: UnsafeRawBufferPointer, _ count: Int) -> [T] {
         [T](unsafeUninitializedCapacity: count) { b, n in
             // memcpy: the source may be unaligned; the host is little-endian like the bytes.
