@@ -2,7 +2,8 @@ import Foundation
 
 /// What the markers before the first scan say about a JPEG stream (bounds-checked walk over the segments).
 struct JPEGMarkers {
-    /// An Adobe APP14 segment is present (it carries the colour transform flag).
+    /// An Adobe APP14 segment with its colour transform byte is present. A shorter one is ignored, as
+    /// Pillow (and so pydicom) and libjpeg ignore it.
     var hasAdobe = false
     /// Sample precision from the SOF segment (8 or 12), nil if no SOF was found.
     var precision: Int?
@@ -19,7 +20,7 @@ struct JPEGMarkers {
             let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
             guard length >= 2, i + 2 + length <= b.count else { break }
             let payload = b[(i + 4)..<(i + 2 + length)]
-            if marker == 0xEE, payload.starts(with: Array("Adobe".utf8)) { hasAdobe = true }
+            if marker == 0xEE, payload.count >= 12, payload.starts(with: Array("Adobe".utf8)) { hasAdobe = true }
             if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker), let p = payload.first {
                 precision = Int(p)
                 frameMarker = marker
