@@ -1,0 +1,202 @@
+import Foundation
+public import Tensor
+
+/// Options fixed when a model is compiled.
+public struct CompileOptions: Sendable {
+    /// Threads the engine may use; it owns them (OpenBLAS's count is set to this, never left to its default).
+    public var threads: Int = 1
+    public var enableFusion = true
+    public var enableConstantFolding = true
+    public init(threads: Int = 1) { self.threads = threads }
+}
+
+/// A loaded model: every op supported (all unsupported ones are reported in one error), attributes
+/// validated, graph optimised by `Passes`. Plans for concrete input shapes are compiled on demand and cached.
+public final class Model: @unchecked Sendable {
+    // @unchecked: `plans` is only touched under `lock`; everything else is immutable.
+    public let graph: Graph
+    public let options: CompileOptions
+    let operators: [any Operator]
+    private let lock = NSLock()
+    private var plans: [[String: [Int]]: Plan] = [:]
+
+    public init(graph original: Graph, options: CompileOptions = .init()) throws(EngineError) {
+        var missing: [String: (domain: String, nodes: [String])] = [:]
+        for n in original.nodes where !OpRegistry.supports(opType: n.opType, domain: n.domain, opset: original.opset) {
+            missing[n.opType, default: (n.domain, [])].nodes.append(n.name)
+        }
+        if !missing.isEmpty {
+            throw .unsupportedOps(missing.keys.sorted().map { ($0, missing[$0]!.domain, missing[$0]!.nodes) }, opset: original.opset)
+        }
+        var g = original
+        Passes.run(&g, fusion: options.enableFusion)
+        var ops: [any Operator] = []
+        for n in g.nodes { ops.append(try OpRegistry.makeOperator(n, opset: g.opset)) }
+        graph = g
+        operators = ops
+        self.options = options
+    }
+
+    /// The plan for these input shapes (all graph inputs must be given).
+    public func plan(for inputShapes: [String: [Int]]) throws(EngineError) -> Plan {
+        lock.lock()
+        if let p = plans[inputShapes] { lock.unlock(); return p }
+        lock.unlock()
+        let p = try Plan(model: self, inputShapes: inputShapes)
+        lock.lock()
+        plans[inputShapes] = p
+        lock.unlock()
+        return p
+    }
+
+    /// Runs the model once, compiling (or reusing) the plan for these inputs' shapes.
+    public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
+        try plan(for: inputs.mapValues(\.shape)).run(inputs)
+    }
+}
+
+/// An immutable execution plan for fixed input shapes: every value's type known, constants folded,
+/// the steps to run in order. Shared by concurrent runs.
+public final class Plan: Sendable {
+    struct Step: Sendable {
+        let op: any Operator
+        let node: String
+        let inputs: [Int?]  // value slots; nil = absent optional input
+        let outputs: [Int]
+    }
+
+    public let inputTypes: [(name: String, type: TensorType)]
+    public let outputTypes: [(name: String, type: TensorType)]
+    /// Bytes of all intermediate values alive at once at the peak (values freed after their last reader).
+    public let arenaBytes: Int
+    let steps: [Step]
+    let slotCount: Int
+    let constants: [Int: Tensor]
+    let inputSlots: [(String, Int)]
+    let outputSlots: [(String, Int)]
+    /// For each step, the slots whose last reader it is (released right after it runs).
+    let releases: [[Int]]
+    let threads: Int
+
+    init(model: Model, inputShapes: [String: [Int]]) throws(EngineError) {
+        let g = model.graph
+        var slot: [String: Int] = [:]
+        var types: [Int: TensorType] = [:]
+        var constants: [Int: Tensor] = [:]
+        func slotFor(_ name: String) -> Int {
+            if let s = slot[name] { return s }
+            let s = slot.count
+            slot[name] = s
+            return s
+        }
+        var inTypes: [(String, TensorType)] = [], inSlots: [(String, Int)] = []
+        for v in g.inputs {
+            guard let shape = inputShapes[v.name] else { throw .badRunInput(name: v.name, reason: "no shape given for this input") }
+            if let declared = v.shape {
+                guard declared.count == shape.count else {
+                    throw .badRunInput(name: v.name, reason: "rank \(shape.count), the model declares \(declared)")
+                }
+                for (d, s) in zip(declared, shape) {
+                    if case .fixed(let n) = d, n != s {
+                        throw .badRunInput(name: v.name, reason: "shape \(shape), the model declares \(declared)")
+                    }
+                }
+            }
+            let s = slotFor(v.name)
+            types[s] = TensorType(v.dtype, shape)
+            inTypes.append((v.name, TensorType(v.dtype, shape)))
+            inSlots.append((v.name, s))
+        }
+        for (name, t) in g.initializers {
+            let s = slotFor(name)
+            constants[s] = t
+            types[s] = TensorType(t.dtype, t.shape)
+        }
+        var steps: [Step] = []
+        for (n, op) in zip(g.nodes, model.operators) {
+            var ins: [Int?] = []
+            for name in n.inputs {
+                if name.isEmpty { ins.append(nil); continue }
+                guard let s = slot[name] else { throw .invalidGraph(reason: "node \(n.name) reads '\(name)', which nothing produces") }
+                ins.append(s)
+            }
+            let inTypesN = ins.map { $0.flatMap { types[$0] } }
+            let consts = ins.map { $0.flatMap { constants[$0] } }
+            let outTypes = try op.outputTypes(inTypesN, constants: consts)
+            let outs = n.outputs.map(slotFor)
+            // Shape only reads the (static) type of its input: it folds even when the input is a runtime value,
+            // so Shape -> Gather/Slice -> Concat -> Reshape/Resize chains become constants.
+            let shapeOfKnown = n.opType == "Shape" && n.domain.isEmpty
+            let foldable = model.options.enableConstantFolding
+                && (shapeOfKnown || ins.allSatisfy { $0 == nil || constants[$0!] != nil })
+            if foldable {
+                var args = consts
+                if shapeOfKnown, let t = inTypesN.first ?? nil {
+                    do { args = [try Tensor(zeros: t.dtype, shape: t.shape)] } catch { throw .invalidGraph(reason: "\(n.name): \(error)") }
+                }
+                let values = try op.run(args)
+                for (s, v) in zip(outs, values) {
+                    constants[s] = v
+                    types[s] = TensorType(v.dtype, v.shape)
+                }
+                continue
+            }
+            for (s, t) in zip(outs, outTypes) { types[s] = t }
+            steps.append(Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count))))
+        }
+        var outTypes: [(String, TensorType)] = [], outSlots: [(String, Int)] = []
+        for o in g.outputs {
+            guard let s = slot[o.name], let t = types[s] else { throw .invalidGraph(reason: "output '\(o.name)' is never produced") }
+            outTypes.append((o.name, t))
+            outSlots.append((o.name, s))
+        }
+        // Liveness: each intermediate is released after its last reader; the peak of the live bytes is what
+        // an arena would hold.
+        var last: [Int: Int] = [:]
+        for (i, st) in steps.enumerated() { for s in st.inputs.compactMap({ $0 }) { last[s] = i } }
+        let keep = Set(outSlots.map(\.1))
+        var releases = [[Int]](repeating: [], count: steps.count)
+        for (s, i) in last where constants[s] == nil && !keep.contains(s) { releases[i].append(s) }
+        var live = 0, peak = 0
+        for (i, st) in steps.enumerated() {
+            for s in st.outputs { live += (types[s]?.count ?? 0) * (types[s]?.dtype.byteSize ?? 0) }
+            peak = max(peak, live)
+            for s in releases[i] { live -= (types[s]?.count ?? 0) * (types[s]?.dtype.byteSize ?? 0) }
+        }
+        self.steps = steps
+        self.releases = releases
+        self.slotCount = slot.count
+        self.constants = constants
+        self.inputTypes = inTypes.map { (name: $0.0, type: $0.1) }
+        self.outputTypes = outTypes.map { (name: $0.0, type: $0.1) }
+        self.inputSlots = inSlots
+        self.outputSlots = outSlots
+        self.arenaBytes = peak
+        self.threads = model.options.threads
+    }
+
+    /// Runs the plan. Inputs must have the planned shapes and types.
+    public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
+        var values = [Tensor?](repeating: nil, count: slotCount)
+        for (s, t) in constants { values[s] = t }
+        for ((name, s), (_, type)) in zip(inputSlots, inputTypes) {
+            guard let t = inputs[name] else { throw .badRunInput(name: name, reason: "missing") }
+            guard t.dtype == type.dtype, t.shape == type.shape else {
+                throw .badRunInput(name: name, reason: "got \(t.dtype.rawValue)\(t.shape), the plan expects \(type)")
+            }
+            values[s] = t
+        }
+        ThreadOwner.begin(threads)
+        for (i, st) in steps.enumerated() {
+            let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } })
+            for (s, v) in zip(st.outputs, outs) { values[s] = v }
+            for s in releases[i] { values[s] = nil }
+        }
+        var result: [String: Tensor] = [:]
+        for (name, s) in outputSlots {
+            guard let v = values[s] else { throw .invalidGraph(reason: "output '\(name)' was not computed") }
+            result[name] = v
+        }
+        return result
+    }
+}

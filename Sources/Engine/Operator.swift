@@ -1,0 +1,118 @@
+public import Tensor
+
+/// An operator with validated attributes. Shapes are static inside a plan, so `outputTypes` sees concrete
+/// input types (nil for an absent optional input) and the values of constant inputs; every validation
+/// happens there, with errors that name the node, op and attribute.
+public protocol Operator: Sendable {
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType]
+    /// Computes the outputs (types as `outputTypes` promised).
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor]
+}
+
+/// Builds an operator from a node at a given opset.
+public typealias OpBuilder = @Sendable (Node, Int) throws -> any Operator
+
+/// Identifies a node in error messages.
+public struct NodeContext: Sendable {
+    public var name: String
+    public var opType: String
+    public init(_ node: Node) { name = node.name; opType = node.opType }
+
+    public func attribute(_ attr: String, _ reason: String) -> EngineError {
+        .invalidAttribute(node: name, opType: opType, attribute: attr, reason: reason)
+    }
+    public func input(_ i: Int, _ reason: String) -> EngineError {
+        .invalidInput(node: name, opType: opType, input: i, reason: reason)
+    }
+    public func shape(_ reason: String) -> EngineError { .shapeMismatch(node: name, opType: opType, reason: reason) }
+
+    /// Input `i`, which must be present.
+    public func required(_ inputs: [TensorType?], _ i: Int) throws(EngineError) -> TensorType {
+        guard i < inputs.count, let t = inputs[i] else { throw input(i, "required input is missing") }
+        return t
+    }
+    public func required(_ inputs: [Tensor?], _ i: Int) throws(EngineError) -> Tensor {
+        guard i < inputs.count, let t = inputs[i] else { throw input(i, "required input is missing") }
+        return t
+    }
+    /// Float32 input `i` as an array.
+    public func floats(_ inputs: [Tensor?], _ i: Int) throws(EngineError) -> [Float] {
+        let t = try required(inputs, i)
+        guard t.dtype == .float32 else { throw input(i, "expected float32, got \(t.dtype.rawValue)") }
+        return t.floats()
+    }
+    /// Integer input `i` (int64/int32) as [Int].
+    public func ints(_ inputs: [Tensor?], _ i: Int) throws(EngineError) -> [Int] {
+        let t = try required(inputs, i)
+        switch t.dtype {
+        case .int64, .int32, .int16, .int8, .uint8, .uint16, .uint32: return t.doubles().map { Int($0) }
+        default: throw input(i, "expected an integer tensor, got \(t.dtype.rawValue)")
+        }
+    }
+}
+
+extension Node {
+    public var context: NodeContext { NodeContext(self) }
+
+    public func int(_ name: String, default value: Int? = nil) throws(EngineError) -> Int? {
+        switch attributes[name] {
+        case nil: return value
+        case .int(let v): return v
+        default: throw context.attribute(name, "expected an integer")
+        }
+    }
+    public func float(_ name: String, default value: Float? = nil) throws(EngineError) -> Float? {
+        switch attributes[name] {
+        case nil: return value
+        case .float(let v): return v
+        case .int(let v): return Float(v)
+        default: throw context.attribute(name, "expected a float")
+        }
+    }
+    public func string(_ name: String, default value: String? = nil) throws(EngineError) -> String? {
+        switch attributes[name] {
+        case nil: return value
+        case .string(let v): return v
+        default: throw context.attribute(name, "expected a string")
+        }
+    }
+    public func ints(_ name: String) throws(EngineError) -> [Int]? {
+        switch attributes[name] {
+        case nil: return nil
+        case .ints(let v): return v
+        case .int(let v): return [v]
+        default: throw context.attribute(name, "expected a list of integers")
+        }
+    }
+    public func floats(_ name: String) throws(EngineError) -> [Float]? {
+        switch attributes[name] {
+        case nil: return nil
+        case .floats(let v): return v
+        case .float(let v): return [v]
+        default: throw context.attribute(name, "expected a list of floats")
+        }
+    }
+    public func tensor(_ name: String) throws(EngineError) -> Tensor? {
+        switch attributes[name] {
+        case nil: return nil
+        case .tensor(let t): return t
+        default: throw context.attribute(name, "expected a tensor")
+        }
+    }
+}
+
+/// Makes a float32 tensor, mapping shape errors to an engine error of `ctx`.
+func makeFloat(_ shape: [Int], _ values: [Float], _ ctx: NodeContext) throws(EngineError) -> Tensor {
+    do { return try Tensor(shape: shape, values: values) } catch { throw ctx.shape(error.description) }
+}
+
+func makeTensor<T: TensorElement>(_ shape: [Int], _ values: [T], _ ctx: NodeContext) throws(EngineError) -> Tensor {
+    do { return try Tensor(shape: shape, values: values) } catch { throw ctx.shape(error.description) }
+}
+
+/// Normalises a possibly negative axis for a tensor of rank `rank`.
+func normalizedAxis(_ axis: Int, rank: Int, _ ctx: NodeContext, _ attr: String = "axis") throws(EngineError) -> Int {
+    let a = axis < 0 ? axis + rank : axis
+    guard a >= 0, a < max(rank, 1) else { throw ctx.attribute(attr, "axis \(axis) out of range for rank \(rank)") }
+    return a
+}

@@ -1,0 +1,143 @@
+import Tensor
+
+/// numpy broadcasting of shapes; nil when they are incompatible.
+func broadcastShape(_ shapes: [[Int]]) -> [Int]? {
+    let rank = shapes.map(\.count).max() ?? 0
+    var out = [Int](repeating: 1, count: rank)
+    for s in shapes {
+        let off = rank - s.count
+        for (i, d) in s.enumerated() {
+            let o = out[off + i]
+            if o == d || d == 1 { continue }
+            if o == 1 { out[off + i] = d } else { return nil }
+        }
+    }
+    return out
+}
+
+/// Element offsets of `shape` (broadcast to `out`) for every output element in row-major order.
+func broadcastIndices(_ shape: [Int], to out: [Int]) -> [Int] {
+    let total = out.reduce(1, *)
+    if shape == out { return Array(0..<total) }
+    let rank = out.count
+    let s = [Int](repeating: 1, count: rank - shape.count) + shape
+    var strides = [Int](repeating: 0, count: rank)
+    var acc = 1
+    for i in stride(from: rank - 1, through: 0, by: -1) {
+        strides[i] = s[i] == 1 ? 0 : acc
+        acc *= s[i]
+    }
+    var idx = [Int](repeating: 0, count: total)
+    var counter = [Int](repeating: 0, count: rank)
+    var offset = 0
+    for i in 0..<total {
+        idx[i] = offset
+        var d = rank - 1
+        while d >= 0 {
+            counter[d] += 1
+            offset += strides[d]
+            if counter[d] < out[d] { break }
+            offset -= strides[d] * counter[d]
+            counter[d] = 0
+            d -= 1
+        }
+    }
+    return idx
+}
+
+/// Element-wise binary and variadic ops with numpy broadcasting, on float32 and on integers (as Int64).
+struct BinaryOp: Operator {
+    enum Kind: String { case add = "Add", sub = "Sub", mul = "Mul", div = "Div", pow = "Pow", min = "Min", max = "Max", sum = "Sum", mean = "Mean", prelu = "PRelu" }
+    let ctx: NodeContext
+    let kind: Kind
+
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let present = inputs.compactMap { $0 }
+        guard !present.isEmpty, present.count == inputs.count else { throw ctx.input(0, "inputs are missing") }
+        if kind != .pow, let bad = present.first(where: { $0.dtype != present[0].dtype }) {
+            throw ctx.shape("mixed element types \(present[0].dtype.rawValue) and \(bad.dtype.rawValue)")
+        }
+        guard let shape = broadcastShape(present.map(\.shape)) else {
+            throw ctx.shape("shapes \(present.map { "\($0.shape)" }.joined(separator: ", ")) do not broadcast")
+        }
+        return [TensorType(present[0].dtype, shape)]
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let ts = inputs.compactMap { $0 }
+        guard let shape = broadcastShape(ts.map(\.shape)) else { throw ctx.shape("shapes do not broadcast") }
+        let isFloat = ts[0].dtype == .float32 || ts[0].dtype == .float64
+        if isFloat {
+            var acc = try broadcastFloats(ts[0], to: shape)
+            for (i, t) in ts.enumerated().dropFirst() {
+                let b = try broadcastFloats(t, to: shape)
+                _ = i
+                apply(&acc, b)
+            }
+            if kind == .mean { let n = Float(ts.count); for i in acc.indices { acc[i] /= n } }
+            return [try makeFloat(shape, acc, ctx)]
+        }
+        var acc = broadcastInts(ts[0], to: shape)
+        for t in ts.dropFirst() {
+            let b = broadcastInts(t, to: shape)
+            for i in acc.indices {
+                switch kind {
+                case .add, .sum, .mean: acc[i] &+= b[i]
+                case .sub: acc[i] &-= b[i]
+                case .mul: acc[i] &*= b[i]
+                case .div: acc[i] = b[i] == 0 ? 0 : acc[i] / b[i]
+                case .pow: acc[i] = Int64(pow(Double(acc[i]), Double(b[i])))
+                case .min: acc[i] = Swift.min(acc[i], b[i])
+                case .max: acc[i] = Swift.max(acc[i], b[i])
+                case .prelu: acc[i] = acc[i] < 0 ? acc[i] * b[i] : acc[i]
+                }
+            }
+        }
+        if kind == .mean { let n = Int64(ts.count); for i in acc.indices { acc[i] /= n } }
+        return [try intTensor(shape, acc, like: ts[0].dtype, ctx)]
+    }
+
+    private func apply(_ a: inout [Float], _ b: [Float]) {
+        switch kind {
+        case .add, .sum, .mean: for i in a.indices { a[i] += b[i] }
+        case .sub: for i in a.indices { a[i] -= b[i] }
+        case .mul: for i in a.indices { a[i] *= b[i] }
+        case .div: for i in a.indices { a[i] /= b[i] }
+        case .pow: for i in a.indices { a[i] = Foundation.pow(a[i], b[i]) }
+        case .min: for i in a.indices { a[i] = a[i].isNaN || b[i].isNaN ? .nan : Swift.min(a[i], b[i]) }
+        case .max: for i in a.indices { a[i] = a[i].isNaN || b[i].isNaN ? .nan : Swift.max(a[i], b[i]) }
+        case .prelu: for i in a.indices where a[i] < 0 { a[i] *= b[i] }
+        }
+    }
+
+    private func broadcastFloats(_ t: Tensor, to shape: [Int]) throws(EngineError) -> [Float] {
+        let v = t.floats()
+        if t.shape == shape { return v }
+        return broadcastIndices(t.shape, to: shape).map { v[$0] }
+    }
+}
+
+import Foundation
+
+func broadcastInts(_ t: Tensor, to shape: [Int]) -> [Int64] {
+    let v = t.doubles().map { Int64($0) }
+    if t.shape == shape { return v }
+    return broadcastIndices(t.shape, to: shape).map { v[$0] }
+}
+
+/// An integer result in the element type of the inputs.
+func intTensor(_ shape: [Int], _ v: [Int64], like dtype: DType, _ ctx: NodeContext) throws(EngineError) -> Tensor {
+    switch dtype {
+    case .int32: return try makeTensor(shape, v.map { Int32(truncatingIfNeeded: $0) }, ctx)
+    case .uint32: return try makeTensor(shape, v.map { UInt32(truncatingIfNeeded: $0) }, ctx)
+    case .int16: return try makeTensor(shape, v.map { Int16(truncatingIfNeeded: $0) }, ctx)
+    case .uint16: return try makeTensor(shape, v.map { UInt16(truncatingIfNeeded: $0) }, ctx)
+    case .uint8: return try makeTensor(shape, v.map { UInt8(truncatingIfNeeded: $0) }, ctx)
+    case .int8: return try makeTensor(shape, v.map { Int8(truncatingIfNeeded: $0) }, ctx)
+    case .uint64: return try makeTensor(shape, v.map { UInt64(truncatingIfNeeded: $0) }, ctx)
+    case .bool: return try makeTensor(shape, v.map { $0 != 0 }, ctx)
+    case .float32: return try makeTensor(shape, v.map { Float($0) }, ctx)
+    case .float64: return try makeTensor(shape, v.map { Double($0) }, ctx)
+    case .int64: return try makeTensor(shape, v, ctx)
+    }
+}

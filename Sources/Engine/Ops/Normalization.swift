@@ -1,0 +1,112 @@
+import Foundation
+import Tensor
+
+/// BatchNormalization at inference: y = scale · (x − mean) / sqrt(var + epsilon) + B over axis 1.
+/// (Folded into a preceding Conv by the passes when its weights are constant.)
+struct BatchNormOp: Operator {
+    let ctx: NodeContext
+    let epsilon: Float
+
+    init(_ n: Node, _ opset: Int) throws(EngineError) {
+        ctx = n.context
+        epsilon = try n.float("epsilon", default: 1e-5) ?? 1e-5
+        if try n.int("training_mode", default: 0) == 1 { throw ctx.attribute("training_mode", "training mode is not supported") }
+    }
+
+    /// Per-channel (multiplier, addend).
+    static func affine(scale: [Float], bias: [Float], mean: [Float], variance: [Float], epsilon: Float) -> ([Float], [Float]) {
+        var mul = [Float](repeating: 0, count: scale.count), add = mul
+        for c in scale.indices {
+            mul[c] = scale[c] / (variance[c] + epsilon).squareRoot()
+            add[c] = bias[c] - mean[c] * mul[c]
+        }
+        return (mul, add)
+    }
+
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        guard x.shape.count >= 2 else { throw ctx.input(0, "expected [N, C, ...], got \(x.shape)") }
+        for i in 1...4 {
+            let t = try ctx.required(inputs, i)
+            guard t.shape == [x.shape[1]] else { throw ctx.input(i, "expected shape [\(x.shape[1])], got \(t.shape)") }
+        }
+        return [x]
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        let (mul, add) = BatchNormOp.affine(scale: try ctx.floats(inputs, 1), bias: try ctx.floats(inputs, 2),
+                                            mean: try ctx.floats(inputs, 3), variance: try ctx.floats(inputs, 4), epsilon: epsilon)
+        var x = xt.floats()
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *)
+        for i in x.indices { let ch = (i / inner) % c; x[i] = x[i] * mul[ch] + add[ch] }
+        return [try makeFloat(xt.shape, x, ctx)]
+    }
+}
+
+/// InstanceNormalization: per (n, c) plane, y = scale · (x − mean) / sqrt(var + epsilon) + B.
+struct InstanceNormOp: Operator {
+    let ctx: NodeContext
+    let epsilon: Float
+    init(_ n: Node, _ opset: Int) throws(EngineError) {
+        ctx = n.context
+        epsilon = try n.float("epsilon", default: 1e-5) ?? 1e-5
+    }
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        guard x.shape.count >= 3 else { throw ctx.input(0, "expected [N, C, ...], got \(x.shape)") }
+        return [x]
+    }
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        let scale = try ctx.floats(inputs, 1), bias = try ctx.floats(inputs, 2)
+        var x = xt.floats()
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *)
+        for p in 0..<(xt.shape[0] * c) {
+            let r = (p * inner)..<((p + 1) * inner)
+            let mean = x[r].reduce(0, +) / Float(inner)
+            let variance = x[r].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(inner)
+            let k = scale[p % c] / (variance + epsilon).squareRoot()
+            for i in r { x[i] = (x[i] - mean) * k + bias[p % c] }
+        }
+        return [try makeFloat(xt.shape, x, ctx)]
+    }
+}
+
+/// LayerNormalization over axes [axis, rank): y = (x − mean) / sqrt(var + epsilon) · scale + B.
+struct LayerNormOp: Operator {
+    let ctx: NodeContext
+    let axis: Int, epsilon: Float
+    init(_ n: Node, _ opset: Int) throws(EngineError) {
+        ctx = n.context
+        axis = try n.int("axis", default: -1) ?? -1
+        epsilon = try n.float("epsilon", default: 1e-5) ?? 1e-5
+    }
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        let a = try normalizedAxis(axis, rank: x.shape.count, ctx)
+        let stat = TensorType(.float32, Array(x.shape.prefix(a)) + [Int](repeating: 1, count: x.shape.count - a))
+        return [x, stat, stat]
+    }
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        let a = try normalizedAxis(axis, rank: xt.shape.count, ctx)
+        let inner = xt.shape.dropFirst(a).reduce(1, *), outer = xt.count / max(inner, 1)
+        let scaleT = try ctx.required(inputs, 1)
+        let scale = broadcastIndices(scaleT.shape, to: Array(xt.shape.dropFirst(a))).map { scaleT.floats()[$0] }
+        let bias: [Float]? = inputs.count > 2 ? inputs[2].map { b in broadcastIndices(b.shape, to: Array(xt.shape.dropFirst(a))).map { b.floats()[$0] } } : nil
+        var x = xt.floats()
+        var means = [Float](repeating: 0, count: outer), inv = means
+        for o in 0..<outer {
+            let r = (o * inner)..<((o + 1) * inner)
+            let mean = x[r].reduce(0, +) / Float(inner)
+            let variance = x[r].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(inner)
+            let k = 1 / (variance + epsilon).squareRoot()
+            means[o] = mean
+            inv[o] = k
+            for (j, i) in r.enumerated() { x[i] = (x[i] - mean) * k * scale[j] + (bias?[j] ?? 0) }
+        }
+        let statShape = Array(xt.shape.prefix(a)) + [Int](repeating: 1, count: xt.shape.count - a)
+        return [try makeFloat(xt.shape, x, ctx), try makeFloat(statShape, means, ctx), try makeFloat(statShape, inv, ctx)]
+    }
+}

@@ -1,0 +1,101 @@
+import Kernels
+import Tensor
+
+/// MaxPool / AveragePool (1-D and 2-D; pads, strides, dilations, ceil_mode, count_include_pad)
+/// and GlobalAveragePool / GlobalMaxPool. X [N, C, H, W] -> Y [N, C, OH, OW]
+struct PoolOp: Operator {
+    enum Kind { case max, average, globalMax, globalAverage }
+    let ctx: NodeContext
+    let node: Node
+    let kind: Kind
+    let kernel: [Int]
+    let countIncludePad: Bool
+
+    init(_ n: Node, _ opset: Int, _ kind: Kind) throws(EngineError) {
+        ctx = n.context
+        node = n
+        self.kind = kind
+        if kind == .max || kind == .average {
+            guard let k = try n.ints("kernel_shape"), !k.isEmpty, k.allSatisfy({ $0 > 0 }) else {
+                throw n.context.attribute("kernel_shape", "required, positive")
+            }
+            kernel = k
+        } else {
+            kernel = []
+        }
+        countIncludePad = (try n.int("count_include_pad", default: 0) ?? 0) != 0
+        if try n.int("storage_order", default: 0) != 0 { throw ctx.attribute("storage_order", "only 0 (row major) is supported") }
+    }
+
+    private func window(_ x: [Int]) throws(EngineError) -> (Window, [Int]) {
+        var win = try Window(node, kernel: kernel)
+        let out = try win.resolve(Array(x.dropFirst(2)), ctx)
+        return (win, out)
+    }
+
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        guard x.dtype == .float32, x.shape.count >= 3 else { throw ctx.input(0, "expected float32 [N, C, ...], got \(x)") }
+        if kind == .globalMax || kind == .globalAverage {
+            return [TensorType(.float32, Array(x.shape.prefix(2)) + [Int](repeating: 1, count: x.shape.count - 2))]
+        }
+        guard x.shape.count - 2 == kernel.count, kernel.count <= 2 else {
+            throw ctx.attribute("kernel_shape", "\(kernel) does not match input \(x.shape) (1-D and 2-D pools are supported)")
+        }
+        return [TensorType(.float32, Array(x.shape.prefix(2)) + (try window(x.shape)).1)]
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        let x = xt.floats()
+        let planes = xt.shape[0] * xt.shape[1]
+        if kind == .globalMax || kind == .globalAverage {
+            let size = xt.shape.dropFirst(2).reduce(1, *)
+            var y = [Float](repeating: 0, count: planes)
+            for p in 0..<planes {
+                let s = x[(p * size)..<((p + 1) * size)]
+                y[p] = kind == .globalMax ? (s.max() ?? 0) : s.reduce(0, +) / Float(size)
+            }
+            return [try makeFloat(Array(xt.shape.prefix(2)) + [Int](repeating: 1, count: xt.shape.count - 2), y, ctx)]
+        }
+        let (win, out) = try window(xt.shape)
+        let g = win.geometry(Array(xt.shape.dropFirst(2)), out)
+        let inPixels = g.inH * g.inW, outPixels = g.outH * g.outW
+        var y = [Float](repeating: 0, count: planes * outPixels)
+        for p in 0..<planes {
+            let base = p * inPixels
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW {
+                    var acc: Float = kind == .max ? -.infinity : 0
+                    var count = 0, padded = 0
+                    for ky in 0..<g.kH {
+                        let iy = oy * g.strideH - g.padTop + ky * g.dilH
+                        for kx in 0..<g.kW {
+                            let ix = ox * g.strideW - g.padLeft + kx * g.dilW
+                            guard iy >= 0, iy < g.inH, ix >= 0, ix < g.inW else {
+                                // Padding cells inside the padded extent count for count_include_pad.
+                                if iy < g.inH + padBottom(win, 0) && ix < g.inW + padBottom(win, 1) { padded += 1 }
+                                continue
+                            }
+                            let v = x[base + iy * g.inW + ix]
+                            if kind == .max { acc = max(acc, v) } else { acc += v }
+                            count += 1
+                        }
+                    }
+                    if kind == .average {
+                        let d = countIncludePad ? count + padded : count
+                        acc = d > 0 ? acc / Float(d) : 0
+                    }
+                    y[p * outPixels + oy * g.outW + ox] = acc
+                }
+            }
+        }
+        return [try makeFloat(Array(xt.shape.prefix(2)) + out, y, ctx)]
+    }
+
+    private func padBottom(_ win: Window, _ axis: Int) -> Int {
+        let r = win.kernel.count
+        if r == 1 { return axis == 0 ? 0 : win.pads[1] }
+        return win.pads[axis + r]
+    }
+}

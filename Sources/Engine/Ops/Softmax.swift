@@ -1,0 +1,105 @@
+import Foundation
+import Tensor
+
+/// Softmax / LogSoftmax. Before opset 13 the input is coerced to 2-D at `axis` (default 1);
+/// from 13 the op runs along one axis (default -1).
+struct SoftmaxOp: Operator {
+    let ctx: NodeContext
+    let axis: Int, log: Bool, legacy: Bool
+
+    init(_ n: Node, _ opset: Int, log: Bool) throws(EngineError) {
+        ctx = n.context
+        legacy = opset < 13
+        axis = try n.int("axis", default: legacy ? 1 : -1) ?? -1
+        self.log = log
+    }
+
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        _ = try normalizedAxis(axis, rank: x.shape.count, ctx)
+        return [x]
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        let a = try normalizedAxis(axis, rank: xt.shape.count, ctx)
+        var x = xt.floats()
+        let (outer, n, inner): (Int, Int, Int) = legacy
+            ? (xt.shape.prefix(a).reduce(1, *), xt.shape.dropFirst(a).reduce(1, *), 1)
+            : (xt.shape.prefix(a).reduce(1, *), xt.shape[a], xt.shape.dropFirst(a + 1).reduce(1, *))
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let at = { (k: Int) in (o * n + k) * inner + i }
+                var m = -Float.infinity
+                for k in 0..<n { m = max(m, x[at(k)]) }
+                var sum: Float = 0
+                for k in 0..<n { sum += exp(x[at(k)] - m) }
+                for k in 0..<n {
+                    let j = at(k)
+                    x[j] = log ? x[j] - m - Foundation.log(sum) : exp(x[j] - m) / sum
+                }
+            }
+        }
+        return [try makeFloat(xt.shape, x, ctx)]
+    }
+}
+
+/// ReduceMean / ReduceSum / ReduceMax / ReduceMin: axes as attribute or (ReduceSum ≥ 13, others ≥ 18) input.
+struct ReduceOp: Operator {
+    enum Kind: String { case mean = "ReduceMean", sum = "ReduceSum", max = "ReduceMax", min = "ReduceMin" }
+    let ctx: NodeContext
+    let node: Node
+    let kind: Kind
+    let keepDims: Bool, noopWithEmptyAxes: Bool
+
+    init(_ n: Node, _ opset: Int, _ kind: Kind) throws(EngineError) {
+        ctx = n.context
+        node = n
+        self.kind = kind
+        keepDims = (try n.int("keepdims", default: 1) ?? 1) != 0
+        noopWithEmptyAxes = (try n.int("noop_with_empty_axes", default: 0) ?? 0) != 0
+    }
+
+    private func resolvedAxes(_ rank: Int, _ inputs: [Tensor?]) throws(EngineError) -> [Int]? {
+        var a = try node.ints("axes")
+        if a == nil, inputs.count > 1, let t = inputs[1] { a = t.doubles().map { Int($0) } }
+        guard let a, !a.isEmpty else { return noopWithEmptyAxes ? nil : Array(0..<rank) }
+        var out: [Int] = []
+        for v in a { out.append(try normalizedAxis(v, rank: rank, ctx, "axes")) }
+        return out
+    }
+
+    private func outShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
+        keepDims ? shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+            : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    }
+
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        guard let axes = try resolvedAxes(x.shape.count, constants) else { return [x] }
+        return [TensorType(x.dtype, outShape(x.shape, axes))]
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        guard let axes = try resolvedAxes(xt.shape.count, inputs) else { return [xt] }
+        let x = xt.floats()
+        let shape = outShape(xt.shape, axes), kept = xt.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+        let ks = strides(kept)
+        var acc = [Float](repeating: kind == .max ? -.infinity : (kind == .min ? .infinity : 0), count: kept.reduce(1, *))
+        forEachIndex(xt.shape) { flat, i in
+            var o = 0
+            for d in 0..<i.count where !axes.contains(d) { o += i[d] * ks[d] }
+            switch kind {
+            case .sum, .mean: acc[o] += x[flat]
+            case .max: acc[o] = Swift.max(acc[o], x[flat])
+            case .min: acc[o] = Swift.min(acc[o], x[flat])
+            }
+        }
+        if kind == .mean {
+            let n = Float(axes.map { xt.shape[$0] }.reduce(1, *))
+            for i in acc.indices { acc[i] /= n }
+        }
+        return [try makeFloat(shape, acc, ctx)]
+    }
+}

@@ -1,0 +1,51 @@
+import Tensor
+
+/// Builds a tensor of `shape` whose element i is element `indices[i]` of `t` (any dtype).
+func gatherElements(_ t: Tensor, _ indices: [Int], shape: [Int], _ ctx: NodeContext) throws(EngineError) -> Tensor {
+    var out: Tensor
+    do { out = try Tensor(zeros: t.dtype, shape: shape) } catch { throw ctx.shape(error.description) }
+    let w = t.dtype.byteSize
+    t.withUnsafeBytes { src in
+        out.withUnsafeMutableBytes { dst in
+            for (i, j) in indices.enumerated() {
+                for b in 0..<w { dst[i * w + b] = src[j * w + b] }
+            }
+        }
+    }
+    return out
+}
+
+/// Row-major strides of `shape`.
+func strides(_ shape: [Int]) -> [Int] {
+    var s = [Int](repeating: 1, count: shape.count)
+    var acc = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+        s[i] = acc
+        acc *= shape[i]
+    }
+    return s
+}
+
+/// Calls `body(flatIndex, multiIndex)` for every element of `shape` in row-major order.
+func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
+    let total = shape.reduce(1, *)
+    guard total > 0 else { return }
+    var idx = [Int](repeating: 0, count: shape.count)
+    for flat in 0..<total {
+        body(flat, idx)
+        var d = shape.count - 1
+        while d >= 0 {
+            idx[d] += 1
+            if idx[d] < shape[d] { break }
+            idx[d] = 0
+            d -= 1
+        }
+    }
+}
+
+/// The integer values of a constant input, or an error saying it must be constant.
+func constantInts(_ constants: [Tensor?], _ i: Int, _ ctx: NodeContext) throws(EngineError) -> [Int]? {
+    guard i < constants.count else { return nil }
+    guard let t = constants[i] else { return nil }
+    return t.doubles().map { Int($0) }
+}

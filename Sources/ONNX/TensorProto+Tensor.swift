@@ -1,0 +1,100 @@
+import Foundation
+import Tensor
+
+/// TensorProto -> Tensor: raw_data (little-endian) or the typed fields, and external data files.
+enum TensorDecoding {
+    static func dtype(_ t: Int, name: String) throws(ONNXError) -> DType {
+        switch t {
+        case 1: return .float32
+        case 2: return .uint8
+        case 3: return .int8
+        case 4: return .uint16
+        case 5: return .int16
+        case 6: return .int32
+        case 7: return .int64
+        case 9: return .bool
+        case 11: return .float64
+        case 12: return .uint32
+        case 13: return .uint64
+        default: throw .unsupportedDataType(name: name, dataType: t)
+        }
+    }
+
+    static func tensor(_ t: Onnx_TensorProto, baseDirectory: URL?) throws(ONNXError) -> Tensor {
+        let dt = try dtype(Int(t.dataType), name: t.name)
+        let shape = t.dims.map { Int($0) }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw .invalidTensor(name: t.name, reason: "negative dimension in \(shape)") }
+        var result: Tensor
+        do {
+            result = try Tensor(zeros: dt, shape: shape)
+        } catch {
+            throw .invalidTensor(name: t.name, reason: error.description)
+        }
+        let byteCount = result.byteCount
+        let raw: Data?
+        if t.dataLocation == .external {
+            raw = try externalBytes(t, baseDirectory: baseDirectory, byteCount: byteCount)
+        } else if t.hasRawData {
+            raw = t.rawData
+        } else {
+            raw = nil
+        }
+        if let raw {
+            guard raw.count == byteCount else {
+                throw .invalidTensor(name: t.name, reason: "\(raw.count) bytes of data for \(shape.reduce(1, *)) \(dt.rawValue) values")
+            }
+            result.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            return result
+        }
+        let n = result.count
+        func fill<T: TensorElement>(_ values: [T]) throws(ONNXError) -> Tensor {
+            guard values.count == n else {
+                throw .invalidTensor(name: t.name, reason: "\(values.count) values for shape \(shape)")
+            }
+            do { return try Tensor(shape: shape, values: values) } catch { throw .invalidTensor(name: t.name, reason: error.description) }
+        }
+        switch dt {
+        case .float32: return try fill(t.floatData)
+        case .float64: return try fill(t.doubleData)
+        case .int64: return try fill(t.int64Data)
+        case .int32: return try fill(t.int32Data)
+        case .int16: return try fill(t.int32Data.map { Int16(truncatingIfNeeded: $0) })
+        case .uint16: return try fill(t.int32Data.map { UInt16(truncatingIfNeeded: $0) })
+        case .int8: return try fill(t.int32Data.map { Int8(truncatingIfNeeded: $0) })
+        case .uint8: return try fill(t.int32Data.map { UInt8(truncatingIfNeeded: $0) })
+        case .bool: return try fill(t.int32Data.map { $0 != 0 })
+        case .uint32: return try fill(t.uint64Data.map { UInt32(truncatingIfNeeded: $0) })
+        case .uint64: return try fill(t.uint64Data)
+        }
+    }
+
+    /// Reads `length` bytes at `offset` of the file named by `location`, which must stay inside the model's folder.
+    static func externalBytes(_ t: Onnx_TensorProto, baseDirectory: URL?, byteCount: Int) throws(ONNXError) -> Data {
+        var info: [String: String] = [:]
+        for e in t.externalData { info[e.key] = e.value }
+        guard let location = info["location"], !location.isEmpty else {
+            throw .externalData(name: t.name, reason: "no 'location'")
+        }
+        guard let base = baseDirectory else { throw .externalData(name: t.name, reason: "no model folder to resolve '\(location)'") }
+        let file = base.appendingPathComponent(location).standardizedFileURL
+        let root = base.standardizedFileURL.path
+        guard !location.hasPrefix("/"), file.path.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+            throw .externalData(name: t.name, reason: "'\(location)' is outside the model's folder")
+        }
+        let offset = Int(info["offset"] ?? "0") ?? -1
+        let length = info["length"].flatMap { Int($0) } ?? byteCount
+        guard offset >= 0, length == byteCount else {
+            throw .externalData(name: t.name, reason: "offset \(info["offset"] ?? "") / length \(info["length"] ?? "") do not fit \(byteCount) bytes")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: file, options: .alwaysMapped)
+        } catch {
+            throw .externalData(name: t.name, reason: "cannot read \(location): \((error as NSError).localizedDescription)")
+        }
+        guard offset <= data.count, data.count - offset >= length else {
+            throw .externalData(name: t.name, reason: "\(location) has \(data.count) bytes, needs \(offset + length)")
+        }
+        return data.subdata(in: offset..<(offset + length))
+    }
+}

@@ -1,0 +1,97 @@
+import Engine
+import Foundation
+import ONNX
+import Tensor
+import TestSupport
+import Testing
+
+/// One model of `Tests/Fixtures/onnx-models/manifest.json` (made by `Scripts/make_onnx_models.py`,
+/// reference outputs from ONNX Runtime 1.32).
+struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
+    struct Tolerance: Decodable, Sendable { var rtol: Double }
+    struct ExpectedError: Decodable, Sendable {
+        struct Op: Decodable, Sendable { var op_type: String; var node: String }
+        var ops: [Op]
+    }
+    var name: String
+    var dir: String
+    var input: String
+    var outputs: [String]
+    var input_files: [String: String]?
+    var output_files: [String: [String: String]]?
+    var tolerance: Tolerance
+    var expect_error: ExpectedError?
+    var testDescription: String { name }
+
+    static func load() -> [ModelCase] {
+        struct Manifest: Decodable { var models: [ModelCase] }
+        guard let data = try? Fixtures.data("onnx-models/manifest.json"),
+              let m = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return m.models
+    }
+}
+
+@Suite struct ModelReferenceTests {
+    static let cases = ModelCase.load()
+    static let runnable = cases.filter { $0.expect_error == nil }
+
+    @Test func manifestLoads() { #expect(Self.runnable.count >= 8) }
+
+    /// max |ours − ORT| ≤ rtol · max(1, max |ORT|) at batch 1 and batch 3.
+    @Test(arguments: runnable)
+    func matchesONNXRuntime(_ c: ModelCase) throws {
+        let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))
+        for batch in ["b1", "b3"] {
+            let input = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(try #require(c.input_files?[batch]))"))
+            let outputs = try model.run([c.input: input])
+            for name in c.outputs {
+                let file = try #require(c.output_files?[name]?[batch])
+                let ref = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(file)"))
+                let ours = try #require(outputs[name], "output \(name) missing")
+                #expect(ours.shape == ref.shape, "\(name) \(batch)")
+                let r = ref.doubles()
+                let bound = c.tolerance.rtol * max(1, r.map(abs).max() ?? 0)
+                let d = try #require(difference(ours.doubles(), r))
+                #expect(d.maxAbs <= bound, "\(c.name) \(name) \(batch): \(d), bound \(bound)")
+            }
+        }
+    }
+
+    /// An image's output is bit-identical whatever its batch and its position in the batch.
+    @Test(arguments: runnable)
+    func batchInvariance(_ c: ModelCase) throws {
+        let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))
+        let b3 = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(try #require(c.input_files?["b3"]))"))
+        let all = try model.run([c.input: b3])
+        let per = b3.count / b3.shape[0]
+        let values = b3.floats()
+        for i in 0..<b3.shape[0] {
+            let one = try Tensor(shape: [1] + Array(b3.shape.dropFirst()), values: Array(values[(i * per)..<((i + 1) * per)]))
+            let single = try model.run([c.input: one])
+            for name in c.outputs {
+                let a = try #require(all[name]).floats(), s = try #require(single[name]).floats()
+                let n = s.count
+                #expect(Array(a[(i * n)..<((i + 1) * n)]) == s, "\(c.name) \(name): image \(i) differs between batch 3 and batch 1")
+            }
+        }
+    }
+
+    @Test func unsupportedOpsAreListedInOneError() throws {
+        let c = try #require(Self.cases.first { $0.expect_error != nil })
+        let graph = try ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx"))
+        do {
+            _ = try Model(graph: graph)
+            Issue.record("a model with unsupported ops loaded")
+        } catch {
+            let text = error.description
+            for op in try #require(c.expect_error).ops {
+                #expect(text.contains(op.op_type) && text.contains(op.node), "\(text) should name \(op.op_type) (\(op.node))")
+            }
+            #expect(text.contains("opset"))
+        }
+    }
+
+    @Test func garbageIsATypedError() {
+        #expect(throws: ONNXError.self) { try ONNXModel.load(data: Data("not a model".utf8), baseDirectory: nil) }
+    }
+}
