@@ -69,6 +69,8 @@ public final class Plan: Sendable {
     public let outputTypes: [(name: String, type: TensorType)]
     /// Bytes of all intermediate values alive at once at the peak (values freed after their last reader).
     public let arenaBytes: Int
+    /// Multiply-adds of Conv, ConvTranspose, Gemm and MatMul for one run at the planned shapes.
+    public let multiplyAdds: Int
     let steps: [Step]
     let slotCount: Int
     let constants: [Int: Tensor]
@@ -113,6 +115,7 @@ public final class Plan: Sendable {
             types[s] = TensorType(t.dtype, t.shape)
         }
         var steps: [Step] = []
+        var macs = 0
         for (n, op) in zip(g.nodes, model.operators) {
             var ins: [Int?] = []
             for name in n.inputs {
@@ -142,6 +145,7 @@ public final class Plan: Sendable {
                 continue
             }
             for (s, t) in zip(outs, outTypes) { types[s] = t }
+            macs += Plan.multiplyAdds(n, inputs: inTypesN, outputs: outTypes)
             steps.append(Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count))))
         }
         var outTypes: [(String, TensorType)] = [], outSlots: [(String, Int)] = []
@@ -172,7 +176,22 @@ public final class Plan: Sendable {
         self.inputSlots = inSlots
         self.outputSlots = outSlots
         self.arenaBytes = peak
+        self.multiplyAdds = macs
         self.threads = model.options.threads
+    }
+
+    static func multiplyAdds(_ n: Node, inputs: [TensorType?], outputs: [TensorType]) -> Int {
+        guard let y = outputs.first, inputs.count > 1, let w = inputs[1] else { return 0 }
+        switch n.opType {
+        case "Conv": return y.count * w.shape.dropFirst().reduce(1, *)  // each output: C/g·KH·KW MACs
+        case "ConvTranspose", "Gemm", "MatMul":
+            guard let x = inputs[0] else { return 0 }
+            if n.opType == "ConvTranspose" { return x.count * w.shape.dropFirst().reduce(1, *) }
+            let k = n.opType == "Gemm" && (n.attributes["transA"].map { if case .int(1) = $0 { true } else { false } } ?? false)
+                ? x.shape.first ?? 0 : x.shape.last ?? 0
+            return y.count * k
+        default: return 0
+        }
     }
 
     /// Runs the plan. Inputs must have the planned shapes and types.

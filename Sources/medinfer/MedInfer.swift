@@ -11,7 +11,7 @@ struct MedInfer: ParsableCommand {
             2 internal error.
             """,
         version: "0.1.0",
-        subcommands: [DecodeCommand.self, InspectCommand.self]
+        subcommands: [DecodeCommand.self, InspectCommand.self, InferCommand.self, BenchCommand.self, ModelsCommand.self]
     )
 
     /// Runs the command and maps failures onto the documented exit codes
