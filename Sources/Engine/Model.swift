@@ -194,6 +194,9 @@ public final class Plan: Sendable {
         }
     }
 
+    /// MEDINFER_PROFILE=1 prints the time spent per operator type after each run (to stderr).
+    static let profiling = ProcessInfo.processInfo.environment["MEDINFER_PROFILE"] == "1"
+
     /// Runs the plan. Inputs must have the planned shapes and types.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
         var values = [Tensor?](repeating: nil, count: slotCount)
@@ -206,10 +209,18 @@ public final class Plan: Sendable {
             values[s] = t
         }
         ThreadOwner.begin(threads)
+        let profile = Plan.profiling
+        var spent: [String: Double] = [:]
         for (i, st) in steps.enumerated() {
+            let t0 = profile ? DispatchTime.now().uptimeNanoseconds : 0
             let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } })
             for (s, v) in zip(st.outputs, outs) { values[s] = v }
             for s in releases[i] { values[s] = nil }
+            if profile { spent["\(type(of: st.op))", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
+        }
+        if profile {
+            let lines = spent.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }
+            FileHandle.standardError.write(Data(("profile: " + lines.joined(separator: ", ") + "\n").utf8))
         }
         var result: [String: Tensor] = [:]
         for (name, s) in outputSlots {

@@ -21,6 +21,17 @@ public struct Tensor: Sendable {
         storage = TensorStorage(byteCount: bytes)
     }
 
+    /// A tensor whose bytes are not initialised: for kernels that overwrite every element
+    /// (e.g. a GEMM with beta 0). Reading before writing gives arbitrary values.
+    public init(uninitialized dtype: DType, shape: [Int]) throws(TensorError) {
+        try Tensor.validate(shape)
+        self.dtype = dtype
+        self.shape = shape
+        let (bytes, overflow) = Tensor.elementCount(shape).multipliedReportingOverflow(by: dtype.byteSize)
+        if overflow { throw .invalidShape(shape, reason: "byte size overflows") }
+        storage = TensorStorage(byteCount: bytes, zeroed: false)
+    }
+
     /// A tensor holding `values` in row-major order; `values.count` must equal the shape's element count.
     public init<T: TensorElement>(shape: [Int], values: [T]) throws(TensorError) {
         try Tensor.validate(shape)

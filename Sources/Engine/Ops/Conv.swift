@@ -166,20 +166,25 @@ struct ConvOp: Operator {
         let cpg = c / group, mpg = m / group
         let k = cpg * g.kH * g.kW, pixels = g.outH * g.outW, inPixels = g.inH * g.inW
         let bias = inputs.count > 2 ? inputs[2]?.floats() : nil
-        let residual = residualInput.flatMap { $0 < inputs.count ? inputs[$0]?.floats() : nil }
-        let x = xt.floats(), w = wt.floats()
-        var y = [Float](repeating: 0, count: n * m * pixels)
+        let residualTensor = residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }
+        var yt: Tensor
+        // Every element is written by the GEMM (beta 0) before the epilogue reads it.
+        do { yt = try Tensor(uninitialized: .float32, shape: [n, m] + outSpatial) } catch { throw ctx.shape(error.description) }
         // 1x1, stride 1, no padding: the input plane is already the column matrix.
         let pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
             && g.outH == g.inH && g.outW == g.inW
-        var cols = [Float](repeating: 0, count: pointwise ? 0 : k * pixels)
-        x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
+        // im2col writes every element of the column buffer: no zeroing.
+        var cols = [Float](unsafeUninitializedCapacity: pointwise ? 0 : k * pixels) { _, count in count = pointwise ? 0 : k * pixels }
+        let epilogue = self.epilogue
+        xt.withUnsafeBytes { xr in
+            wt.withUnsafeBytes { wr in
+                yt.withUnsafeMutableBytes { yr in
                     cols.withUnsafeMutableBufferPointer { cp in
+                        let xp = xr.bindMemory(to: Float.self).baseAddress!, wp = wr.bindMemory(to: Float.self).baseAddress!
+                        let yp = yr.bindMemory(to: Float.self).baseAddress!
                         for img in 0..<n {
                             for grp in 0..<group {
-                                let src = xp.baseAddress! + (img * c + grp * cpg) * inPixels
+                                let src = xp + (img * c + grp * cpg) * inPixels
                                 let b: UnsafePointer<Float>
                                 if pointwise {
                                     b = src
@@ -187,26 +192,33 @@ struct ConvOp: Operator {
                                     Im2col.run(src, channels: cpg, g, cp.baseAddress!)
                                     b = UnsafePointer(cp.baseAddress!)
                                 }
-                                GEMM.sgemm(m: mpg, n: pixels, k: k, a: wp.baseAddress! + grp * mpg * k, lda: k, b: b,
-                                           ldb: pixels, c: yp.baseAddress! + (img * m + grp * mpg) * pixels, ldc: pixels)
+                                GEMM.sgemm(m: mpg, n: pixels, k: k, a: wp + grp * mpg * k, lda: k, b: b,
+                                           ldb: pixels, c: yp + (img * m + grp * mpg) * pixels, ldc: pixels)
+                            }
+                            // Epilogue for this image while its output is in cache: bias, residual, activation.
+                            let apply: (UnsafePointer<Float>?) -> Void = { rp in
+                                for ch in 0..<m {
+                                    let base = (img * m + ch) * pixels
+                                    let bv = bias?[ch] ?? 0
+                                    let out = yp + base
+                                    if let rp {
+                                        let r = rp + base
+                                        for p in 0..<pixels { out[p] = epilogue.apply(out[p] + bv + r[p]) }
+                                    } else {
+                                        for p in 0..<pixels { out[p] = epilogue.apply(out[p] + bv) }
+                                    }
+                                }
+                            }
+                            if let residualTensor {
+                                residualTensor.withUnsafeBytes { apply($0.bindMemory(to: Float.self).baseAddress!) }
+                            } else {
+                                apply(nil)
                             }
                         }
                     }
                 }
             }
         }
-        // Epilogue: bias, residual, activation in one pass.
-        for img in 0..<n {
-            for ch in 0..<m {
-                let base = (img * m + ch) * pixels
-                let bv = bias?[ch] ?? 0
-                for p in 0..<pixels {
-                    var v = y[base + p] + bv
-                    if let r = residual { v += r[base + p] }
-                    y[base + p] = epilogue.apply(v)
-                }
-            }
-        }
-        return [try makeFloat([n, m] + outSpatial, y, ctx)]
+        return [yt]
     }
 }
