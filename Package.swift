@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Engine", "Tensor", "TestSupport"],
-                    swiftSettings: strictSettings),
+                    exclude: ["node-tests.txt"], swiftSettings: strictSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],

@@ -10,6 +10,9 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case invalidGraph(reason: String)
     /// Caller-supplied inputs that do not match the model.
     case badRunInput(name: String, reason: String)
+    /// An input that decides output shapes (Reshape's shape, Resize's sizes, ...) is a runtime value.
+    /// `Model.run` then plans again with the given inputs' values as constants.
+    case needsConstantInput(node: String, opType: String, input: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +31,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
             return "invalid graph: \(reason)"
         case let .badRunInput(name, reason):
             return "input '\(name)': \(reason)"
+        case let .needsConstantInput(node, op, input):
+            return "node \(node) (\(op)), input \(input): must be known when the plan is compiled (a constant or a foldable chain)"
         }
     }
 }

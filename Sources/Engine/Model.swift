@@ -49,9 +49,14 @@ public final class Model: @unchecked Sendable {
         return p
     }
 
-    /// Runs the model once, compiling (or reusing) the plan for these inputs' shapes.
+    /// Runs the model once, compiling (or reusing) the plan for these inputs' shapes. When an input's
+    /// values decide shapes (e.g. Resize sizes fed at run time), a one-off plan bakes them in.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
-        try plan(for: inputs.mapValues(\.shape)).run(inputs)
+        do {
+            return try plan(for: inputs.mapValues(\.shape)).run(inputs)
+        } catch .needsConstantInput {
+            return try Plan(model: self, inputShapes: inputs.mapValues(\.shape), constantFeeds: inputs).run(inputs)
+        }
     }
 }
 
@@ -80,7 +85,7 @@ public final class Plan: Sendable {
     let releases: [[Int]]
     let threads: Int
 
-    init(model: Model, inputShapes: [String: [Int]]) throws(EngineError) {
+    init(model: Model, inputShapes: [String: [Int]], constantFeeds: [String: Tensor] = [:]) throws(EngineError) {
         let g = model.graph
         var slot: [String: Int] = [:]
         var types: [Int: TensorType] = [:]
@@ -106,6 +111,7 @@ public final class Plan: Sendable {
             }
             let s = slotFor(v.name)
             types[s] = TensorType(v.dtype, shape)
+            if let c = constantFeeds[v.name] { constants[s] = c }
             inTypes.append((v.name, TensorType(v.dtype, shape)))
             inSlots.append((v.name, s))
         }

@@ -26,6 +26,13 @@ public struct NodeContext: Sendable {
     }
     public func shape(_ reason: String) -> EngineError { .shapeMismatch(node: name, opType: opType, reason: reason) }
 
+    /// Throws `needsConstantInput` when any of `indices` is a present input without a plan-time value.
+    public func requireConstant(_ indices: [Int], _ inputs: [TensorType?], _ constants: [Tensor?]) throws(EngineError) {
+        for i in indices where i < inputs.count && inputs[i] != nil && (i >= constants.count || constants[i] == nil) {
+            throw EngineError.needsConstantInput(node: name, opType: opType, input: i)
+        }
+    }
+
     /// Input `i`, which must be present.
     public func required(_ inputs: [TensorType?], _ i: Int) throws(EngineError) -> TensorType {
         guard i < inputs.count, let t = inputs[i] else { throw input(i, "required input is missing") }

@@ -1,7 +1,7 @@
 public import Engine
 public import Foundation
 import SwiftProtobuf
-internal import Tensor
+public import Tensor
 
 /// Loads ONNX models (IR 3...10, default-domain opsets 7...21) into the engine's graph IR.
 public enum ONNXModel {
@@ -80,5 +80,18 @@ public enum ONNXModel {
             throw .unsupportedAttribute(node: node, opType: opType, attribute: a.name,
                                         reason: "attribute type \(a.type) (graphs, sparse tensors, type protos) is not supported")
         }
+    }
+}
+
+extension ONNXModel {
+    /// Decodes a serialized TensorProto (the `input_N.pb` / `output_N.pb` files of the ONNX backend tests).
+    public static func tensor(fromTensorProto data: Data) throws(ONNXError) -> (name: String, tensor: Tensor) {
+        let proto: Onnx_TensorProto
+        do {
+            proto = try Onnx_TensorProto(serializedBytes: data)
+        } catch {
+            throw .invalidProtobuf(reason: "\(error)")
+        }
+        return (proto.name, try TensorDecoding.tensor(proto, baseDirectory: nil))
     }
 }

@@ -30,6 +30,7 @@ struct PadOp: Operator {
 
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
         let x = try ctx.required(inputs, 0)
+        try ctx.requireConstant([1, 3], inputs, constants)
         let p = try pads(x.shape.count, constants)
         let shape = x.shape.enumerated().map { $0.element + p[$0.offset] + p[$0.offset + x.shape.count] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ctx.shape("pads \(p) make a negative size for \(x.shape)") }

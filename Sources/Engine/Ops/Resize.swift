@@ -50,6 +50,7 @@ struct ResizeOp: Operator {
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
         let x = try ctx.required(inputs, 0)
         guard x.shape.count == 4 else { throw ctx.input(0, "only 4-D [N, C, H, W] inputs are supported, got \(x.shape)") }
+        try ctx.requireConstant([1, 2, 3], inputs, constants)
         let (shape, scales) = try target(x.shape, constants)
         guard shape[0] == x.shape[0], shape[1] == x.shape[1], scales[0] == 1, scales[1] == 1 else {
             throw ctx.shape("resizing the batch or channel axis is not supported (scales \(scales))")

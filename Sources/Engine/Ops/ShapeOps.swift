@@ -37,6 +37,9 @@ struct ShapeOp: Operator {
         case .cast:
             return [TensorType(try castTarget(), try ctx.required(inputs, 0).shape)]
         default:
+            let shapeInputs: [Kind: [Int]] = [.reshape: [1], .expand: [1], .tile: [1], .slice: [1, 2, 3, 4], .split: [1],
+                                              .squeeze: [1], .unsqueeze: [1]]
+            try ctx.requireConstant(shapeInputs[kind] ?? [], inputs, constants)
             // Everything else: run on a zero tensor of the input type; cheap at plan time for shape logic,
             // and keeps one definition of each op's shape rules.
             var probe: [Tensor?] = []

@@ -76,6 +76,7 @@ struct ReduceOp: Operator {
 
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
         let x = try ctx.required(inputs, 0)
+        try ctx.requireConstant([1], inputs, constants)
         guard let axes = try resolvedAxes(x.shape.count, constants) else { return [x] }
         return [TensorType(x.dtype, outShape(x.shape, axes))]
     }
