@@ -87,11 +87,7 @@ extension DataSet {
     private func binaryIntegers(_ e: DataElement) -> [Int]? {
         guard let d = e.bytes else { return nil }
         let b = [UInt8](d)
-        func u(_ i: Int, _ n: Int) -> UInt64 {
-            var v: UInt64 = 0
-            for k in 0..<n { v |= UInt64(b[i + k]) << (8 * UInt64(k)) }
-            return v
-        }
+        let u = { (i: Int, n: Int) in littleEndian(b, i, n) }
         switch e.vr {
         case .US, .OW, .AT: return stride(from: 0, to: b.count - 1, by: 2).map { Int(u($0, 2)) }
         case .SS: return stride(from: 0, to: b.count - 1, by: 2).map { Int(Int16(truncatingIfNeeded: u($0, 2))) }
@@ -107,17 +103,20 @@ extension DataSet {
     private func binaryValues(_ e: DataElement) -> [Double]? {
         guard let d = e.bytes else { return nil }
         let b = [UInt8](d)
-        func u(_ i: Int, _ n: Int) -> UInt64 {
-            var v: UInt64 = 0
-            for k in 0..<n { v |= UInt64(b[i + k]) << (8 * UInt64(k)) }
-            return v
-        }
+        let u = { (i: Int, n: Int) in littleEndian(b, i, n) }
         switch e.vr {
         case .FL, .OF: return stride(from: 0, to: b.count - 3, by: 4).map { Double(Float(bitPattern: UInt32(u($0, 4)))) }
         case .FD, .OD: return stride(from: 0, to: b.count - 7, by: 8).map { Double(bitPattern: u($0, 8)) }
         default: return binaryIntegers(e)?.map(Double.init)
         }
     }
+}
+
+/// The unsigned little-endian integer of `n` bytes at `i` (callers keep `i + n <= b.count`).
+private func littleEndian(_ b: [UInt8], _ i: Int, _ n: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for k in 0..<n { v |= UInt64(b[i + k]) << (8 * UInt64(k)) }
+    return v
 }
 
 private func trimPadding(_ s: String, vr: VR) -> String {

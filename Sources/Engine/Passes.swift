@@ -23,6 +23,13 @@ enum Passes {
         return c
     }
 
+    /// The index of the node that writes each value.
+    static func producers(_ g: Graph) -> [String: Int] {
+        var p: [String: Int] = [:]
+        for (i, n) in g.nodes.enumerated() { for o in n.outputs { p[o] = i } }
+        return p
+    }
+
     static func removeIdentities(_ g: inout Graph) {
         var rename: [String: String] = [:]
         let outputs = Set(g.outputs.map(\.name))
@@ -36,9 +43,7 @@ enum Passes {
     }
 
     static func foldBatchNorm(_ g: inout Graph) {
-        let uses = consumers(g)
-        var producer: [String: Int] = [:]
-        for (i, n) in g.nodes.enumerated() { for o in n.outputs { producer[o] = i } }
+        let uses = consumers(g), producer = producers(g)
         var removed = Set<Int>()
         for (bi, bn) in g.nodes.enumerated() where bn.opType == "BatchNormalization" && bn.outputs.count == 1 && bn.inputs.count == 5 {
             guard let ci = producer[bn.inputs[0]], g.nodes[ci].opType == "Conv", uses[bn.inputs[0]] == 1,
@@ -70,9 +75,7 @@ enum Passes {
     }
 
     static func fuseActivations(_ g: inout Graph) {
-        let uses = consumers(g)
-        var producer: [String: Int] = [:]
-        for (i, n) in g.nodes.enumerated() { for o in n.outputs { producer[o] = i } }
+        let uses = consumers(g), producer = producers(g)
         var removed = Set<Int>()
         for (ai, act) in g.nodes.enumerated() {
             let kinds = ["Relu", "LeakyRelu", "HardSwish", "Sigmoid", "Clip"]
@@ -108,9 +111,7 @@ enum Passes {
 
     /// Add(conv(x), r) where the conv output has one reader and no activation yet: r is added in the epilogue.
     static func fuseResidualAdd(_ g: inout Graph) {
-        let uses = consumers(g)
-        var producer: [String: Int] = [:]
-        for (i, n) in g.nodes.enumerated() { for o in n.outputs { producer[o] = i } }
+        let uses = consumers(g), producer = producers(g)
         var removed = Set<Int>()
         for (ai, add) in g.nodes.enumerated() where add.opType == "Add" && add.domain.isEmpty && add.inputs.count == 2 {
             for side in 0..<2 {

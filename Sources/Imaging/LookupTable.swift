@@ -20,7 +20,8 @@ struct LookupTable {
     }
 
     init(descriptor d: [Int], data: Data, signedInput: Bool, what: String, tag: Tag) throws(ImagingError) {
-        let entries = d[0] == 0 ? 65536 : d[0]
+        // Number of entries is US whatever the VR says (pydicom adds 65536 to a negative SS value); 0 means 65536.
+        let entries = d[0] & 0xFFFF == 0 ? 65536 : d[0] & 0xFFFF
         // The first mapped value is SS when the input is signed (PS3.3 C.11.1.1.1).
         firstMapped = signedInput ? Int(Int16(truncatingIfNeeded: d[1])) : d[1] & 0xFFFF
         bits = d[2]

@@ -13,23 +13,22 @@ public struct Tensor: Sendable {
 
     /// A zero-filled tensor. Dimensions must be non-negative.
     public init(zeros dtype: DType, shape: [Int]) throws(TensorError) {
-        try Tensor.validate(shape)
-        self.dtype = dtype
-        self.shape = shape
-        let (bytes, overflow) = Tensor.elementCount(shape).multipliedReportingOverflow(by: dtype.byteSize)
-        if overflow { throw .invalidShape(shape, reason: "byte size overflows") }
-        storage = TensorStorage(byteCount: bytes)
+        try self.init(dtype, shape, zeroed: true)
     }
 
     /// A tensor whose bytes are not initialised: for kernels that overwrite every element
     /// (e.g. a GEMM with beta 0). Reading before writing gives arbitrary values.
     public init(uninitialized dtype: DType, shape: [Int]) throws(TensorError) {
+        try self.init(dtype, shape, zeroed: false)
+    }
+
+    private init(_ dtype: DType, _ shape: [Int], zeroed: Bool) throws(TensorError) {
         try Tensor.validate(shape)
         self.dtype = dtype
         self.shape = shape
         let (bytes, overflow) = Tensor.elementCount(shape).multipliedReportingOverflow(by: dtype.byteSize)
         if overflow { throw .invalidShape(shape, reason: "byte size overflows") }
-        storage = TensorStorage(byteCount: bytes, zeroed: false)
+        storage = TensorStorage(byteCount: bytes, zeroed: zeroed)
     }
 
     /// A tensor holding `values` in row-major order; `values.count` must equal the shape's element count.
