@@ -59,7 +59,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Engine", "Tensor", "TestSupport"],
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Engine", "Kernels", "Tensor", "TestSupport"],
                     exclude: ["node-tests.txt"], swiftSettings: strictSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),

@@ -1,4 +1,5 @@
 import Foundation
+public import Kernels
 public import Tensor
 
 /// Options fixed when a model is compiled.
@@ -7,7 +8,13 @@ public struct CompileOptions: Sendable {
     public var threads: Int = 1
     public var enableFusion = true
     public var enableConstantFolding = true
-    public init(threads: Int = 1) { self.threads = threads }
+    /// Runs every convolution this algorithm can compute with it instead of `ConvPlan`'s choice (tests use
+    /// it to check each fast path against the others).
+    public var convAlgorithm: ConvAlgorithm?
+    public init(threads: Int = 1, convAlgorithm: ConvAlgorithm? = nil) {
+        self.threads = threads
+        self.convAlgorithm = convAlgorithm
+    }
 }
 
 /// A loaded model: every op supported (all unsupported ones are reported in one error), attributes
@@ -31,7 +38,10 @@ public final class Model: @unchecked Sendable {
         var g = original
         Passes.run(&g, fusion: options.enableFusion)
         var ops: [any Operator] = []
-        for n in g.nodes { ops.append(try OpRegistry.makeOperator(n, opset: g.opset)) }
+        for var n in g.nodes {
+            if let a = options.convAlgorithm, n.opType == "Conv", n.domain.isEmpty { n.attributes["_conv_algorithm"] = .string(a.rawValue) }
+            ops.append(try OpRegistry.makeOperator(n, opset: g.opset))
+        }
         graph = g
         operators = ops
         self.options = options
@@ -219,7 +229,7 @@ public final class Plan: Sendable {
         var spent: [String: Double] = [:]
         for (i, st) in steps.enumerated() {
             let t0 = profile ? DispatchTime.now().uptimeNanoseconds : 0
-            let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } })
+            let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } }, threads: threads)
             for (s, v) in zip(st.outputs, outs) { values[s] = v }
             for s in releases[i] { values[s] = nil }
             if profile { spent["\(type(of: st.op))", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }

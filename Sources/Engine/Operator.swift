@@ -7,6 +7,12 @@ public protocol Operator: Sendable {
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType]
     /// Computes the outputs (types as `outputTypes` promised).
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor]
+    /// Computes the outputs with up to `threads` engine threads (ops that split work override this).
+    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor]
+}
+
+extension Operator {
+    public func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] { try run(inputs) }
 }
 
 /// Builds an operator from a node at a given opset.

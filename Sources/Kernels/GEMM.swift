@@ -1,4 +1,4 @@
-public import COpenBLAS
+internal import COpenBLAS
 
 /// Row-major single-precision GEMM through OpenBLAS: C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C.
 public enum GEMM {

@@ -13,33 +13,45 @@ public struct ConvGeometry: Sendable, Equatable {
     }
 }
 
+extension ConvGeometry {
+    /// The output columns [lo, hi) whose input column for kernel column `kx` lies inside the image.
+    @inline(__always) func insideColumns(_ kx: Int) -> (Int, Int) {
+        let x0 = kx * dilW - padLeft
+        let lo = min(outW, max(0, (-x0 + strideW - 1) / strideW))
+        return (lo, max(lo, min(outW, (inW - x0 + strideW - 1) / strideW)))
+    }
+}
+
 public enum Im2col {
-    // im2col: [C, H, W] -> [C*KH*KW, OH*OW] (zero outside the padded input)
-    public static func run(_ src: UnsafePointer<Float>, channels: Int, _ g: ConvGeometry, _ dst: UnsafeMutablePointer<Float>) {
-        let cols = g.outH * g.outW
+    // im2col: [C, H, W] -> [C*KH*KW, R*OW] for the output rows `rows` (all by default; R = rows.count),
+    // zero outside the padded input.
+    public static func run(_ src: UnsafePointer<Float>, channels: Int, _ g: ConvGeometry, _ dst: UnsafeMutablePointer<Float>,
+                           rows: Range<Int>? = nil) {
+        let oys = rows ?? 0..<g.outH
+        let cols = oys.count * g.outW
         var row = 0
         for c in 0..<channels {
             let plane = src + c * g.inH * g.inW
             for ky in 0..<g.kH {
                 for kx in 0..<g.kW {
                     let out = dst + row * cols
-                    for oy in 0..<g.outH {
+                    let x0 = kx * g.dilW - g.padLeft
+                    let (lo, hi) = g.insideColumns(kx)
+                    for oy in oys {
                         let iy = oy * g.strideH - g.padTop + ky * g.dilH
-                        let o = out + oy * g.outW
+                        let o = out + (oy - oys.lowerBound) * g.outW
                         if iy < 0 || iy >= g.inH {
                             o.update(repeating: 0, count: g.outW)
                             continue
                         }
-                        let line = plane + iy * g.inW
-                        let x0 = kx * g.dilW - g.padLeft
-                        if g.strideW == 1 && x0 >= 0 && x0 + g.outW <= g.inW {
-                            o.update(from: line + x0, count: g.outW)  // interior row: one copy
+                        let line = plane + iy * g.inW + x0
+                        if lo > 0 { o.update(repeating: 0, count: lo) }
+                        if g.strideW == 1 {
+                            (o + lo).update(from: line + lo, count: hi - lo)  // interior: one copy
                         } else {
-                            for ox in 0..<g.outW {
-                                let ix = ox * g.strideW + x0
-                                o[ox] = (ix >= 0 && ix < g.inW) ? line[ix] : 0
-                            }
+                            for ox in lo..<hi { o[ox] = line[ox * g.strideW] }
                         }
+                        if hi < g.outW { (o + hi).update(repeating: 0, count: g.outW - hi) }
                     }
                     row += 1
                 }

@@ -1,4 +1,5 @@
 import Engine
+import Kernels
 import Foundation
 import ONNX
 import Tensor
@@ -37,10 +38,13 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
 
     @Test func manifestLoads() { #expect(Self.runnable.count >= 8) }
 
+    /// Default choices on one thread, and im2col + GEMM forced on every conv on two threads.
+    static let options = [CompileOptions(threads: 1), CompileOptions(threads: 2, convAlgorithm: .im2colGEMM)]
+
     /// max |ours − ORT| ≤ rtol · max(1, max |ORT|) at batch 1 and batch 3.
-    @Test(arguments: runnable)
-    func matchesONNXRuntime(_ c: ModelCase) throws {
-        let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))
+    @Test(arguments: runnable, options)
+    func matchesONNXRuntime(_ c: ModelCase, _ options: CompileOptions) throws {
+        let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")), options: options)
         for batch in ["b1", "b3"] {
             let input = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(try #require(c.input_files?[batch]))"))
             let outputs = try model.run([c.input: input])
@@ -57,12 +61,14 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
         }
     }
 
-    /// An image's output is bit-identical whatever its batch and its position in the batch.
+    /// An image's output is bit-identical whatever its batch, its position in the batch and the thread count.
     @Test(arguments: runnable)
     func batchInvariance(_ c: ModelCase) throws {
         let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))
+        let twoThreads = try Model(graph: model.graph, options: CompileOptions(threads: 2))
         let b3 = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(try #require(c.input_files?["b3"]))"))
         let all = try model.run([c.input: b3])
+        #expect(try twoThreads.run([c.input: b3]) == all, "\(c.name): 2 threads differ from 1")
         let per = b3.count / b3.shape[0]
         let values = b3.floats()
         for i in 0..<b3.shape[0] {

@@ -73,10 +73,7 @@ struct Window {
     }
 }
 
-/// Activation fused into a conv epilogue.
-enum Epilogue: Sendable {
-    case none, relu, clip(Float, Float), leakyRelu(Float), hardSwish, sigmoid
-
+extension Activation {
     /// From the "_activation" attributes the fusion pass sets.
     init(fusedInto n: Node) throws(EngineError) {
         switch try n.string("_activation") {
@@ -89,32 +86,23 @@ enum Epilogue: Sendable {
         case let other?: throw n.context.attribute("_activation", "unknown fused activation \(other)")
         }
     }
-
-    @inline(__always) func apply(_ x: Float) -> Float {
-        switch self {
-        case .none: return x
-        case .relu: return max(x, 0)
-        case .clip(let lo, let hi): return min(max(x, lo), hi)
-        case .leakyRelu(let a): return x >= 0 ? x : a * x
-        case .hardSwish: return x * max(0, min(1, x / 6 + 0.5))
-        case .sigmoid: return 1 / (1 + exp(-x))
-        }
-    }
 }
 
 import Foundation
 
-/// Conv (1-D and 2-D, groups incl. depthwise, dilations, strides, pads, auto_pad): per image and group,
-/// im2col + OpenBLAS sgemm, then bias, an optional residual and activation in one pass over the output.
+/// Conv (1-D and 2-D, groups incl. depthwise, dilations, strides, pads, auto_pad) through `ConvPlan`
+/// (algorithm and tiling chosen there), with bias, an optional residual and activation fused per tile.
 /// Inputs: X [N, C, H, W], W [M, C/group, KH, KW], optional B [M]; fused: optional residual [N, M, OH, OW].
 struct ConvOp: Operator {
     let ctx: NodeContext
     let group: Int
     let kernelShape: [Int]?
     let node: Node
-    var epilogue: Epilogue = .none
+    var activation: Activation = .none
     /// Index of the fused residual input (after X, W, B), if any.
     var residualInput: Int?
+    /// The algorithm forced by the `_conv_algorithm` attribute (`CompileOptions.convAlgorithm`), or nil.
+    let forced: ConvAlgorithm?
 
     init(_ n: Node, _ opset: Int) throws(EngineError) {
         ctx = n.context
@@ -122,8 +110,14 @@ struct ConvOp: Operator {
         group = try n.int("group", default: 1) ?? 1
         kernelShape = try n.ints("kernel_shape")
         guard group >= 1 else { throw ctx.attribute("group", "must be >= 1, got \(group)") }
-        epilogue = try Epilogue(fusedInto: n)
+        activation = try Activation(fusedInto: n)
         residualInput = n.attributes["_residual"] != nil ? 3 : nil
+        if let name = try n.string("_conv_algorithm") {
+            guard let a = ConvAlgorithm(rawValue: name) else { throw ctx.attribute("_conv_algorithm", "unknown algorithm \(name)") }
+            forced = a
+        } else {
+            forced = nil
+        }
     }
 
     private func window(_ x: TensorType, _ w: TensorType) throws(EngineError) -> (Window, [Int]) {
@@ -157,63 +151,35 @@ struct ConvOp: Operator {
         return [y]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    /// The conv plan for these input and weight shapes (algorithm chosen by `ConvPlan`, or forced).
+    func convPlan(_ x: [Int], _ w: [Int]) throws(EngineError) -> ConvPlan {
+        let (win, outSpatial) = try window(TensorType(.float32, x), TensorType(.float32, w))
+        let shape = ConvShape(channels: x[1], outChannels: w[0], groups: group,
+                              geometry: win.geometry(Array(x.dropFirst(2)), outSpatial))
+        // A forced algorithm applies where it can compute the convolution; elsewhere ConvPlan chooses.
+        return ConvPlan(shape, forcing: forced) ?? ConvPlan(shape)!
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+
+    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
-        let (win, outSpatial) = try window(TensorType(xt.dtype, xt.shape), TensorType(wt.dtype, wt.shape))
-        let n = xt.shape[0], c = xt.shape[1], m = wt.shape[0]
-        let inSpatial = Array(xt.shape.dropFirst(2))
-        let g = win.geometry(inSpatial, outSpatial)
-        let cpg = c / group, mpg = m / group
-        let k = cpg * g.kH * g.kW, pixels = g.outH * g.outW, inPixels = g.inH * g.inW
-        let bias = inputs.count > 2 ? inputs[2]?.floats() : nil
-        let residualTensor = residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }
+        let plan = try convPlan(xt.shape, wt.shape)
+        let outShape = [xt.shape[0], wt.shape[0], plan.shape.geometry.outH, plan.shape.geometry.outW]
         var yt: Tensor
-        // Every element is written by the GEMM (beta 0) before the epilogue reads it.
-        do { yt = try Tensor(uninitialized: .float32, shape: [n, m] + outSpatial) } catch { throw ctx.shape(error.description) }
-        // 1x1, stride 1, no padding: the input plane is already the column matrix.
-        let pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0
-            && g.outH == g.inH && g.outW == g.inW
-        // im2col writes every element of the column buffer: no zeroing.
-        var cols = [Float](unsafeUninitializedCapacity: pointwise ? 0 : k * pixels) { _, count in count = pointwise ? 0 : k * pixels }
-        let epilogue = self.epilogue
-        xt.withUnsafeBytes { xr in
-            wt.withUnsafeBytes { wr in
-                yt.withUnsafeMutableBytes { yr in
-                    cols.withUnsafeMutableBufferPointer { cp in
-                        let xp = xr.bindMemory(to: Float.self).baseAddress!, wp = wr.bindMemory(to: Float.self).baseAddress!
-                        let yp = yr.bindMemory(to: Float.self).baseAddress!
-                        for img in 0..<n {
-                            for grp in 0..<group {
-                                let src = xp + (img * c + grp * cpg) * inPixels
-                                let b: UnsafePointer<Float>
-                                if pointwise {
-                                    b = src
-                                } else {
-                                    Im2col.run(src, channels: cpg, g, cp.baseAddress!)
-                                    b = UnsafePointer(cp.baseAddress!)
-                                }
-                                GEMM.sgemm(m: mpg, n: pixels, k: k, a: wp + grp * mpg * k, lda: k, b: b,
-                                           ldb: pixels, c: yp + (img * m + grp * mpg) * pixels, ldc: pixels)
-                            }
-                            // Epilogue for this image while its output is in cache: bias, residual, activation.
-                            let apply: (UnsafePointer<Float>?) -> Void = { rp in
-                                for ch in 0..<m {
-                                    let base = (img * m + ch) * pixels
-                                    let bv = bias?[ch] ?? 0
-                                    let out = yp + base
-                                    if let rp {
-                                        let r = rp + base
-                                        for p in 0..<pixels { out[p] = epilogue.apply(out[p] + bv + r[p]) }
-                                    } else {
-                                        for p in 0..<pixels { out[p] = epilogue.apply(out[p] + bv) }
-                                    }
-                                }
-                            }
-                            if let residualTensor {
-                                residualTensor.withUnsafeBytes { apply($0.bindMemory(to: Float.self).baseAddress!) }
-                            } else {
-                                apply(nil)
-                            }
+        // Every element is written by the GEMM or the direct kernel before the epilogue reads it.
+        do { yt = try Tensor(uninitialized: .float32, shape: xt.shape.count == 3 ? [outShape[0], outShape[1], outShape[3]] : outShape) }
+        catch { throw ctx.shape(error.description) }
+        let bias = inputs.count > 2 ? inputs[2] : nil
+        let residual = residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }
+        let activation = self.activation
+        xt.withFloats { x in
+            wt.withFloats { w in
+                bias.withOptionalFloats { b in
+                    residual.withOptionalFloats { r in
+                        yt.withMutableFloats { y in
+                            plan.run(x: x, w: w, bias: b, residual: r, y: y, images: xt.shape[0], activation: activation,
+                                     threads: threads)
                         }
                     }
                 }

@@ -5,7 +5,7 @@ import Tensor
 struct GemmOp: Operator {
     let ctx: NodeContext
     let alpha: Float, beta: Float, transA: Bool, transB: Bool
-    var epilogue: Epilogue = .none
+    var activation: Activation = .none
 
     init(_ n: Node, _ opset: Int) throws(EngineError) {
         ctx = n.context
@@ -13,7 +13,7 @@ struct GemmOp: Operator {
         beta = try n.float("beta", default: 1) ?? 1
         transA = (try n.int("transA", default: 0) ?? 0) != 0
         transB = (try n.int("transB", default: 0) ?? 0) != 0
-        epilogue = try Epilogue(fusedInto: n)
+        activation = try Activation(fusedInto: n)
     }
 
     private func dims(_ a: [Int], _ b: [Int]) throws(EngineError) -> (m: Int, k: Int, n: Int) {
@@ -57,7 +57,7 @@ struct GemmOp: Operator {
                 }
             }
         }
-        if case .none = epilogue {} else { for i in y.indices { y[i] = epilogue.apply(y[i]) } }
+        if activation != .none { for i in y.indices { y[i] = activation.apply(y[i]) } }
         return [try makeFloat([m, n], y, ctx)]
     }
 }

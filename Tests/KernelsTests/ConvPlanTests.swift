@@ -1,0 +1,89 @@
+import Kernels
+import TestSupport
+import Testing
+
+/// Every conv path `ConvPlan` can choose, forced on random shapes and on shapes that trigger row tiles and
+/// channel chunks, against the direct 7-loop twin; and outputs identical whatever the batch or thread count.
+@Suite struct ConvPlanTests {
+    typealias Case = ConvKernelTests.Case
+
+    static func shape(_ t: Case) -> ConvShape { ConvShape(channels: t.c, outChannels: t.m, groups: t.groups, geometry: t.g) }
+
+    /// The random cases of ConvKernelTests plus named ones: depthwise with a channel multiplier, a pointwise
+    /// layer, a layer big enough to be split into row tiles, a deep one split into channel chunks.
+    static let cases: [Case] = ConvKernelTests.cases + [
+        Case(c: 3, m: 6, groups: 3, g: ConvKernelTests.geometry(9, 7, 3, 1, 1, 1)),    // depthwise, multiplier 2
+        Case(c: 8, m: 8, groups: 8, g: ConvKernelTests.geometry(11, 10, 5, 2, 2, 3)),  // depthwise, dilated, stride 2
+        Case(c: 6, m: 5, groups: 1, g: ConvKernelTests.geometry(9, 9, 1, 1, 1, 0)),    // pointwise
+        Case(c: 2, m: 3, groups: 1, g: ConvKernelTests.geometry(70, 66, 3, 1, 1, 1)),  // 4620 pixels: 2 row tiles
+        Case(c: 2, m: 300, groups: 1, g: ConvKernelTests.geometry(6, 5, 3, 1, 1, 1)),  // 30 pixels, 300 channels: 3 chunks
+    ]
+
+    static func random(_ count: Int, _ seed: UInt64) -> [Float] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
+    }
+
+    /// Runs `plan` on `images` images with bias, residual and ReLU.
+    static func run(_ plan: ConvPlan, x: [Float], w: [Float], bias: [Float], residual: [Float], images: Int,
+                    threads: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: residual.count)
+        y.withUnsafeMutableBufferPointer { yp in
+            plan.run(x: x, w: w, bias: bias, residual: residual, y: yp.baseAddress!, images: images,
+                     activation: .relu, threads: threads)
+        }
+        return y
+    }
+
+    @Test(arguments: cases)
+    func everyApplicableAlgorithmMatchesTheDirectLoop(_ t: Case) throws {
+        let g = t.g, pixels = g.outH * g.outW, images = 2
+        let x = Self.random(images * t.c * g.inH * g.inW, 1), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 2)
+        let bias = Self.random(t.m, 3), residual = Self.random(images * t.m * pixels, 4)
+        var expected: [Float] = []
+        for img in 0..<images {
+            let y = NaiveConv.run(x: Array(x[(img * t.c * g.inH * g.inW)...].prefix(t.c * g.inH * g.inW)), channels: t.c,
+                                  w: w, bias: bias, outChannels: t.m, groups: t.groups, g)
+            expected += y.enumerated().map { max($0.element + residual[img * t.m * pixels + $0.offset], 0) }
+        }
+        var ran = 0
+        for algorithm in ConvAlgorithm.allCases {
+            guard let plan = ConvPlan(Self.shape(t), forcing: algorithm) else {
+                #expect(!ConvPlan.applicable(algorithm, Self.shape(t)))
+                continue
+            }
+            ran += 1
+            let y = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
+            let d = try #require(difference(y.map(Double.init), expected.map(Double.init)))
+            #expect(d.maxAbs <= 1e-4, "\(t.testDescription) \(algorithm): \(d)")
+        }
+        #expect(ran >= 1)
+        #expect(ConvPlan.applicable(try #require(ConvPlan(Self.shape(t))).algorithm, Self.shape(t)))
+    }
+
+    @Test func theChoiceFollowsTheShape() throws {
+        let byName = Dictionary(uniqueKeysWithValues: Self.cases.suffix(5).enumerated().map { ($0.offset, try! #require(ConvPlan(Self.shape($0.element)))) })
+        #expect(byName[0]?.algorithm == .depthwiseDirect)
+        #expect(byName[1]?.algorithm == .depthwiseDirect)
+        #expect(byName[2]?.algorithm == .pointwiseGEMM)
+        #expect(byName[3]?.algorithm == .im2colGEMM && byName[3]?.tasksPerImage == 2)
+        #expect(byName[4]?.algorithm == .im2colGEMM && byName[4]?.tasksPerImage == 3)
+    }
+
+    /// Batch invariance at the kernel level: each image alone, in a batch, on 1 or 2 threads: same bits.
+    @Test(arguments: cases.suffix(5))
+    func outputsDoNotDependOnBatchOrThreads(_ t: Case) throws {
+        let g = t.g, pixels = g.outH * g.outW, images = 3, inSize = t.c * g.inH * g.inW, outSize = t.m * pixels
+        let x = Self.random(images * inSize, 5), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 6)
+        let bias = Self.random(t.m, 7), residual = Self.random(images * outSize, 8)
+        let plan = try #require(ConvPlan(Self.shape(t)))
+        let batched1 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 1)
+        let batched2 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
+        #expect(batched1 == batched2)
+        for img in 0..<images {
+            let alone = Self.run(plan, x: Array(x[(img * inSize)..<((img + 1) * inSize)]), w: w, bias: bias,
+                                 residual: Array(residual[(img * outSize)..<((img + 1) * outSize)]), images: 1, threads: 2)
+            #expect(alone == Array(batched1[(img * outSize)..<((img + 1) * outSize)]), "image \(img)")
+        }
+    }
+}
