@@ -78,6 +78,7 @@ public final class Plan: Sendable {
         let node: String
         let inputs: [Int?]  // value slots; nil = absent optional input
         let outputs: [Int]
+        let multiplyAdds: Int
     }
 
     public let inputTypes: [(name: String, type: TensorType)]
@@ -161,8 +162,10 @@ public final class Plan: Sendable {
                 continue
             }
             for (s, t) in zip(outs, outTypes) { types[s] = t }
-            macs += Plan.multiplyAdds(n, inputs: inTypesN, outputs: outTypes)
-            steps.append(Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count))))
+            let stepMacs = Plan.multiplyAdds(n, inputs: inTypesN, outputs: outTypes)
+            macs += stepMacs
+            steps.append(Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count)),
+                              multiplyAdds: stepMacs))
         }
         var outTypes: [(String, TensorType)] = [], outSlots: [(String, Int)] = []
         for o in g.outputs {
@@ -210,8 +213,10 @@ public final class Plan: Sendable {
         }
     }
 
-    /// MEDINFER_PROFILE=1 prints the time spent per operator type after each run (to stderr).
-    static let profiling = ProcessInfo.processInfo.environment["MEDINFER_PROFILE"] == "1"
+    /// MEDINFER_PROFILE=1 prints the time spent per operator type after each run (to stderr);
+    /// MEDINFER_PROFILE=nodes also prints each node's time and GFLOP/s.
+    static let profiling = ["1", "nodes"].contains(ProcessInfo.processInfo.environment["MEDINFER_PROFILE"] ?? "")
+    static let profilingNodes = ProcessInfo.processInfo.environment["MEDINFER_PROFILE"] == "nodes"
 
     /// Runs the plan. Inputs must have the planned shapes and types.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
@@ -232,7 +237,14 @@ public final class Plan: Sendable {
             let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } }, threads: threads)
             for (s, v) in zip(st.outputs, outs) { values[s] = v }
             for s in releases[i] { values[s] = nil }
-            if profile { spent["\(type(of: st.op))", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
+            if profile {
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                spent["\(type(of: st.op))", default: 0] += ms
+                if Plan.profilingNodes {
+                    let rate = st.multiplyAdds > 0 ? String(format: " %.1f GFLOP/s", 2 * Double(st.multiplyAdds) / ms / 1e6) : ""
+                    FileHandle.standardError.write(Data(String(format: "node %@ %.3f ms%@\n", st.node, ms, rate).utf8))
+                }
+            }
         }
         if profile {
             let lines = spent.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }

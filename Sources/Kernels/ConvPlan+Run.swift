@@ -9,14 +9,17 @@ extension ConvPlan {
         let scratch = scratchFloats, workers = max(1, min(threads, tasks))
         // im2col writes every element of its panel: no zeroing.
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch * workers))
-        defer { buffer.deallocate() }
+        // Which (image, group, tile) each worker's panel holds: channel chunks of one tile share it.
+        let held = UnsafeMutablePointer<Int>.allocate(capacity: workers)
+        held.initialize(repeating: -1, count: workers)
+        defer { buffer.deallocate(); held.deallocate() }
         Parallel.run(tasks: tasks, threads: workers) { task, worker in
             let img = task / perImage, t = task % perImage
             if algorithm == .depthwiseDirect {
                 depthwise(x: x, w: w, bias: bias, residual: residual, y: y, image: img, channel: t, activation)
             } else {
                 gemmTile(x: x, w: w, bias: bias, residual: residual, y: y, image: img, task: t,
-                         panel: buffer + worker * scratch, activation)
+                         panel: buffer + worker * scratch, held: held + worker, activation)
             }
         }
     }
@@ -24,7 +27,7 @@ extension ConvPlan {
     // One task: output channels [ch0, ch0+mc) × output rows [oy0, oy1) of one group of one image.
     private func gemmTile(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, image: Int, task: Int,
-                          panel: UnsafeMutablePointer<Float>, _ activation: Activation)
+                          panel: UnsafeMutablePointer<Float>, held: UnsafeMutablePointer<Int>, _ activation: Activation)
     {
         let g = shape.geometry, pixels = shape.pixels, k = shape.depth
         let grp = task / (chunks * rowTiles), tile = task / chunks % rowTiles, chunk = task % chunks
@@ -37,7 +40,11 @@ extension ConvPlan {
         if algorithm == .pointwiseGEMM {
             (b, ldb) = (xg + p0, pixels)
         } else {
-            Im2col.run(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1)  // [K, np]
+            let key = image * rowTiles * shape.groups + task / chunks
+            if held.pointee != key {
+                Im2col.run(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1)  // [K, np]
+                held.pointee = key
+            }
             (b, ldb) = (UnsafePointer(panel), np)
         }
         let out = (image * shape.outChannels + ch0) * pixels + p0

@@ -1,3 +1,4 @@
+import Glibc
 /// How one convolution is computed.
 public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// 1×1, stride 1, no padding: the input planes are already the GEMM's B matrix (no copy).
@@ -27,9 +28,11 @@ public struct ConvShape: Sendable, Equatable {
     }
 }
 
-/// The algorithm and work split of one convolution, fixed by its shape alone (never by the batch size or
-/// the thread count, so an image's output is bit-identical however it is batched or threaded).
-/// Work per image: groups × channel chunks × row tiles, each an independent task.
+/// The algorithm and work split of one convolution, fixed by its shape alone: never by the batch size or
+/// the thread count, because OpenBLAS's result for an element can change with the size of the call it is
+/// in (it has separate small-matrix kernels), so an image's output stays bit-identical however it is
+/// batched or threaded only if its GEMM calls are. Work per image: groups × channel chunks × row tiles,
+/// each an independent task.
 public struct ConvPlan: Sendable, Equatable {
     public let shape: ConvShape
     public let algorithm: ConvAlgorithm
@@ -41,11 +44,11 @@ public struct ConvPlan: Sendable, Equatable {
     /// Tiles above this many output pixels are split: OpenBLAS runs small-M × huge-N products (U-Net's
     /// 32-channel layers at 256²) at 47 GFLOP/s untiled and 82 in 4096-pixel tiles (bench RESULTS §3), and
     /// tiles give a second thread work at batch 1.
-    public static let maxTilePixels = 4096
-    /// Deep layers (few pixels, many channels) split their output channels into chunks of this size so a
-    /// second thread has work at batch 1; each chunk re-packs only the small B matrix.
-    public static let channelChunk = 128
-    /// Pixel count under which a layer counts as deep (ResNet's 14×14 and 7×7 stages).
+    public static let maxTilePixels = Int(getenv("MI_TILE").map { String(cString: $0) } ?? "") ?? 4096
+    /// Deep layers (at most `deepLayerPixels` output pixels, at least two chunks of channels) split their
+    /// output channels into chunks of this size so a second thread has work at batch 1 (ResNet's 14×14 and
+    /// 7×7 stages); the chunks of a tile share one im2col panel and each re-packs only its small B panel.
+    public static let channelChunk = Int(getenv("MI_CHUNK").map { String(cString: $0) } ?? "") ?? 128
     public static let deepLayerPixels = 256
 
     /// Whether `algorithm` can compute `shape`.
@@ -81,7 +84,7 @@ public struct ConvPlan: Sendable, Equatable {
         }
         let tiles = (pixels + ConvPlan.maxTilePixels - 1) / ConvPlan.maxTilePixels
         rowsPerTile = max(1, (g.outH + tiles - 1) / tiles)
-        channelsPerChunk = pixels < ConvPlan.deepLayerPixels && shape.mpg > ConvPlan.channelChunk
+        channelsPerChunk = pixels <= ConvPlan.deepLayerPixels && shape.mpg >= 2 * ConvPlan.channelChunk
             ? ConvPlan.channelChunk : shape.mpg
     }
 

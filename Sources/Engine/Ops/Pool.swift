@@ -45,11 +45,13 @@ struct PoolOp: Operator {
         return [TensorType(.float32, Array(x.shape.prefix(2)) + (try window(x.shape)).1)]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+
+    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0)
-        let x = xt.floats()
         let planes = xt.shape[0] * xt.shape[1]
         if kind == .globalMax || kind == .globalAverage {
+            let x = xt.floats()
             let size = xt.shape.dropFirst(2).reduce(1, *)
             var y = [Float](repeating: 0, count: planes)
             for p in 0..<planes {
@@ -60,37 +62,17 @@ struct PoolOp: Operator {
         }
         let (win, out) = try window(xt.shape)
         let g = win.geometry(Array(xt.shape.dropFirst(2)), out)
-        let inPixels = g.inH * g.inW, outPixels = g.outH * g.outW
-        var y = [Float](repeating: 0, count: planes * outPixels)
-        for p in 0..<planes {
-            let base = p * inPixels
-            for oy in 0..<g.outH {
-                for ox in 0..<g.outW {
-                    var acc: Float = kind == .max ? -.infinity : 0
-                    var count = 0, padded = 0
-                    for ky in 0..<g.kH {
-                        let iy = oy * g.strideH - g.padTop + ky * g.dilH
-                        for kx in 0..<g.kW {
-                            let ix = ox * g.strideW - g.padLeft + kx * g.dilW
-                            guard iy >= 0, iy < g.inH, ix >= 0, ix < g.inW else {
-                                // Padding cells inside the padded extent count for count_include_pad.
-                                if iy < g.inH + padBottom(win, 0) && ix < g.inW + padBottom(win, 1) { padded += 1 }
-                                continue
-                            }
-                            let v = x[base + iy * g.inW + ix]
-                            if kind == .max { acc = max(acc, v) } else { acc += v }
-                            count += 1
-                        }
-                    }
-                    if kind == .average {
-                        let d = countIncludePad ? count + padded : count
-                        acc = d > 0 ? acc / Float(d) : 0
-                    }
-                    y[p * outPixels + oy * g.outW + ox] = acc
-                }
+        var yt: Tensor
+        // Pool2D writes every output element.
+        do { yt = try Tensor(uninitialized: .float32, shape: Array(xt.shape.prefix(2)) + out) } catch { throw ctx.shape(error.description) }
+        let k: Pool2D.Kind = kind == .max ? .max : .average(countIncludePad: countIncludePad)
+        xt.withFloats { x in
+            yt.withMutableFloats { y in
+                Pool2D.run(k, x: x, y: y, planes: planes, g, padBottom: padBottom(win, 0), padRight: padBottom(win, 1),
+                           threads: threads)
             }
         }
-        return [try makeFloat(Array(xt.shape.prefix(2)) + out, y, ctx)]
+        return [yt]
     }
 
     private func padBottom(_ win: Window, _ axis: Int) -> Int {
