@@ -28,11 +28,11 @@ public struct ConvShape: Sendable, Equatable {
     }
 }
 
-/// The algorithm and work split of one convolution, fixed by its shape alone: never by the batch size or
-/// the thread count, because OpenBLAS's result for an element can change with the size of the call it is
-/// in (it has separate small-matrix kernels), so an image's output stays bit-identical however it is
-/// batched or threaded only if its GEMM calls are. Work per image: groups × channel chunks × row tiles,
-/// each an independent task.
+/// The algorithm and work split of one convolution. Work per image: groups × channel chunks × row tiles,
+/// each an independent task. The split depends on the shape and the thread count, never on the batch
+/// size: OpenBLAS's result for an element can change with the size of the call it is in (it has
+/// small-matrix kernels), so an image's output is bit-identical however it is batched only because its
+/// GEMM calls are the same.
 public struct ConvPlan: Sendable, Equatable {
     public let shape: ConvShape
     public let algorithm: ConvAlgorithm
@@ -42,14 +42,17 @@ public struct ConvPlan: Sendable, Equatable {
     public let channelsPerChunk: Int
 
     /// Tiles above this many output pixels are split: OpenBLAS runs small-M × huge-N products (U-Net's
-    /// 32-channel layers at 256²) at 47 GFLOP/s untiled and 82 in 4096-pixel tiles (bench RESULTS §3), and
-    /// tiles give a second thread work at batch 1.
+    /// 32-channel layers at 256²) at 47 GFLOP/s untiled and 82 in 4096-pixel tiles (bench RESULTS §3).
     public static let maxTilePixels = Int(getenv("MI_TILE").map { String(cString: $0) } ?? "") ?? 4096
-    /// Deep layers (at most `deepLayerPixels` output pixels, at least two chunks of channels) split their
-    /// output channels into chunks of this size so a second thread has work at batch 1 (ResNet's 14×14 and
-    /// 7×7 stages); the chunks of a tile share one im2col panel and each re-packs only its small B panel.
-    public static let channelChunk = Int(getenv("MI_CHUNK").map { String(cString: $0) } ?? "") ?? 128
-    public static let deepLayerPixels = 256
+    /// With several threads, a layer is split into about this many tasks per thread (an image may be the
+    /// whole batch) so the last task does not leave a thread idle for long ...
+    public static let tasksPerThread = 2
+    /// ... but no task smaller than this many multiply-adds (~0.1 ms), where re-packing A or B per call
+    /// would cost more than the parallelism gains.
+    public static let minTaskMultiplyAdds = 8_000_000
+    /// Split limits: tiles of at least this many pixels, channel chunks of at least this many channels
+    /// (multiples of it, OpenBLAS's register tile along M is 4-16).
+    public static let minTilePixels = 128, channelQuantum = 32
 
     /// Whether `algorithm` can compute `shape`.
     public static func applicable(_ algorithm: ConvAlgorithm, _ shape: ConvShape) -> Bool {
@@ -62,7 +65,9 @@ public struct ConvPlan: Sendable, Equatable {
 
     /// The one place the algorithm is chosen: depthwise → direct, 1×1/s1 → GEMM on the input, else
     /// im2col + GEMM. `forcing` overrides the choice (tests run every applicable path); nil if not applicable.
-    public init?(_ shape: ConvShape, forcing: ConvAlgorithm? = nil) {
+    /// With `threads` > 1 the image is split into row tiles first (each re-packs the weights, small for the
+    /// wide early layers), then into channel chunks (each re-packs its im2col panel, small for the deep ones).
+    public init?(_ shape: ConvShape, forcing: ConvAlgorithm? = nil, threads: Int = 1) {
         let algorithm: ConvAlgorithm
         if let f = forcing {
             guard ConvPlan.applicable(f, shape) else { return nil }
@@ -74,18 +79,30 @@ public struct ConvPlan: Sendable, Equatable {
         } else {
             algorithm = .im2colGEMM
         }
-        self.shape = shape
-        self.algorithm = algorithm
         let g = shape.geometry, pixels = shape.pixels
         if algorithm == .depthwiseDirect {
-            rowsPerTile = g.outH
-            channelsPerChunk = 1
+            self.init(shape, algorithm, rowsPerTile: g.outH, channelsPerChunk: 1)
             return
         }
-        let tiles = (pixels + ConvPlan.maxTilePixels - 1) / ConvPlan.maxTilePixels
-        rowsPerTile = max(1, (g.outH + tiles - 1) / tiles)
-        channelsPerChunk = pixels <= ConvPlan.deepLayerPixels && shape.mpg >= 2 * ConvPlan.channelChunk
-            ? ConvPlan.channelChunk : shape.mpg
+        let macsPerGroup = shape.mpg * pixels * shape.depth
+        let wanted = threads <= 1 ? 1 : min(ConvPlan.tasksPerThread * threads, macsPerGroup / ConvPlan.minTaskMultiplyAdds)
+        let tiles = max((pixels + ConvPlan.maxTilePixels - 1) / ConvPlan.maxTilePixels,
+                        min(wanted, g.outH, pixels / ConvPlan.minTilePixels))
+        let rows = max(1, (g.outH + tiles - 1) / tiles)
+        let realTiles = (g.outH + rows - 1) / rows
+        let q = ConvPlan.channelQuantum
+        let chunks = max(1, min(wanted / realTiles, shape.mpg / q))
+        self.init(shape, algorithm, rowsPerTile: rows,
+                  channelsPerChunk: chunks == 1 ? shape.mpg : (shape.mpg / chunks + q - 1) / q * q)
+    }
+
+    /// A given split (tests force tiles and chunks on small shapes).
+    public init(_ shape: ConvShape, _ algorithm: ConvAlgorithm, rowsPerTile: Int, channelsPerChunk: Int) {
+        precondition(ConvPlan.applicable(algorithm, shape) && rowsPerTile >= 1 && channelsPerChunk >= 1)
+        self.shape = shape
+        self.algorithm = algorithm
+        self.rowsPerTile = min(rowsPerTile, shape.geometry.outH)
+        self.channelsPerChunk = algorithm == .depthwiseDirect ? 1 : min(channelsPerChunk, shape.mpg)
     }
 
     var rowTiles: Int { (shape.geometry.outH + rowsPerTile - 1) / rowsPerTile }

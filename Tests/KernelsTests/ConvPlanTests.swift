@@ -16,7 +16,7 @@ import Testing
         Case(c: 8, m: 8, groups: 8, g: ConvKernelTests.geometry(11, 10, 5, 2, 2, 3)),  // depthwise, dilated, stride 2
         Case(c: 6, m: 5, groups: 1, g: ConvKernelTests.geometry(9, 9, 1, 1, 1, 0)),    // pointwise
         Case(c: 2, m: 3, groups: 1, g: ConvKernelTests.geometry(70, 66, 3, 1, 1, 1)),  // 4620 pixels: 2 row tiles
-        Case(c: 2, m: 300, groups: 1, g: ConvKernelTests.geometry(6, 5, 3, 1, 1, 1)),  // deep: channel chunks on 2 threads
+        Case(c: 2, m: 300, groups: 1, g: ConvKernelTests.geometry(6, 5, 3, 1, 1, 1)),  // deep, 300 channels
     ]
 
     static func random(_ count: Int, _ seed: UInt64) -> [Float] {
@@ -53,9 +53,11 @@ import Testing
                 continue
             }
             ran += 1
-            let y = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
-            let d = try #require(difference(y.map(Double.init), expected.map(Double.init)))
-            #expect(d.maxAbs <= 1e-4, "\(t.testDescription) \(algorithm): \(d)")
+            for p in [plan, ConvPlan(plan.shape, algorithm, rowsPerTile: 3, channelsPerChunk: 2)] {
+                let y = Self.run(p, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
+                let d = try #require(difference(y.map(Double.init), expected.map(Double.init)))
+                #expect(d.maxAbs <= 1e-4, "\(t.testDescription) \(algorithm) \(p.rowsPerTile) rows \(p.channelsPerChunk) channels: \(d)")
+            }
         }
         #expect(ran >= 1)
         #expect(ConvPlan.applicable(try #require(ConvPlan(Self.shape(t))).algorithm, Self.shape(t)))
@@ -69,7 +71,14 @@ import Testing
         #expect(byName[1]?.algorithm == .depthwiseDirect)
         #expect(byName[2]?.algorithm == .pointwiseGEMM)
         #expect(byName[3]?.algorithm == .im2colGEMM && byName[3]?.tasksPerImage == 2)
-        #expect(byName[4]?.algorithm == .im2colGEMM && byName[4]?.tasksPerImage == 3)  // 128 + 128 + 44 channels
+        #expect(byName[4]?.algorithm == .im2colGEMM && byName[4]?.tasksPerImage == 1)
+        // ResNet-18's 3x3 stages on 2 threads: wide layers split into row tiles, deep ones into channel chunks.
+        for (side, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] {
+            let s = ConvShape(channels: c, outChannels: c, groups: 1, geometry: ConvKernelTests.geometry(side, side, 3, 1, 1, 1))
+            let plan = try #require(ConvPlan(s, threads: 2))
+            #expect(plan.tasksPerImage == 4, "\(side)x\(side)x\(c)")
+            #expect(try #require(ConvPlan(s, threads: 1)).tasksPerImage == 1)
+        }
     }
 
     /// Batch invariance at the kernel level: each image alone, in a batch, on 1 or 2 threads: same bits.
@@ -78,7 +87,9 @@ import Testing
         let g = t.g, pixels = g.outH * g.outW, images = 3, inSize = t.c * g.inH * g.inW, outSize = t.m * pixels
         let x = Self.random(images * inSize, 5), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 6)
         let bias = Self.random(t.m, 7), residual = Self.random(images * outSize, 8)
-        let plan = try #require(ConvPlan(Self.shape(t)))
+        // Forced split: 2 rows per tile, 64 channels per chunk (the thresholds would not split these small shapes).
+        let chosen = try #require(ConvPlan(Self.shape(t)))
+        let plan = ConvPlan(chosen.shape, chosen.algorithm, rowsPerTile: 2, channelsPerChunk: 64)
         let batched1 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 1)
         let batched2 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
         #expect(batched1 == batched2)

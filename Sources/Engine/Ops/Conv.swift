@@ -152,19 +152,19 @@ struct ConvOp: Operator {
     }
 
     /// The conv plan for these input and weight shapes (algorithm chosen by `ConvPlan`, or forced).
-    func convPlan(_ x: [Int], _ w: [Int]) throws(EngineError) -> ConvPlan {
+    func convPlan(_ x: [Int], _ w: [Int], threads: Int) throws(EngineError) -> ConvPlan {
         let (win, outSpatial) = try window(TensorType(.float32, x), TensorType(.float32, w))
         let shape = ConvShape(channels: x[1], outChannels: w[0], groups: group,
                               geometry: win.geometry(Array(x.dropFirst(2)), outSpatial))
         // A forced algorithm applies where it can compute the convolution; elsewhere ConvPlan chooses.
-        return ConvPlan(shape, forcing: forced) ?? ConvPlan(shape)!
+        return ConvPlan(shape, forcing: forced, threads: threads) ?? ConvPlan(shape, threads: threads)!
     }
 
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
 
     func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
-        let plan = try convPlan(xt.shape, wt.shape)
+        let plan = try convPlan(xt.shape, wt.shape, threads: threads)
         let outShape = [xt.shape[0], wt.shape[0], plan.shape.geometry.outH, plan.shape.geometry.outW]
         var yt: Tensor
         // Every element is written by the GEMM or the direct kernel before the epilogue reads it.
