@@ -1,7 +1,8 @@
 internal import Tensor
 
 /// Graph rewrites run once per model: Identity/Dropout removal, BatchNormalization folded into the
-/// preceding Conv, activation and residual Add fused into the conv epilogue, dead-node elimination.
+/// preceding Conv, activation and residual Add fused into the conv epilogue (and an activation into a
+/// BatchNormalization that could not be folded), dead-node elimination.
 /// Fused nodes carry engine-internal attributes prefixed with "_".
 enum Passes {
     static func run(_ g: inout Graph, fusion: Bool) {
@@ -80,7 +81,8 @@ enum Passes {
         for (ai, act) in g.nodes.enumerated() {
             let kinds = ["Relu", "LeakyRelu", "HardSwish", "Sigmoid", "Clip"]
             guard kinds.contains(act.opType), act.domain.isEmpty, let x = act.inputs.first,
-                  let ci = producer[x], ["Conv", "Gemm"].contains(g.nodes[ci].opType), uses[x] == 1,
+                  let ci = producer[x], ["Conv", "Gemm", "BatchNormalization"].contains(g.nodes[ci].opType), uses[x] == 1,
+                  g.nodes[ci].outputs.count == 1,
                   g.nodes[ci].attributes["_activation"] == nil, !removed.contains(ci)
             else { continue }
             var attrs = g.nodes[ci].attributes

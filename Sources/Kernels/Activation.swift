@@ -53,3 +53,21 @@ public enum Epilogue {
         }
     }
 }
+
+/// Per-channel affine map with a fused activation (inference BatchNormalization, alone or before ReLU):
+/// y[n, c, i] = act(x[n, c, i] · mul[c] + add[c]) over `planes` = N·C planes of `size` elements.
+public enum ChannelAffine {
+    public static func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, planes: Int, channels: Int,
+                           size: Int, mul: UnsafePointer<Float>, add: UnsafePointer<Float>, _ act: Activation)
+    {
+        for p in 0..<planes {
+            let c = p % channels, m = mul[c], a = add[c]
+            let xp = x + p * size, yp = y + p * size
+            switch act {
+            case .none: for i in 0..<size { yp[i] = xp[i] * m + a }
+            case .relu: for i in 0..<size { yp[i] = max(xp[i] * m + a, 0) }
+            default: for i in 0..<size { yp[i] = act.apply(xp[i] * m + a) }
+            }
+        }
+    }
+}

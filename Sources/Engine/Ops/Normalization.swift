@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 import Tensor
 
@@ -6,10 +7,13 @@ import Tensor
 struct BatchNormOp: Operator {
     let ctx: NodeContext
     let epsilon: Float
+    /// An activation fused after it (DenseNet's pre-activation BN-ReLU on Concat outputs).
+    let activation: Activation
 
     init(_ n: Node, _ opset: Int) throws(EngineError) {
         ctx = n.context
         epsilon = try n.float("epsilon", default: 1e-5) ?? 1e-5
+        activation = try Activation(fusedInto: n)
         if try n.int("training_mode", default: 0) == 1 { throw ctx.attribute("training_mode", "training mode is not supported") }
     }
 
@@ -37,10 +41,16 @@ struct BatchNormOp: Operator {
         let xt = try ctx.required(inputs, 0)
         let (mul, add) = BatchNormOp.affine(scale: try ctx.floats(inputs, 1), bias: try ctx.floats(inputs, 2),
                                             mean: try ctx.floats(inputs, 3), variance: try ctx.floats(inputs, 4), epsilon: epsilon)
-        var x = xt.floats()
-        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *)
-        for i in x.indices { let ch = (i / inner) % c; x[i] = x[i] * mul[ch] + add[ch] }
-        return [try makeFloat(xt.shape, x, ctx)]
+        guard xt.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(xt.dtype.rawValue)") }
+        var yt: Tensor
+        do { yt = try Tensor(uninitialized: .float32, shape: xt.shape) } catch { throw ctx.shape(error.description) }
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *), act = activation
+        xt.withFloats { x in
+            yt.withMutableFloats { y in
+                ChannelAffine.run(x: x, y: y, planes: xt.shape[0] * c, channels: c, size: inner, mul: mul, add: add, act)
+            }
+        }
+        return [yt]
     }
 }
 

@@ -20,7 +20,11 @@ struct UnaryOp: Operator {
             let v = broadcastInts(t, to: t.shape).map { ctx.opType == "Neg" ? -$0 : Swift.abs($0) }
             return [try intTensor(t.shape, v, like: t.dtype, ctx)]
         }
-        return [try makeFloat(t.shape, t.floats().map(function), ctx)]
+        var y: Tensor
+        do { y = try Tensor(uninitialized: .float32, shape: t.shape) } catch { throw ctx.shape(error.description) }
+        let f = function, n = t.count
+        t.withFloats { x in y.withMutableFloats { yp in for i in 0..<n { yp[i] = f(x[i]) } } }
+        return [y]
     }
 
     static func builder(_ make: @escaping @Sendable (Node, Int) throws -> @Sendable (Float) -> Float) -> OpBuilder {
