@@ -68,7 +68,9 @@ struct ConvTransposeOp: Operator {
         return [TensorType(.float32, [x.shape[0], w.shape[1] * group] + out)]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+
+    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
         let (outSpatial, pads, win) = try layout(xt.shape, wt.shape)
         let n = xt.shape[0], c = xt.shape[1], mpg = wt.shape[1], m = mpg * group, cpg = c / group
@@ -79,31 +81,44 @@ struct ConvTransposeOp: Operator {
                              dilH: r == 2 ? win.dilations[0] : 1, dilW: win.dilations[r - 1],
                              padTop: r == 2 ? pads[0] : 0, padLeft: pads[r - 1],
                              outH: r == 2 ? inSpatial[0] : 1, outW: inSpatial[r - 1])
-        let inPixels = g.outH * g.outW, outPixels = g.inH * g.inW, rows = mpg * kH * kW
-        let x = xt.floats(), w = wt.floats()
-        let bias = inputs.count > 2 ? inputs[2]?.floats() : nil
-        var y = [Float](repeating: 0, count: n * m * outPixels)
-        var cols = [Float](repeating: 0, count: rows * inPixels)
-        x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    cols.withUnsafeMutableBufferPointer { cp in
-                        for img in 0..<n {
-                            for grp in 0..<group {
-                                // cols [M/g*KH*KW, H*W] = W_gᵀ [C/g, M/g*KH*KW]ᵀ · x_g [C/g, H*W]
-                                GEMM.sgemm(transA: true, m: rows, n: inPixels, k: cpg, a: wp.baseAddress! + grp * cpg * rows,
-                                           lda: rows, b: xp.baseAddress! + (img * c + grp * cpg) * inPixels, ldb: inPixels,
-                                           c: cp.baseAddress!, ldc: inPixels)
-                                Im2col.col2im(cp.baseAddress!, channels: mpg, g, yp.baseAddress! + (img * m + grp * mpg) * outPixels)
+        let inPixels = g.outH * g.outW, outPixels = g.inH * g.inW, taps = kH * kW, rows = mpg * taps
+        guard xt.dtype == .float32, wt.dtype == .float32 else { throw ctx.input(0, "ConvTranspose supports float32 only") }
+        var yt: Tensor
+        // col2im accumulates: the output starts at zero.
+        do { yt = try Tensor(zeros: .float32, shape: [n, m] + outSpatial) } catch { throw ctx.shape(error.description) }
+        // Tasks: image × group × output-channel chunk (chunks write disjoint planes; one per image and
+        // group on one thread, 2 per thread otherwise so batch 1 uses every thread).
+        let chunks = threads > 1 ? min(2 * threads, mpg) : 1, perChunk = (mpg + chunks - 1) / chunks
+        let bias = inputs.count > 2 ? inputs[2] : nil
+        let workers = max(1, min(threads, n * group * chunks))
+        let scratch = perChunk * taps * inPixels
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch * workers))
+        defer { cols.deallocate() }
+        xt.withFloats { x in
+            wt.withFloats { w in
+                bias.withOptionalFloats { b in
+                    yt.withMutableFloats { y in
+                        Parallel.run(tasks: n * group * chunks, threads: workers) { task, worker in
+                            let img = task / (group * chunks), grp = task / chunks % group, chunk = task % chunks
+                            let m0 = chunk * perChunk, mc = min(mpg - m0, perChunk)
+                            guard mc > 0 else { return }
+                            let cp = cols + worker * scratch
+                            // cols [mc·KH·KW, H·W] = W_g[:, m0·KH·KW ...]ᵀ [C/g, mc·KH·KW]ᵀ · x_g [C/g, H·W]
+                            GEMM.sgemm(transA: true, m: mc * taps, n: inPixels, k: cpg, a: w + grp * cpg * rows + m0 * taps,
+                                       lda: rows, b: x + (img * c + grp * cpg) * inPixels, ldb: inPixels, c: cp, ldc: inPixels)
+                            let out = y + (img * m + grp * mpg + m0) * outPixels
+                            Im2col.col2im(cp, channels: mc, g, out)
+                            if let b {
+                                for ch in 0..<mc {
+                                    let bv = b[grp * mpg + m0 + ch], plane = out + ch * outPixels
+                                    for p in 0..<outPixels { plane[p] += bv }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        if let bias {
-            for img in 0..<n { for ch in 0..<m { for p in 0..<outPixels { y[(img * m + ch) * outPixels + p] += bias[ch] } } }
-        }
-        return [try makeFloat([n, m] + outSpatial, y, ctx)]
+        return [yt]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Tensor
 
 /// Resize (opset 10: scales; ≥ 11: roi, scales, sizes) and Upsample (7–9), nearest or linear over the
@@ -81,32 +82,61 @@ struct ResizeOp: Operator {
         return min(max(Int(v), 0), n - 1)
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+
+    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0)
+        guard xt.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(xt.dtype.rawValue)") }
         let (shape, scales) = try target(xt.shape, inputs)
-        let x = xt.floats()
         let (ih, iw, oh, ow) = (xt.shape[2], xt.shape[3], shape[2], shape[3])
-        var y = [Float](repeating: 0, count: shape.reduce(1, *))
+        var yt: Tensor
+        do { yt = try Tensor(uninitialized: .float32, shape: shape) } catch { throw ctx.shape(error.description) }
         let planes = shape[0] * shape[1]
         let ys = (0..<oh).map { source($0, scale: scales[2], inSize: ih, outSize: oh) }
         let xs = (0..<ow).map { source($0, scale: scales[3], inSize: iw, outSize: ow) }
-        for p in 0..<planes {
-            let src = p * ih * iw, dst = p * oh * ow
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    if mode == "nearest" {
-                        y[dst + oy * ow + ox] = x[src + nearest(ys[oy], ih) * iw + nearest(xs[ox], iw)]
-                    } else {
-                        let fy = min(max(ys[oy], 0), Double(ih - 1)), fx = min(max(xs[ox], 0), Double(iw - 1))
-                        let y0 = Int(fy), x0 = Int(fx), y1 = min(y0 + 1, ih - 1), x1 = min(x0 + 1, iw - 1)
-                        let dy = Float(fy - Double(y0)), dx = Float(fx - Double(x0))
-                        let a = x[src + y0 * iw + x0], b = x[src + y0 * iw + x1]
-                        let c = x[src + y1 * iw + x0], d = x[src + y1 * iw + x1]
-                        y[dst + oy * ow + ox] = (a * (1 - dx) + b * dx) * (1 - dy) + (c * (1 - dx) + d * dx) * dy
+        // Source rows/columns and weights depend only on the output position: tables, then a gather per plane.
+        let rows: Taps, cols: Taps
+        if mode == "nearest" {
+            rows = Taps(lo: ys.map { nearest($0, ih) })
+            cols = Taps(lo: xs.map { nearest($0, iw) })
+        } else {
+            rows = Taps(linear: ys, ih)
+            cols = Taps(linear: xs, iw)
+        }
+        let isNearest = mode == "nearest"
+        xt.withFloats { x in
+            yt.withMutableFloats { y in
+                Parallel.run(tasks: planes, threads: threads) { p, _ in
+                    let src = x + p * ih * iw, dst = y + p * oh * ow
+                    for oy in 0..<oh {
+                        let out = dst + oy * ow
+                        if isNearest {
+                            let line = src + rows.lo[oy] * iw
+                            for ox in 0..<ow { out[ox] = line[cols.lo[ox]] }
+                        } else {
+                            let l0 = src + rows.lo[oy] * iw, l1 = src + rows.hi[oy] * iw, dy = rows.weight[oy]
+                            for ox in 0..<ow {
+                                let x0 = cols.lo[ox], x1 = cols.hi[ox], dx = cols.weight[ox]
+                                out[ox] = (l0[x0] * (1 - dx) + l0[x1] * dx) * (1 - dy) + (l1[x0] * (1 - dx) + l1[x1] * dx) * dy
+                            }
+                        }
                     }
                 }
             }
         }
-        return [try makeFloat(shape, y, ctx)]
+        return [yt]
+    }
+}
+
+/// Source taps of each output row or column: nearest (lo only) or linear (lo, hi, weight of hi).
+private struct Taps {
+    var lo: [Int], hi: [Int] = [], weight: [Float] = []
+    init(lo: [Int]) { self.lo = lo }
+    init(linear coords: [Double], _ n: Int) {
+        lo = []; hi = []; weight = []
+        for c in coords {
+            let f = min(max(c, 0), Double(n - 1)), i = Int(f)
+            lo.append(i); hi.append(min(i + 1, n - 1)); weight.append(Float(f - Double(i)))
+        }
     }
 }
