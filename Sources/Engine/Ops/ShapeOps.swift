@@ -175,7 +175,8 @@ struct ShapeOp: Operator {
             var data: [(Tensor, Int)] = []  // (tensor, block size)
             for t in ts { data.append((t, t.shape.dropFirst(axis).reduce(1, *))) }
             var out: Tensor
-            do { out = try Tensor(uninitialized: first.dtype, shape: outShape) }  // every byte is copied below catch { throw ctx.shape(error.description) }
+            // Every byte is copied below: no zeroing.
+            do { out = try Tensor(uninitialized: first.dtype, shape: outShape) } catch { throw ctx.shape(error.description) }
             let w = first.dtype.byteSize
             out.withUnsafeMutableBytes { dst in
                 var o = 0
