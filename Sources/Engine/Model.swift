@@ -83,7 +83,7 @@ public final class Plan: Sendable {
 
     public let inputTypes: [(name: String, type: TensorType)]
     public let outputTypes: [(name: String, type: TensorType)]
-    /// Bytes of all intermediate values alive at once at the peak (values freed after their last reader).
+    /// Bytes of the arena a run carves its intermediate tensors from (placed by value liveness).
     public let arenaBytes: Int
     /// Multiply-adds of Conv, ConvTranspose, Gemm and MatMul for one run at the planned shapes.
     public let multiplyAdds: Int
@@ -95,6 +95,8 @@ public final class Plan: Sendable {
     /// For each step, the slots whose last reader it is (released right after it runs).
     let releases: [[Int]]
     let threads: Int
+    let arena: ArenaLayout
+    let arenas: ArenaPool
 
     init(model: Model, inputShapes: [String: [Int]], constantFeeds: [String: Tensor] = [:]) throws(EngineError) {
         let g = model.graph
@@ -173,19 +175,14 @@ public final class Plan: Sendable {
             outTypes.append((o.name, t))
             outSlots.append((o.name, s))
         }
-        // Liveness: each intermediate is released after its last reader; the peak of the live bytes is what
-        // an arena would hold.
+        // Liveness: each intermediate is released after its last reader.
         var last: [Int: Int] = [:]
         for (i, st) in steps.enumerated() { for s in st.inputs.compactMap({ $0 }) { last[s] = i } }
         let keep = Set(outSlots.map(\.1))
         var releases = [[Int]](repeating: [], count: steps.count)
         for (s, i) in last where constants[s] == nil && !keep.contains(s) { releases[i].append(s) }
-        var live = 0, peak = 0
-        for (i, st) in steps.enumerated() {
-            for s in st.outputs { live += (types[s]?.count ?? 0) * (types[s]?.dtype.byteSize ?? 0) }
-            peak = max(peak, live)
-            for s in releases[i] { live -= (types[s]?.count ?? 0) * (types[s]?.dtype.byteSize ?? 0) }
-        }
+        arena = ArenaLayout(steps: steps, types: types, graphOutputs: keep)
+        arenas = ArenaPool(byteCount: arena.byteCount)
         self.steps = steps
         self.releases = releases
         self.slotCount = slot.count
@@ -194,7 +191,7 @@ public final class Plan: Sendable {
         self.outputTypes = outTypes.map { (name: $0.0, type: $0.1) }
         self.inputSlots = inSlots
         self.outputSlots = outSlots
-        self.arenaBytes = peak
+        self.arenaBytes = arena.byteCount
         self.multiplyAdds = macs
         self.threads = model.options.threads
     }
@@ -232,9 +229,11 @@ public final class Plan: Sendable {
         ThreadOwner.begin(threads)
         let profile = Plan.profiling
         var spent: [String: Double] = [:]
+        var block: Arena? = arenas.take()
         for (i, st) in steps.enumerated() {
             let t0 = profile ? DispatchTime.now().uptimeNanoseconds : 0
-            let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } }, threads: threads)
+            let rc = RunContext(threads: threads, arena: block, regions: arena.regions[i])
+            let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } }, rc)
             for (s, v) in zip(st.outputs, outs) { values[s] = v }
             for s in releases[i] { values[s] = nil }
             if profile {
@@ -253,8 +252,10 @@ public final class Plan: Sendable {
         var result: [String: Tensor] = [:]
         for (name, s) in outputSlots {
             guard let v = values[s] else { throw .invalidGraph(reason: "output '\(name)' was not computed") }
-            result[name] = v
+            result[name] = v.detachedFromArena()
         }
+        values = []
+        arenas.give(&block)
         return result
     }
 }

@@ -7,12 +7,35 @@ public protocol Operator: Sendable {
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType]
     /// Computes the outputs (types as `outputTypes` promised).
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor]
-    /// Computes the outputs with up to `threads` engine threads (ops that split work override this).
-    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor]
+    /// Computes the outputs inside a plan: up to `rc.threads` engine threads, outputs in the run's arena
+    /// (ops that split work or write into the arena implement this; the default calls `run(_:)`).
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor]
+    /// Whether `run(_:_:)` takes its outputs from `RunContext.output` (the plan gives them arena regions)
+    /// and never returns an input's storage.
+    var writesIntoArena: Bool { get }
 }
 
 extension Operator {
-    public func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] { try run(inputs) }
+    public func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] { try run(inputs) }
+    public var writesIntoArena: Bool { false }
+}
+
+/// What a step gets besides its inputs: the thread budget and the arena regions planned for its outputs.
+public struct RunContext: Sendable {
+    public let threads: Int
+    let arena: Arena?
+    let regions: [(offset: Int, type: TensorType)?]
+
+    /// One thread, no arena (constant folding, direct calls).
+    public static let serial = RunContext(threads: 1, arena: nil, regions: [])
+
+    /// Output `i`, uninitialised: its arena region when the plan gave it one of this type, else new memory.
+    public func output(_ i: Int, _ dtype: DType, _ shape: [Int], _ ctx: NodeContext) throws(EngineError) -> Tensor {
+        if let arena, i < regions.count, let r = regions[i], r.type.dtype == dtype, r.type.shape == shape {
+            return Tensor(arena: arena, offset: r.offset, dtype: dtype, shape: shape)
+        }
+        do { return try Tensor(uninitialized: dtype, shape: shape) } catch { throw ctx.shape(error.description) }
+    }
 }
 
 /// Builds an operator from a node at a given opset.

@@ -58,9 +58,10 @@ public enum Epilogue {
 /// y[n, c, i] = act(x[n, c, i] · mul[c] + add[c]) over `planes` = N·C planes of `size` elements.
 public enum ChannelAffine {
     public static func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, planes: Int, channels: Int,
-                           size: Int, mul: UnsafePointer<Float>, add: UnsafePointer<Float>, _ act: Activation)
+                           size: Int, mul: UnsafePointer<Float>, add: UnsafePointer<Float>, _ act: Activation,
+                           threads: Int = 1)
     {
-        for p in 0..<planes {
+        func plane(_ p: Int) {
             let c = p % channels, m = mul[c], a = add[c]
             let xp = x + p * size, yp = y + p * size
             switch act {
@@ -68,6 +69,11 @@ public enum ChannelAffine {
             case .relu: for i in 0..<size { yp[i] = max(xp[i] * m + a, 0) }
             default: for i in 0..<size { yp[i] = act.apply(xp[i] * m + a) }
             }
+        }
+        // Chunks of planes of at least ~64 K elements per task: below that a dispatch costs more than it saves.
+        let perTask = max(1, 65536 / max(1, size))
+        Parallel.run(tasks: (planes + perTask - 1) / perTask, threads: threads) { task, _ in
+            for p in (task * perTask)..<min(planes, (task + 1) * perTask) { plane(p) }
         }
     }
 }

@@ -100,3 +100,33 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
         #expect(throws: ONNXError.self) { try ONNXModel.load(data: Data("not a model".utf8), baseDirectory: nil) }
     }
 }
+
+/// The run arena: intermediates live in one block placed by liveness, reused across runs and never shared
+/// by concurrent runs; outputs leave it.
+@Suite struct ArenaTests {
+    @Test(arguments: ModelReferenceTests.runnable)
+    func repeatedAndConcurrentRunsAgree(_ c: ModelCase) async throws {
+        let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))
+        let b3 = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(try #require(c.input_files?["b3"]))"))
+        let plan = try model.plan(for: [c.input: b3.shape])
+        #expect(plan.arenaBytes >= 0)
+        let first = try model.run([c.input: b3])
+        for (_, t) in first { #expect(!t.isInArena) }
+        #expect(try model.run([c.input: b3]) == first, "second run (reused arena)")
+        let results = try await withThrowingTaskGroup(of: [String: Tensor].self) { group in
+            for _ in 0..<4 { group.addTask { try model.run([c.input: b3]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for r in results { #expect(r == first, "concurrent run") }
+    }
+
+    /// Two values alive at once never overlap; the arena is smaller than keeping every intermediate.
+    @Test func liveValuesDoNotOverlap() throws {
+        let c = try #require(ModelReferenceTests.runnable.first { $0.name.contains("unet") } ?? ModelReferenceTests.runnable.first)
+        let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))
+        let b3 = try NPY.read(from: Fixtures.url("onnx-models/\(c.dir)/\(try #require(c.input_files?["b3"]))"))
+        let plan = try model.plan(for: [c.input: b3.shape])
+        #expect(plan.arenaBytes > 0 && plan.arenaBytes < plan.intermediateBytes, "\(plan.arenaBytes) of \(plan.intermediateBytes)")
+        #expect(plan.arenaOverlaps() == [], "overlapping live regions")
+    }
+}

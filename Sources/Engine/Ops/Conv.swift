@@ -160,16 +160,16 @@ struct ConvOp: Operator {
         return ConvPlan(shape, forcing: forced, threads: threads) ?? ConvPlan(shape, threads: threads)!
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
 
-    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
+        let threads = rc.threads
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
         let plan = try convPlan(xt.shape, wt.shape, threads: threads)
         let outShape = [xt.shape[0], wt.shape[0], plan.shape.geometry.outH, plan.shape.geometry.outW]
-        var yt: Tensor
         // Every element is written by the GEMM or the direct kernel before the epilogue reads it.
-        do { yt = try Tensor(uninitialized: .float32, shape: xt.shape.count == 3 ? [outShape[0], outShape[1], outShape[3]] : outShape) }
-        catch { throw ctx.shape(error.description) }
+        var yt = try rc.output(0, .float32, xt.shape.count == 3 ? [outShape[0], outShape[1], outShape[3]] : outShape, ctx)
         let bias = inputs.count > 2 ? inputs[2] : nil
         let residual = residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }
         let activation = self.activation

@@ -68,9 +68,11 @@ struct ConvTransposeOp: Operator {
         return [TensorType(.float32, [x.shape[0], w.shape[1] * group] + out)]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
 
-    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
+        let threads = rc.threads
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
         let (outSpatial, pads, win) = try layout(xt.shape, wt.shape)
         let n = xt.shape[0], c = xt.shape[1], mpg = wt.shape[1], m = mpg * group, cpg = c / group
@@ -83,9 +85,8 @@ struct ConvTransposeOp: Operator {
                              outH: r == 2 ? inSpatial[0] : 1, outW: inSpatial[r - 1])
         let inPixels = g.outH * g.outW, outPixels = g.inH * g.inW, taps = kH * kW, rows = mpg * taps
         guard xt.dtype == .float32, wt.dtype == .float32 else { throw ctx.input(0, "ConvTranspose supports float32 only") }
-        var yt: Tensor
-        // col2im accumulates: the output starts at zero.
-        do { yt = try Tensor(zeros: .float32, shape: [n, m] + outSpatial) } catch { throw ctx.shape(error.description) }
+        var yt = try rc.output(0, .float32, [n, m] + outSpatial, ctx)
+        yt.withMutableFloats { $0.update(repeating: 0, count: n * m * outSpatial.reduce(1, *)) }  // col2im accumulates
         // Tasks: image × group × output-channel chunk (chunks write disjoint planes; one per image and
         // group on one thread, 2 per thread otherwise so batch 1 uses every thread).
         let chunks = threads > 1 ? min(2 * threads, mpg) : 1, perChunk = (mpg + chunks - 1) / chunks

@@ -37,17 +37,20 @@ struct BatchNormOp: Operator {
         return [x]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
+
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0)
         let (mul, add) = BatchNormOp.affine(scale: try ctx.floats(inputs, 1), bias: try ctx.floats(inputs, 2),
                                             mean: try ctx.floats(inputs, 3), variance: try ctx.floats(inputs, 4), epsilon: epsilon)
         guard xt.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(xt.dtype.rawValue)") }
-        var yt: Tensor
-        do { yt = try Tensor(uninitialized: .float32, shape: xt.shape) } catch { throw ctx.shape(error.description) }
+        var yt = try rc.output(0, .float32, xt.shape, ctx)
         let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *), act = activation
         xt.withFloats { x in
             yt.withMutableFloats { y in
-                ChannelAffine.run(x: x, y: y, planes: xt.shape[0] * c, channels: c, size: inner, mul: mul, add: add, act)
+                ChannelAffine.run(x: x, y: y, planes: xt.shape[0] * c, channels: c, size: inner, mul: mul, add: add, act,
+                                  threads: rc.threads)
             }
         }
         return [yt]

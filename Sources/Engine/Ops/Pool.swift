@@ -45,9 +45,11 @@ struct PoolOp: Operator {
         return [TensorType(.float32, Array(x.shape.prefix(2)) + (try window(x.shape)).1)]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
 
-    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
+        let threads = rc.threads
         let xt = try ctx.required(inputs, 0)
         let planes = xt.shape[0] * xt.shape[1]
         if kind == .globalMax || kind == .globalAverage {
@@ -62,9 +64,7 @@ struct PoolOp: Operator {
         }
         let (win, out) = try window(xt.shape)
         let g = win.geometry(Array(xt.shape.dropFirst(2)), out)
-        var yt: Tensor
-        // Pool2D writes every output element.
-        do { yt = try Tensor(uninitialized: .float32, shape: Array(xt.shape.prefix(2)) + out) } catch { throw ctx.shape(error.description) }
+        var yt = try rc.output(0, .float32, Array(xt.shape.prefix(2)) + out, ctx)  // Pool2D writes every element
         let k: Pool2D.Kind = kind == .max ? .max : .average(countIncludePad: countIncludePad)
         xt.withFloats { x in
             yt.withMutableFloats { y in

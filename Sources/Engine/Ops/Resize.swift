@@ -82,15 +82,16 @@ struct ResizeOp: Operator {
         return min(max(Int(v), 0), n - 1)
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, threads: 1) }
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
 
-    func run(_ inputs: [Tensor?], threads: Int) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
+        let threads = rc.threads
         let xt = try ctx.required(inputs, 0)
         guard xt.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(xt.dtype.rawValue)") }
         let (shape, scales) = try target(xt.shape, inputs)
         let (ih, iw, oh, ow) = (xt.shape[2], xt.shape[3], shape[2], shape[3])
-        var yt: Tensor
-        do { yt = try Tensor(uninitialized: .float32, shape: shape) } catch { throw ctx.shape(error.description) }
+        var yt = try rc.output(0, .float32, shape, ctx)
         let planes = shape[0] * shape[1]
         let ys = (0..<oh).map { source($0, scale: scales[2], inSize: ih, outSize: oh) }
         let xs = (0..<ow).map { source($0, scale: scales[3], inSize: iw, outSize: ow) }

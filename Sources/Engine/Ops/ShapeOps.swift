@@ -94,7 +94,10 @@ struct ShapeOp: Operator {
 
     // MARK: run
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { kind == .concat }
+
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         switch kind {
         case .constant: return [try constantValue()]
         case .constantOfShape:
@@ -174,9 +177,7 @@ struct ShapeOp: Operator {
             let outer = first.shape.prefix(axis).reduce(1, *)
             var data: [(Tensor, Int)] = []  // (tensor, block size)
             for t in ts { data.append((t, t.shape.dropFirst(axis).reduce(1, *))) }
-            var out: Tensor
-            // Every byte is copied below: no zeroing.
-            do { out = try Tensor(uninitialized: first.dtype, shape: outShape) } catch { throw ctx.shape(error.description) }
+            var out = try rc.output(0, first.dtype, outShape, ctx)  // every byte is copied below
             let w = first.dtype.byteSize
             out.withUnsafeMutableBytes { dst in
                 var o = 0

@@ -14,14 +14,16 @@ struct UnaryOp: Operator {
         return [t]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
+
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let t = try ctx.required(inputs, 0)
         if t.dtype != .float32 {  // Neg / Abs on integers
             let v = broadcastInts(t, to: t.shape).map { ctx.opType == "Neg" ? -$0 : Swift.abs($0) }
             return [try intTensor(t.shape, v, like: t.dtype, ctx)]
         }
-        var y: Tensor
-        do { y = try Tensor(uninitialized: .float32, shape: t.shape) } catch { throw ctx.shape(error.description) }
+        var y = try rc.output(0, .float32, t.shape, ctx)
         let f = function, n = t.count
         t.withFloats { x in y.withMutableFloats { yp in for i in 0..<n { yp[i] = f(x[i]) } } }
         return [y]
