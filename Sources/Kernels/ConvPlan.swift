@@ -49,12 +49,14 @@ public struct ConvPlan: Sendable, Equatable {
     /// With several threads, a layer is split into about this many tasks per thread (an image may be the
     /// whole batch) so the last task does not leave a thread idle for long ...
     public static let tasksPerThread = 2
-    /// ... but no task smaller than this many multiply-adds (~30 µs), where re-packing A or B per call
-    /// would cost more than the parallelism gains (DenseNet's 14×14 and 7×7 layers are 2-25 M).
-    public static let minTaskMultiplyAdds = 2_000_000
+    /// ... but no task smaller than this many multiply-adds (~15 µs), where re-packing A or B per call
+    /// would cost more than the parallelism gains (DenseNet's 14×14 and 7×7 layers are 2-25 M; 1 M vs
+    /// 2 M measured 58.5 vs 61.3 ms for DenseNet-121 at batch 1 on 2 threads).
+    public static let minTaskMultiplyAdds = 1_000_000
     /// Split limits: tiles of at least this many pixels, channel chunks of at least this many channels
-    /// (multiples of it, OpenBLAS's register tile along M is 4-16).
-    public static let minTilePixels = 128, channelQuantum = 32
+    /// (multiples of it; OpenBLAS's register tile along M is 4-16).
+    public static let minTilePixels = 128
+    public static let channelQuantum = 16
 
     /// Whether `algorithm` can compute `shape`.
     public static func applicable(_ algorithm: ConvAlgorithm, _ shape: ConvShape) -> Bool {
