@@ -1,3 +1,5 @@
+import Foundation
+
 /// Activation fused into a conv or GEMM epilogue.
 public enum Activation: Sendable, Equatable {
     case none, relu, clip(Float, Float), leakyRelu(Float), hardSwish, sigmoid
@@ -9,23 +11,10 @@ public enum Activation: Sendable, Equatable {
         case .clip(let lo, let hi): return min(max(x, lo), hi)
         case .leakyRelu(let a): return x >= 0 ? x : a * x
         case .hardSwish: return x * max(0, min(1, x / 6 + 0.5))
-        case .sigmoid: return 1 / (1 + _exp(-x))
+        case .sigmoid: return 1 / (1 + exp(-x))
         }
     }
 }
-
-@inline(__always) private func _exp(_ x: Float) -> Float {
-    #if canImport(Glibc)
-    return Float(Glibc.expf(x))
-    #else
-    return Float(Foundation.exp(Double(x)))
-    #endif
-}
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif
 
 /// The conv epilogue: y = act(y + bias[row] + residual) over a block of `rows` × `cols` (row strides `ldy`,
 /// `ldr`), applied to each tile right after its GEMM while it is still in cache.
