@@ -226,7 +226,9 @@ public final class Plan: Sendable {
             }
             values[s] = t
         }
-        ThreadOwner.begin(threads)
+        // The engine owns the threads (Kernels/Parallel splits images, tiles and channel chunks over its
+        // pool); OpenBLAS stays at one thread inside each task so the two never compete for the cores.
+        GEMM.setThreads(1)
         let profile = Plan.profiling
         var spent: [String: Double] = [:]
         var block: Arena? = arenas.take()

@@ -1,5 +1,5 @@
 import Foundation
-public import Tensor
+internal import Tensor
 
 /// Where each intermediate lives in the run's arena: the outputs of ops that write into it get a byte
 /// offset, fixed at plan time from value liveness, so a run allocates one block (reused across runs) and

@@ -17,7 +17,7 @@ public enum GEMM {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Sets OpenBLAS's thread count (the engine is the single owner of threads: it calls this once per run).
+    /// Sets OpenBLAS's thread count (process-wide; the engine sets 1 before each run and owns the threads).
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
