@@ -1,10 +1,24 @@
 extension ConvPlan {
     /// Runs the convolution on `images` images, then bias, residual and activation per tile.
     /// x [N, C, inH, inW], w [M, C/groups, kH, kW], bias [M]?, residual [N, M, outH, outW]?, y [N, M, outH, outW].
+    /// `winogradWeights`: `Winograd.transformWeights(w)`, required for `.winogradF2` (prepared once per plan).
     public func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, images: Int,
-                    activation: Activation, threads: Int)
+                    activation: Activation, threads: Int, winogradWeights: UnsafePointer<Float>? = nil)
     {
+        if algorithm == .winogradF2 {
+            guard let u = winogradWeights else {
+                let u = Winograd.transformWeights(w, outChannels: shape.outChannels, channels: shape.channels)
+                u.withUnsafeBufferPointer {
+                    run(x: x, w: w, bias: bias, residual: residual, y: y, images: images, activation: activation,
+                        threads: threads, winogradWeights: $0.baseAddress!)
+                }
+                return
+            }
+            Winograd.run(shape, x: x, u: u, bias: bias, residual: residual, y: y, images: images, activation: activation,
+                         threads: threads)
+            return
+        }
         let perImage = tasksPerImage, tasks = images * perImage
         let scratch = scratchFloats, workers = max(1, min(threads, tasks))
         // im2col writes every element of its panel: no zeroing.

@@ -23,3 +23,8 @@ extension Optional where Wrapped == Tensor {
         return try t.withFloats { try body($0) }
     }
 }
+
+extension Tensor {
+    /// Whether both tensors view the same storage (same bytes, not merely equal ones).
+    public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+}

@@ -17,6 +17,8 @@ import Testing
         Case(c: 6, m: 5, groups: 1, g: ConvKernelTests.geometry(9, 9, 1, 1, 1, 0)),    // pointwise
         Case(c: 2, m: 3, groups: 1, g: ConvKernelTests.geometry(70, 66, 3, 1, 1, 1)),  // 4620 pixels: 2 row tiles
         Case(c: 2, m: 300, groups: 1, g: ConvKernelTests.geometry(6, 5, 3, 1, 1, 1)),  // deep, 300 channels
+        Case(c: 64, m: 3, groups: 1, g: ConvKernelTests.geometry(51, 47, 3, 1, 1, 1)),  // Winograd: 2 tile blocks, odd edges
+        Case(c: 5, m: 7, groups: 1, g: ConvKernelTests.geometry(9, 8, 3, 1, 1, 0)),  // Winograd without padding
     ]
 
     static func random(_ count: Int, _ seed: UInt64) -> [Float] {
@@ -64,7 +66,7 @@ import Testing
     }
 
     @Test func theChoiceFollowsTheShape() throws {
-        let byName = Dictionary(uniqueKeysWithValues: Self.cases.suffix(5).enumerated().map {
+        let byName = Dictionary(uniqueKeysWithValues: Self.cases.suffix(7).prefix(5).enumerated().map {
             ($0.offset, try! #require(ConvPlan(Self.shape($0.element))))
         })
         #expect(byName[0]?.algorithm == .depthwiseDirect)
@@ -72,20 +74,23 @@ import Testing
         #expect(byName[2]?.algorithm == .pointwiseGEMM)
         #expect(byName[3]?.algorithm == .im2colGEMM && byName[3]?.tasksPerImage == 2)
         #expect(byName[4]?.algorithm == .im2colGEMM && byName[4]?.tasksPerImage == 1)
-        // ResNet-18's 3x3 stages on 2 threads: wide layers split into row tiles, deep ones into channel chunks.
+        // ResNet-18's 3x3 stages: Winograd on the 28x28 and 14x14 ones, im2col + GEMM on the others.
+        // With im2col on 2 threads, wide layers split into row tiles and deep ones into channel chunks.
         for (side, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] {
             let s = ConvShape(channels: c, outChannels: c, groups: 1, geometry: ConvKernelTests.geometry(side, side, 3, 1, 1, 1))
-            let plan = try #require(ConvPlan(s, threads: 2))
+            let winograd = side * side >= ConvPlan.winogradMinPixels && c >= ConvPlan.winogradMinChannels
+            #expect(try #require(ConvPlan(s)).algorithm == (winograd ? .winogradF2 : .im2colGEMM), "\(side)x\(side)x\(c)")
+            let plan = try #require(ConvPlan(s, forcing: .im2colGEMM, threads: 2))
             #expect(plan.tasksPerImage >= 4, "\(side)x\(side)x\(c)")
             // One thread: row tiles only where the im2col panel would outgrow L2 (tiles of >= 256 pixels).
-            let one = try #require(ConvPlan(s, threads: 1))
+            let one = try #require(ConvPlan(s, forcing: .im2colGEMM, threads: 1))
             #expect(one.channelsPerChunk == c)
             #expect(one.scratchFloats * 4 <= ConvPlan.panelBytes || (one.rowsPerTile - 1) * side < 256, "\(side)x\(side)x\(c)")
         }
     }
 
     /// Batch invariance at the kernel level: each image alone, in a batch, on 1 or 2 threads: same bits.
-    @Test(arguments: cases.suffix(5))
+    @Test(arguments: cases.suffix(7))
     func outputsDoNotDependOnBatchOrThreads(_ t: Case) throws {
         let g = t.g, pixels = g.outH * g.outW, images = 3, inSize = t.c * g.inH * g.inW, outSize = t.m * pixels
         let x = Self.random(images * inSize, 5), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 6)

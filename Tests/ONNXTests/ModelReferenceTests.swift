@@ -38,8 +38,9 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
 
     @Test func manifestLoads() { #expect(Self.runnable.count >= 8) }
 
-    /// Default choices on one thread, and im2col + GEMM forced on every conv on two threads.
-    static let options = [CompileOptions(threads: 1), CompileOptions(threads: 2, convAlgorithm: .im2colGEMM)]
+    /// Default choices on one thread; im2col + GEMM, then Winograd, forced wherever they apply, on two threads.
+    static let options = [CompileOptions(threads: 1), CompileOptions(threads: 2, convAlgorithm: .im2colGEMM),
+                          CompileOptions(threads: 2, convAlgorithm: .winogradF2)]
 
     /// max |ours − ORT| ≤ rtol · max(1, max |ORT|) at batch 1 and batch 3.
     @Test(arguments: runnable, options)

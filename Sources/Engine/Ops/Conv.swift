@@ -89,6 +89,7 @@ extension Activation {
 }
 
 import Foundation
+import Synchronization
 
 /// Conv (1-D and 2-D, groups incl. depthwise, dilations, strides, pads, auto_pad) through `ConvPlan`
 /// (algorithm and tiling chosen there), with bias, an optional residual and activation fused per tile.
@@ -103,6 +104,8 @@ struct ConvOp: Operator {
     var residualInput: Int?
     /// The algorithm forced by the `_conv_algorithm` attribute (`CompileOptions.convAlgorithm`), or nil.
     let forced: ConvAlgorithm?
+    /// Winograd-transformed weights, made on the first run and kept while the weights are the same tensor.
+    let winograd = WinogradWeights()
 
     init(_ n: Node, _ opset: Int) throws(EngineError) {
         ctx = n.context
@@ -173,18 +176,36 @@ struct ConvOp: Operator {
         let bias = inputs.count > 2 ? inputs[2] : nil
         let residual = residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }
         let activation = self.activation
+        let u = plan.algorithm == .winogradF2 ? winograd.transformed(wt, plan.shape) : []
         xt.withFloats { x in
             wt.withFloats { w in
                 bias.withOptionalFloats { b in
                     residual.withOptionalFloats { r in
                         yt.withMutableFloats { y in
-                            plan.run(x: x, w: w, bias: b, residual: r, y: y, images: xt.shape[0], activation: activation,
-                                     threads: threads)
+                            u.withUnsafeBufferPointer { up in
+                                plan.run(x: x, w: w, bias: b, residual: r, y: y, images: xt.shape[0], activation: activation,
+                                         threads: threads, winogradWeights: up.isEmpty ? nil : up.baseAddress)
+                            }
                         }
                     }
                 }
             }
         }
         return [yt]
+    }
+}
+
+/// The Winograd transform of a conv's weights, cached against the weight tensor's storage (constant weights
+/// are the same storage every run; the tensor is kept so its storage cannot be reused by another one).
+final class WinogradWeights: Sendable {
+    private let entry = Mutex<(weights: Tensor, transformed: [Float])?>(nil)
+
+    func transformed(_ w: Tensor, _ shape: ConvShape) -> [Float] {
+        entry.withLock { e in
+            if let e, e.weights.sharesStorage(with: w) { return e.transformed }
+            let u = w.withFloats { Winograd.transformWeights($0, outChannels: shape.outChannels, channels: shape.channels) }
+            e = (w, u)
+            return u
+        }
     }
 }
