@@ -63,9 +63,22 @@ struct BinaryOp: Operator {
         return [TensorType(present[0].dtype, shape)]
     }
 
-    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
+
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let ts = inputs.compactMap { $0 }
         guard let shape = broadcastShape(ts.map(\.shape)) else { throw ctx.shape("shapes do not broadcast") }
+        if kind != .pow, ts.allSatisfy({ $0.dtype == .float32 }) {
+            // float32: into the arena, pointer loops, one pass per input.
+            var y = try rc.output(0, .float32, shape, ctx)
+            let n = shape.reduce(1, *)
+            y.withMutableFloats { yp in
+                for (i, t) in ts.enumerated() { combine(yp, n, t, shape, first: i == 0) }
+                if kind == .mean { let c = Float(ts.count); for i in 0..<n { yp[i] /= c } }
+            }
+            return [y]
+        }
         let isFloat = ts[0].dtype == .float32 || ts[0].dtype == .float64
         if isFloat {
             var acc = try broadcastFloats(ts[0], to: shape)
@@ -95,6 +108,34 @@ struct BinaryOp: Operator {
         }
         if kind == .mean { let n = Int64(ts.count); for i in acc.indices { acc[i] /= n } }
         return [try intTensor(shape, acc, like: ts[0].dtype, ctx)]
+    }
+
+    /// y = t broadcast (first) or y = y ∘ t broadcast, for the n elements of `shape`.
+    private func combine(_ y: UnsafeMutablePointer<Float>, _ n: Int, _ t: Tensor, _ shape: [Int], first: Bool) {
+        let index: [Int]? = t.shape == shape ? nil : broadcastIndices(t.shape, to: shape)
+        t.withFloats { tp in
+            @inline(__always) func each(_ f: (Float, Float) -> Float) {
+                if let index {
+                    for i in 0..<n { y[i] = f(y[i], tp[index[i]]) }
+                } else {
+                    for i in 0..<n { y[i] = f(y[i], tp[i]) }
+                }
+            }
+            if first {
+                each { _, b in b }
+                return
+            }
+            switch kind {
+            case .add, .sum, .mean: each { $0 + $1 }
+            case .sub: each { $0 - $1 }
+            case .mul: each { $0 * $1 }
+            case .div: each { $0 / $1 }
+            case .pow: each { Foundation.pow($0, $1) }
+            case .min: each { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+            case .max: each { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+            case .prelu: each { $0 < 0 ? $0 * $1 : $0 }
+            }
+        }
     }
 
     private func apply(_ a: inout [Float], _ b: [Float]) {
