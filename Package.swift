@@ -9,6 +9,14 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The one target built for AVX2 + FMA (x86-64-v3): the engine's own GEMM micro-kernel. `Kernels` calls it
+/// only after checking the CPU at run time, so the binary still runs on older x86-64.
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = strictSettings + [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let avx2Settings: [SwiftSetting] = strictSettings
+#endif
+
 let package = Package(
     name: "MedInfer",
     platforms: [.macOS(.v14)],
@@ -35,7 +43,8 @@ let package = Package(
         .target(name: "Tensor", swiftSettings: strictSettings),
         .target(name: "DICOM", dependencies: ["CZlib"], swiftSettings: strictSettings),
         .target(name: "Imaging", dependencies: ["DICOM", "CImageCodecs"], swiftSettings: strictSettings),
-        .target(name: "Kernels", dependencies: ["Tensor", "COpenBLAS"], swiftSettings: strictSettings),
+        .target(name: "KernelsAVX2", swiftSettings: avx2Settings),
+        .target(name: "Kernels", dependencies: ["Tensor", "KernelsAVX2", "COpenBLAS"], swiftSettings: strictSettings),
         .target(name: "Engine", dependencies: ["Tensor", "Kernels", "COpenBLAS"], swiftSettings: strictSettings),
         .target(
             name: "ONNX",
@@ -55,7 +64,7 @@ let package = Package(
         ),
         .executableTarget(name: "DecodeBenchmark", dependencies: ["Imaging"], path: "Benchmarks/DecodeBenchmark",
                           swiftSettings: strictSettings),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor", "TestSupport"],
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsAVX2", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),

@@ -1,22 +1,23 @@
+internal import KernelsAVX2
+
 extension ConvPlan {
     /// Runs the convolution on `images` images, then bias, residual and activation per tile.
     /// x [N, C, inH, inW], w [M, C/groups, kH, kW], bias [M]?, residual [N, M, outH, outW]?, y [N, M, outH, outW].
-    /// `winogradWeights`: `Winograd.transformWeights(w)`, required for `.winogradF2` (prepared once per plan).
+    /// `prepared`: `prepareWeights(w)`, made once per plan (made here when nil and the algorithm needs it).
     public func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, images: Int,
-                    activation: Activation, threads: Int, winogradWeights: UnsafePointer<Float>? = nil)
+                    activation: Activation, threads: Int, prepared: UnsafePointer<Float>? = nil)
     {
-        if algorithm == .winogradF2 {
-            guard let u = winogradWeights else {
-                let u = Winograd.transformWeights(w, outChannels: shape.outChannels, channels: shape.channels)
-                u.withUnsafeBufferPointer {
-                    run(x: x, w: w, bias: bias, residual: residual, y: y, images: images, activation: activation,
-                        threads: threads, winogradWeights: $0.baseAddress!)
-                }
-                return
+        if prepared == nil, algorithm == .winogradF2 || algorithm.isPacked {
+            prepareWeights(w).withUnsafeBufferPointer {
+                run(x: x, w: w, bias: bias, residual: residual, y: y, images: images, activation: activation,
+                    threads: threads, prepared: $0.baseAddress!)
             }
-            Winograd.run(shape, x: x, u: u, bias: bias, residual: residual, y: y, images: images, activation: activation,
-                         threads: threads)
+            return
+        }
+        if algorithm == .winogradF2 {
+            Winograd.run(shape, x: x, u: prepared!, bias: bias, residual: residual, y: y, images: images,
+                         activation: activation, threads: threads)
             return
         }
         let perImage = tasksPerImage, tasks = images * perImage
@@ -27,19 +28,25 @@ extension ConvPlan {
         let held = UnsafeMutablePointer<Int>.allocate(capacity: workers)
         held.initialize(repeating: -1, count: workers)
         defer { buffer.deallocate(); held.deallocate() }
+        let padded = algorithm == .directPacked ? padInput(x, images: images, threads: threads) : nil
+        defer { padded?.deallocate() }
+        let offsets = tapOffsets
         Parallel.run(tasks: tasks, threads: workers) { task, worker in
             let img = task / perImage, t = task % perImage
             if algorithm == .depthwiseDirect {
                 depthwise(x: x, w: w, bias: bias, residual: residual, y: y, image: img, channel: t, activation)
             } else {
-                gemmTile(x: x, w: w, bias: bias, residual: residual, y: y, image: img, task: t,
-                         panel: buffer + worker * scratch, held: held + worker, activation)
+                gemmTile(x: padded.map { UnsafePointer($0) } ?? x, w: w, packed: prepared, offsets: offsets, bias: bias,
+                         residual: residual, y: y, image: img, task: t, panel: buffer + worker * scratch,
+                         held: held + worker, activation)
             }
         }
     }
 
     // One task: output channels [ch0, ch0+mc) × output rows [oy0, oy1) of one group of one image.
-    private func gemmTile(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    // For `.directPacked`, x is the padded input (`padInput`).
+    private func gemmTile(x: UnsafePointer<Float>, w: UnsafePointer<Float>, packed: UnsafePointer<Float>?,
+                          offsets: [Int], bias: UnsafePointer<Float>?,
                           residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, image: Int, task: Int,
                           panel: UnsafeMutablePointer<Float>, held: UnsafeMutablePointer<Int>, _ activation: Activation)
     {
@@ -50,22 +57,75 @@ extension ConvPlan {
         let m0 = chunk * channelsPerChunk, mc = min(shape.mpg - m0, channelsPerChunk)
         let ch0 = grp * shape.mpg + m0
         let xg = x + (image * shape.channels + grp * shape.cpg) * g.inH * g.inW
-        let b: UnsafePointer<Float>, ldb: Int
-        if algorithm == .pointwiseGEMM {
-            (b, ldb) = (xg + p0, pixels)
-        } else {
-            let key = image * rowTiles * shape.groups + task / chunks
-            if held.pointee != key {
-                Im2col.run(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1)  // [K, np]
-                held.pointee = key
-            }
-            (b, ldb) = (UnsafePointer(panel), np)
-        }
         let out = (image * shape.outChannels + ch0) * pixels + p0
+        // Channel chunks of one tile share the worker's im2col panel.
+        let key = image * rowTiles * shape.groups + task / chunks
+        let panelReady = held.pointee == key
+        held.pointee = key
         // [mc, K] · [K, np] -> y[ch0..., p0...] with row stride `pixels`
-        GEMM.sgemm(m: mc, n: np, k: k, a: w + ch0 * k, lda: k, b: b, ldb: ldb, c: y + out, ldc: pixels)
+        switch algorithm {
+        case .pointwiseGEMM:
+            GEMM.sgemm(m: mc, n: np, k: k, a: w + ch0 * k, lda: k, b: xg + p0, ldb: pixels, c: y + out, ldc: pixels)
+        case .im2colGEMM:
+            if !panelReady { Im2col.run(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1) }  // [K, np]
+            GEMM.sgemm(m: mc, n: np, k: k, a: w + ch0 * k, lda: k, b: panel, ldb: np, c: y + out, ldc: pixels)
+        case .pointwisePacked:
+            PackedGEMM.multiply(m: mc, n: np, k: k, packedA: packedWeights(packed!, grp, chunk), b: xg + p0, ldb: pixels,
+                                c: y + out, ldc: pixels, scratch: panel)
+        case .directPacked:
+            // Output pixel (oy, ox) is column (oy - oy0) · Wp + ox; the Wp - outW columns past each row are dropped.
+            let wp = paddedWidth, plane = paddedHeight * wp, nq = (oy1 - oy0 - 1) * wp + g.outW
+            let xp = x + (image * shape.channels + grp * shape.cpg) * plane + oy0 * wp
+            offsets.withUnsafeBufferPointer { off in
+                PackedGEMM.multiplyShifted(m: mc, n: nq, channels: shape.cpg, offsets: off.baseAddress!, taps: off.count,
+                                           plane: plane, packedA: packedWeights(packed!, grp, chunk), x: xp, c: panel, ldc: nq)
+            }
+            for r in 0..<mc {
+                for oy in oy0..<oy1 {
+                    (y + out + r * pixels + (oy - oy0) * g.outW).update(from: panel + r * nq + (oy - oy0) * wp, count: g.outW)
+                }
+            }
+        default:  // .im2colPacked
+            if !panelReady { Im2col.runPacked(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1) }  // [np/16][K][16]
+            PackedGEMM.multiply(m: mc, n: np, k: k, packedA: packedWeights(packed!, grp, chunk), packedB: panel,
+                                c: y + out, ldc: pixels)
+        }
         Epilogue.apply(y + out, ldy: pixels, rows: mc, cols: np, bias: bias.map { $0 + ch0 },
                        residual: residual.map { $0 + out }, ldr: pixels, activation)
+    }
+
+    /// Element offset of each kernel tap (ky, kx) in the padded input, relative to the output pixel's column.
+    private var tapOffsets: [Int] {
+        let g = shape.geometry
+        return (0..<(g.kH * g.kW)).map { t in (t / g.kW) * g.dilH * paddedWidth + (t % g.kW) * g.dilW }
+    }
+
+    /// x [N, C, inH, inW] copied into [N, C, Hp, Wp] with the pads zero (and inputs no window reads dropped),
+    /// plus zeroed slack for the reads past the last plane's end (`PackedGEMM.multiplyShifted`).
+    private func padInput(_ x: UnsafePointer<Float>, images: Int, threads: Int) -> UnsafeMutablePointer<Float> {
+        let g = shape.geometry, hp = paddedHeight, wp = paddedWidth, plane = hp * wp
+        let total = images * shape.channels * plane, slack = PackedGEMM.nr + wp
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: total + slack)
+        (p + total).initialize(repeating: 0, count: slack)
+        Parallel.run(tasks: images * shape.channels, threads: threads) { ic, _ in
+            let src = x + ic * g.inH * g.inW, dst = p + ic * plane
+            for r in 0..<hp {
+                let iy = r - g.padTop, row = dst + r * wp
+                guard iy >= 0, iy < g.inH else {
+                    row.initialize(repeating: 0, count: wp)
+                    continue
+                }
+                for c in 0..<wp {
+                    let ix = c - g.padLeft
+                    row[c] = ix >= 0 && ix < g.inW ? src[iy * g.inW + ix] : 0
+                }
+            }
+        }
+        return p
+    }
+
+    private func packedWeights(_ packed: UnsafePointer<Float>, _ group: Int, _ chunk: Int) -> UnsafePointer<Float> {
+        packed + (group * chunks + chunk) * packedChunkFloats
     }
 
     // One output plane of a depthwise conv: y[m] = Σ_{ky,kx} w[m, 0, ky, kx] · x[m / (M/groups)] shifted.

@@ -1,3 +1,5 @@
+internal import KernelsAVX2
+
 /// How one convolution is computed.
 public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// 1×1, stride 1, no padding: the input planes are already the GEMM's B matrix (no copy).
@@ -8,6 +10,24 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     case depthwiseDirect
     /// 3×3, stride 1, one group: Winograd F(2×2, 3×3), 16 GEMMs on transformed tiles (`Winograd`).
     case winogradF2
+    /// As `pointwiseGEMM` and `im2colGEMM`, with the engine's own AVX2 GEMM on weights packed once per plan
+    /// (`PackedGEMM`) instead of OpenBLAS. Only on CPUs with AVX2 and FMA. `pointwisePacked` is never chosen
+    /// (slower than OpenBLAS there, see `init`), only forced.
+    case pointwisePacked
+    case im2colPacked
+    /// Stride 1: the packed GEMM reads B straight from the zero-padded input (`PackedGEMM.multiplyShifted`),
+    /// no im2col. Only on CPUs with AVX2 and FMA.
+    case directPacked
+
+    /// The same computation on OpenBLAS.
+    public var unpacked: ConvAlgorithm {
+        switch self {
+        case .pointwisePacked: return .pointwiseGEMM
+        case .im2colPacked, .directPacked: return .im2colGEMM
+        default: return self
+        }
+    }
+    public var isPacked: Bool { self == .pointwisePacked || self == .im2colPacked || self == .directPacked }
 }
 
 /// A 2-D convolution's sizes: x [C, inH, inW] per image, w [M, C/groups, kH, kW], y [M, outH, outW].
@@ -76,6 +96,8 @@ public struct ConvPlan: Sendable, Equatable {
         switch algorithm {
         case .im2colGEMM: return true
         case .pointwiseGEMM: return shape.isPointwise
+        case .pointwisePacked, .im2colPacked: return CPUFeatures.avx2FMA && applicable(algorithm.unpacked, shape)
+        case .directPacked: return CPUFeatures.avx2FMA && shape.geometry.strideH == 1 && shape.geometry.strideW == 1
         case .depthwiseDirect: return shape.cpg == 1
         case .winogradF2: return shape.isWinogradShape
         }
@@ -96,9 +118,15 @@ public struct ConvPlan: Sendable, Equatable {
                     && shape.outChannels >= ConvPlan.winogradMinChannels && shape.pixels >= ConvPlan.winogradMinPixels {
             algorithm = .winogradF2
         } else if shape.isPointwise {
+            // OpenBLAS even with AVX2: B is the input itself, and packing it costs the packed GEMM more than
+            // OpenBLAS's own packing (DenseNet-121's 1×1 layers 70-80 GFLOP/s on OpenBLAS, 47-55 packed).
             algorithm = .pointwiseGEMM
+        } else if ConvPlan.applicable(.directPacked, shape) {
+            // No im2col: for 32-channel 3×3 layers the copy costs as much as the GEMM (DenseNet-121's 14×14
+            // layer: im2col + packed GEMM 0.39 ms, direct 0.20 ms).
+            algorithm = .directPacked
         } else {
-            algorithm = .im2colGEMM
+            algorithm = CPUFeatures.avx2FMA ? .im2colPacked : .im2colGEMM
         }
         let g = shape.geometry, pixels = shape.pixels
         if algorithm == .depthwiseDirect || algorithm == .winogradF2 {
@@ -107,7 +135,7 @@ public struct ConvPlan: Sendable, Equatable {
         }
         let macsPerGroup = shape.mpg * pixels * shape.depth
         let wanted = threads <= 1 ? 1 : min(ConvPlan.tasksPerThread * threads, macsPerGroup / ConvPlan.minTaskMultiplyAdds)
-        let tilePixels = algorithm == .im2colGEMM
+        let tilePixels = algorithm.unpacked == .im2colGEMM
             ? min(ConvPlan.maxTilePixels, max(256, ConvPlan.panelBytes / (4 * shape.depth))) : ConvPlan.maxTilePixels
         let tiles = max((pixels + tilePixels - 1) / tilePixels,
                         min(wanted, g.outH, pixels / ConvPlan.minTilePixels))
@@ -138,8 +166,49 @@ public struct ConvPlan: Sendable, Equatable {
         default: return shape.groups * chunks * rowTiles
         }
     }
-    /// Floats of scratch each worker needs (the im2col panel of one tile).
+    /// Floats of scratch each worker needs: the im2col panel of one tile (in GEMM strips for the packed GEMM),
+    /// or the packed GEMM's B block.
     public var scratchFloats: Int {
-        algorithm == .im2colGEMM ? shape.depth * rowsPerTile * shape.geometry.outW : 0
+        switch algorithm {
+        case .im2colGEMM: return shape.depth * rowsPerTile * shape.geometry.outW
+        case .im2colPacked: return Im2col.packedCount(depth: shape.depth, pixels: rowsPerTile * shape.geometry.outW)
+        case .pointwisePacked: return PackedGEMM.scratchFloats
+        case .directPacked: return channelsPerChunk * rowsPerTile * paddedWidth
+        default: return 0
+        }
+    }
+
+    /// The zero-padded input `.directPacked` reads: exactly the rows and columns the windows cover.
+    var paddedHeight: Int { shape.geometry.outH + (shape.geometry.kH - 1) * shape.geometry.dilH }
+    var paddedWidth: Int { shape.geometry.outW + (shape.geometry.kW - 1) * shape.geometry.dilW }
+
+    /// Floats of packed weights per (group, channel chunk): each chunk starts a new panel of `PackedGEMM.mr` rows.
+    var packedChunkFloats: Int { PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth) }
+
+    /// The weights in the form `algorithm` reads them, made once per plan and passed to `run`: the Winograd
+    /// transform, or the packed GEMM panels per group and channel chunk. Empty when the raw weights serve.
+    /// w [M, C/groups, kH, kW].
+    public func prepareWeights(_ w: UnsafePointer<Float>) -> [Float] {
+        switch algorithm {
+        case .winogradF2:
+            return Winograd.transformWeights(w, outChannels: shape.outChannels, channels: shape.channels)
+        case .pointwisePacked, .im2colPacked, .directPacked:
+            let k = shape.depth, per = packedChunkFloats
+            return [Float](unsafeUninitializedCapacity: shape.groups * chunks * per) { buf, count in
+                for grp in 0..<shape.groups {
+                    for chunk in 0..<chunks {
+                        let m0 = chunk * channelsPerChunk, mc = min(shape.mpg - m0, channelsPerChunk)
+                        let dst = buf.baseAddress! + (grp * chunks + chunk) * per
+                        PackedGEMM.packA(w + (grp * shape.mpg + m0) * k, lda: k, m: mc, k: k, into: dst)
+                        // A short last chunk leaves the tail of its slot unused; keep it defined.
+                        let used = PackedGEMM.packedCount(m: mc, k: k)
+                        (dst + used).initialize(repeating: 0, count: per - used)
+                    }
+                }
+                count = buf.count
+            }
+        default:
+            return []
+        }
     }
 }

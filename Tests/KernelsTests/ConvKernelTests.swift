@@ -82,3 +82,25 @@ import Testing
         #expect(abs(lhs - rhs) <= 1e-3 * max(1, abs(lhs)), "\(t.testDescription): \(lhs) vs \(rhs)")
     }
 }
+
+/// im2col into GEMM strips holds exactly the values of the row-major im2col, in PackedGEMM's B layout.
+@Suite struct Im2colPackedTests {
+    @Test(arguments: ConvKernelTests.cases.filter { $0.groups == 1 })
+    func stripsHoldTheRowMajorPanel(_ t: ConvKernelTests.Case) {
+        let g = t.g, rows = (g.outH / 3)..<g.outH, cols = rows.count * g.outW, depth = t.c * g.kH * g.kW
+        var rng = SeededGenerator(seed: 11)
+        let x = (0..<(t.c * g.inH * g.inW)).map { _ in Float.random(in: -1...1, using: &rng) }
+        var panel = [Float](repeating: .nan, count: depth * cols)
+        var strips = [Float](repeating: .nan, count: Im2col.packedCount(depth: depth, pixels: cols))
+        Im2col.run(x, channels: t.c, g, &panel, rows: rows)
+        Im2col.runPacked(x, channels: t.c, g, &strips, rows: rows)
+        for s in 0..<((cols + 15) / 16) {
+            for k in 0..<depth {
+                for j in 0..<16 {
+                    let v = strips[(s * depth + k) * 16 + j], p = s * 16 + j
+                    #expect(p < cols ? v == panel[k * cols + p] : v == 0, "\(t.testDescription) strip \(s) row \(k) lane \(j)")
+                }
+            }
+        }
+    }
+}

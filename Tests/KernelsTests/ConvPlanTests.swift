@@ -71,15 +71,17 @@ import Testing
         })
         #expect(byName[0]?.algorithm == .depthwiseDirect)
         #expect(byName[1]?.algorithm == .depthwiseDirect)
+        // Non-pointwise GEMM paths use the packed AVX2 GEMM where the CPU has it, OpenBLAS elsewhere.
         #expect(byName[2]?.algorithm == .pointwiseGEMM)
-        #expect(byName[3]?.algorithm == .im2colGEMM && byName[3]?.tasksPerImage == 2)
-        #expect(byName[4]?.algorithm == .im2colGEMM && byName[4]?.tasksPerImage == 1)
+        #expect(byName[3]?.algorithm.unpacked == .im2colGEMM && byName[3]?.tasksPerImage == 2)
+        #expect(byName[4]?.algorithm.unpacked == .im2colGEMM && byName[4]?.tasksPerImage == 1)
+        #expect(byName[4]?.algorithm.isPacked == CPUFeatures.avx2FMA)
         // ResNet-18's 3x3 stages: Winograd on the 28x28 and 14x14 ones, im2col + GEMM on the others.
         // With im2col on 2 threads, wide layers split into row tiles and deep ones into channel chunks.
         for (side, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] {
             let s = ConvShape(channels: c, outChannels: c, groups: 1, geometry: ConvKernelTests.geometry(side, side, 3, 1, 1, 1))
             let winograd = side * side >= ConvPlan.winogradMinPixels && c >= ConvPlan.winogradMinChannels
-            #expect(try #require(ConvPlan(s)).algorithm == (winograd ? .winogradF2 : .im2colGEMM), "\(side)x\(side)x\(c)")
+            #expect(try #require(ConvPlan(s)).algorithm.unpacked == (winograd ? .winogradF2 : .im2colGEMM), "\(side)x\(side)x\(c)")
             let plan = try #require(ConvPlan(s, forcing: .im2colGEMM, threads: 2))
             #expect(plan.tasksPerImage >= 4, "\(side)x\(side)x\(c)")
             // One thread: row tiles only where the im2col panel would outgrow L2 (tiles of >= 256 pixels).

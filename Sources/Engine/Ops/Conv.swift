@@ -104,8 +104,9 @@ struct ConvOp: Operator {
     var residualInput: Int?
     /// The algorithm forced by the `_conv_algorithm` attribute (`CompileOptions.convAlgorithm`), or nil.
     let forced: ConvAlgorithm?
-    /// Winograd-transformed weights, made on the first run and kept while the weights are the same tensor.
-    let winograd = WinogradWeights()
+    /// Weights prepared for the plan's algorithm (Winograd transform or packed panels), made on the first run
+    /// and kept while the weights are the same tensor and the plan the same.
+    let prepared = PreparedWeights()
 
     init(_ n: Node, _ opset: Int) throws(EngineError) {
         ctx = n.context
@@ -176,7 +177,7 @@ struct ConvOp: Operator {
         let bias = inputs.count > 2 ? inputs[2] : nil
         let residual = residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }
         let activation = self.activation
-        let u = plan.algorithm == .winogradF2 ? winograd.transformed(wt, plan.shape) : []
+        let u = prepared.weights(wt, plan)
         xt.withFloats { x in
             wt.withFloats { w in
                 bias.withOptionalFloats { b in
@@ -184,7 +185,7 @@ struct ConvOp: Operator {
                         yt.withMutableFloats { y in
                             u.withUnsafeBufferPointer { up in
                                 plan.run(x: x, w: w, bias: b, residual: r, y: y, images: xt.shape[0], activation: activation,
-                                         threads: threads, winogradWeights: up.isEmpty ? nil : up.baseAddress)
+                                         threads: threads, prepared: up.isEmpty ? nil : up.baseAddress)
                             }
                         }
                     }
@@ -195,17 +196,19 @@ struct ConvOp: Operator {
     }
 }
 
-/// The Winograd transform of a conv's weights, cached against the weight tensor's storage (constant weights
-/// are the same storage every run; the tensor is kept so its storage cannot be reused by another one).
-final class WinogradWeights: Sendable {
-    private let entry = Mutex<(weights: Tensor, transformed: [Float])?>(nil)
+/// A conv's weights as its plan reads them (`ConvPlan.prepareWeights`), cached against the weight tensor's
+/// storage and the plan (constant weights are the same storage every run; the tensor is kept so its storage
+/// cannot be reused by another one; the plan changes with the input shape and thread count).
+final class PreparedWeights: Sendable {
+    private let entry = Mutex<(weights: Tensor, plan: ConvPlan, prepared: [Float])?>(nil)
 
-    func transformed(_ w: Tensor, _ shape: ConvShape) -> [Float] {
-        entry.withLock { e in
-            if let e, e.weights.sharesStorage(with: w) { return e.transformed }
-            let u = w.withFloats { Winograd.transformWeights($0, outChannels: shape.outChannels, channels: shape.channels) }
-            e = (w, u)
-            return u
+    func weights(_ w: Tensor, _ plan: ConvPlan) -> [Float] {
+        guard plan.algorithm == .winogradF2 || plan.algorithm.isPacked else { return [] }
+        return entry.withLock { e in
+            if let e, e.plan == plan, e.weights.sharesStorage(with: w) { return e.prepared }
+            let p = w.withFloats { plan.prepareWeights($0) }
+            e = (w, plan, p)
+            return p
         }
     }
 }

@@ -1,0 +1,96 @@
+import Kernels
+import KernelsAVX2
+import TestSupport
+import Testing
+
+/// The packed AVX2 GEMM against the Double reference on random shapes (edge panels and strips, several K
+/// blocks, strided B and C), and the property batch invariance rests on: a column window of C computed
+/// alone has the same bits as in the whole product.
+@Suite(.enabled(if: CPUFeatures.avx2FMA, "needs AVX2 and FMA"))
+struct PackedGEMMTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var m: Int, n: Int, k: Int
+        var testDescription: String { "m\(m) n\(n) k\(k)" }
+    }
+
+    /// Named: exact panels and strips; one row and one column; K over one block (256); M big enough for
+    /// K blocks below 256 (65536 / 700 = 93); the DenseNet 3×3 shape (32 × 1152). Plus seeded random ones.
+    static let cases: [Case] = {
+        var out = [Case(m: 6, n: 16, k: 8), Case(m: 1, n: 1, k: 1), Case(m: 7, n: 17, k: 300), Case(m: 700, n: 5, k: 200),
+                   Case(m: 32, n: 40, k: 1152), Case(m: 3, n: 33, k: 0)]
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<12 {
+            out.append(Case(m: Int.random(in: 1...40, using: &rng), n: Int.random(in: 1...70, using: &rng),
+                            k: Int.random(in: 1...600, using: &rng)))
+        }
+        return out
+    }()
+
+    static func random(_ count: Int, _ seed: UInt64) -> [Float] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
+    }
+
+    /// C (row stride ldc, NaN outside [m × n] so stray writes show) = packA(A) · B (row stride ldb).
+    static func multiply(_ t: Case, a: [Float], b: [Float], ldb: Int, column0: Int = 0, columns: Int? = nil) -> [Float] {
+        let n = columns ?? t.n, ldc = n + 3
+        var packed = [Float](repeating: .nan, count: PackedGEMM.packedCount(m: t.m, k: t.k))
+        var c = [Float](repeating: .nan, count: max(1, t.m * ldc))
+        a.withUnsafeBufferPointer { ap in
+            packed.withUnsafeMutableBufferPointer { PackedGEMM.packA(ap.baseAddress!, lda: t.k, m: t.m, k: t.k, into: $0.baseAddress!) }
+        }
+        var scratch = [Float](repeating: .nan, count: PackedGEMM.scratchFloats)
+        packed.withUnsafeBufferPointer { pp in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    PackedGEMM.multiply(m: t.m, n: n, k: t.k, packedA: pp.baseAddress!, b: bp.baseAddress! + column0, ldb: ldb,
+                                        c: cp.baseAddress!, ldc: ldc, scratch: &scratch)
+                }
+            }
+        }
+        // Padding columns must be untouched.
+        for i in 0..<t.m { for j in n..<ldc { precondition(c[i * ldc + j].isNaN, "wrote outside C") } }
+        return (0..<t.m).flatMap { i in c[(i * ldc)..<(i * ldc + n)] }
+    }
+
+    @Test(arguments: cases)
+    func matchesTheReference(_ t: Case) throws {
+        let ldb = t.n + 5
+        let a = Self.random(max(1, t.m * t.k), 1), b = Self.random(max(1, t.k * ldb), 2)
+        let y = Self.multiply(t, a: a, b: b, ldb: ldb)
+        let expected = NaiveGEMM.run(m: t.m, n: t.n, k: t.k, a: a, lda: t.k, b: b, ldb: ldb)
+        let d = try #require(difference(y.map(Double.init), expected))
+        #expect(d.maxAbs <= 1e-5 * Double(max(1, t.k)).squareRoot(), "\(t.testDescription): \(d)")
+    }
+
+    /// B given in strips ([⌈n/16⌉][k][16], as `Im2col.runPacked` writes it) gives the same bits as B row-major.
+    @Test(arguments: cases)
+    func stripsGiveTheSameBits(_ t: Case) {
+        let a = Self.random(max(1, t.m * t.k), 5), b = Self.random(max(1, t.k * t.n), 6)
+        let rowMajor = Self.multiply(t, a: a, b: b, ldb: t.n)
+        let strips = (t.n + 15) / 16
+        var packedB = [Float](repeating: 0, count: max(1, strips * t.k * 16))
+        for s in 0..<strips { for p in 0..<t.k { for j in 0..<16 where s * 16 + j < t.n {
+            packedB[(s * t.k + p) * 16 + j] = b[p * t.n + s * 16 + j]
+        } } }
+        var packedA = [Float](repeating: 0, count: max(1, PackedGEMM.packedCount(m: t.m, k: t.k)))
+        var c = [Float](repeating: .nan, count: t.m * t.n)
+        a.withUnsafeBufferPointer { ap in
+            packedA.withUnsafeMutableBufferPointer { PackedGEMM.packA(ap.baseAddress!, lda: t.k, m: t.m, k: t.k, into: $0.baseAddress!) }
+        }
+        PackedGEMM.multiply(m: t.m, n: t.n, k: t.k, packedA: packedA, packedB: packedB, c: &c, ldc: t.n)
+        #expect(c == rowMajor, "\(t.testDescription)")
+    }
+
+    @Test(arguments: cases.filter { $0.n > 3 && $0.k > 0 })
+    func aColumnWindowHasTheSameBits(_ t: Case) {
+        let a = Self.random(t.m * t.k, 3), b = Self.random(t.k * t.n, 4)
+        let whole = Self.multiply(t, a: a, b: b, ldb: t.n)
+        let c0 = t.n / 3, cols = t.n - c0 - 1
+        let window = Self.multiply(t, a: a, b: b, ldb: t.n, column0: c0, columns: cols)
+        for i in 0..<t.m {
+            #expect(Array(whole[(i * t.n + c0)..<(i * t.n + c0 + cols)]) == Array(window[(i * cols)..<((i + 1) * cols)]),
+                    "\(t.testDescription) row \(i)")
+        }
+    }
+}
