@@ -87,6 +87,8 @@ public final class Plan: Sendable {
     public let arenaBytes: Int
     /// Multiply-adds of Conv, ConvTranspose, Gemm and MatMul for one run at the planned shapes.
     public let multiplyAdds: Int
+    /// How many convolutions run with each `ConvAlgorithm` (raw value), as `ConvPlan` chose for this CPU.
+    public let convolutionAlgorithms: [String: Int]
     let steps: [Step]
     let slotCount: Int
     let constants: [Int: Tensor]
@@ -135,6 +137,7 @@ public final class Plan: Sendable {
         }
         var steps: [Step] = []
         var macs = 0
+        var algorithms: [String: Int] = [:]
         for (n, op) in zip(g.nodes, model.operators) {
             var ins: [Int?] = []
             for name in n.inputs {
@@ -164,6 +167,10 @@ public final class Plan: Sendable {
                 continue
             }
             for (s, t) in zip(outs, outTypes) { types[s] = t }
+            if let conv = op as? ConvOp, inTypesN.count > 1, let x = inTypesN[0], let w = inTypesN[1], x.shape.count == 4,
+               let plan = try? conv.convPlan(x.shape, w.shape, threads: model.options.threads) {
+                algorithms[plan.algorithm.rawValue, default: 0] += 1
+            }
             let stepMacs = Plan.multiplyAdds(n, inputs: inTypesN, outputs: outTypes)
             macs += stepMacs
             steps.append(Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count)),
@@ -193,6 +200,7 @@ public final class Plan: Sendable {
         self.outputSlots = outSlots
         self.arenaBytes = arena.byteCount
         self.multiplyAdds = macs
+        self.convolutionAlgorithms = algorithms
         self.threads = model.options.threads
     }
 

@@ -14,6 +14,10 @@ struct ArenaLayout {
     var lifetimes: [(offset: Int, size: Int, start: Int, end: Int)] = []
 
     static let alignment = 64
+    /// Bytes after each region: tensor sizes are often multiples of 4 KiB, and tensors stacked at offsets that
+    /// agree in their low 12 bits (an op's input, residual and output) make loads wait on unrelated stores
+    /// (4K aliasing) and compete for the same L1 sets. The skew gives neighbours different low bits.
+    static let skew = 5 * 64
 
     /// Values that may share storage with an arena value extend its life: an op outside the arena may
     /// return its input's storage (Reshape, Identity, ...), so its outputs count as aliases of every
@@ -40,6 +44,7 @@ struct ArenaLayout {
         func size(_ s: Int) -> Int {
             let t = types[s]!
             return (t.count * t.dtype.byteSize + ArenaLayout.alignment - 1) / ArenaLayout.alignment * ArenaLayout.alignment
+                + ArenaLayout.skew
         }
         var placed: [(slot: Int, offset: Int, size: Int)] = []
         var offsets: [Int: Int] = [:]

@@ -21,30 +21,43 @@ extension ConvPlan {
             return
         }
         let perImage = tasksPerImage, tasks = images * perImage
-        let scratch = scratchFloats, workers = max(1, min(threads, tasks))
+        // Per-worker scratch, 80 floats (5 cache lines) of skew apart so workers' panels and the tensors
+        // do not share low address bits (the arena skews its tensors the same way).
+        let scratch = scratchFloats + 80, workers = max(1, min(threads, tasks))
         // im2col writes every element of its panel: no zeroing.
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch * workers))
         // Which (image, group, tile) each worker's panel holds: channel chunks of one tile share it.
         let held = UnsafeMutablePointer<Int>.allocate(capacity: workers)
         held.initialize(repeating: -1, count: workers)
         defer { buffer.deallocate(); held.deallocate() }
-        let padded = algorithm == .directPacked ? padInput(x, images: images, threads: threads) : nil
-        defer { padded?.deallocate() }
-        let offsets = tapOffsets
+        if algorithm == .directPacked {
+            // One image padded at a time, then its tasks: the padded copy is still in cache when read, and
+            // a batch never needs a padded copy of the whole batch (68 MB for a U-Net layer at batch 8).
+            let padded = allocatePadded()
+            defer { padded.deallocate() }
+            let offsets = tapOffsets
+            for img in 0..<images {
+                pad(x + img * shape.channels * shape.geometry.inH * shape.geometry.inW, into: padded, threads: threads)
+                Parallel.run(tasks: perImage, threads: min(workers, perImage)) { t, worker in
+                    gemmTile(x: padded, w: w, packed: prepared, offsets: offsets, bias: bias, residual: residual, y: y,
+                             image: img, task: t, panel: buffer + worker * scratch, held: held + worker, activation)
+                }
+            }
+            return
+        }
         Parallel.run(tasks: tasks, threads: workers) { task, worker in
             let img = task / perImage, t = task % perImage
             if algorithm == .depthwiseDirect {
                 depthwise(x: x, w: w, bias: bias, residual: residual, y: y, image: img, channel: t, activation)
             } else {
-                gemmTile(x: padded.map { UnsafePointer($0) } ?? x, w: w, packed: prepared, offsets: offsets, bias: bias,
-                         residual: residual, y: y, image: img, task: t, panel: buffer + worker * scratch,
-                         held: held + worker, activation)
+                gemmTile(x: x, w: w, packed: prepared, offsets: [], bias: bias, residual: residual, y: y, image: img,
+                         task: t, panel: buffer + worker * scratch, held: held + worker, activation)
             }
         }
     }
 
     // One task: output channels [ch0, ch0+mc) × output rows [oy0, oy1) of one group of one image.
-    // For `.directPacked`, x is the padded input (`padInput`).
+    // For `.directPacked`, x is this image's padded input (`pad`).
     private func gemmTile(x: UnsafePointer<Float>, w: UnsafePointer<Float>, packed: UnsafePointer<Float>?,
                           offsets: [Int], bias: UnsafePointer<Float>?,
                           residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, image: Int, task: Int,
@@ -75,7 +88,7 @@ extension ConvPlan {
         case .directPacked:
             // Output pixel (oy, ox) is column (oy - oy0) · Wp + ox; the Wp - outW columns past each row are dropped.
             let wp = paddedWidth, plane = paddedHeight * wp, nq = (oy1 - oy0 - 1) * wp + g.outW
-            let xp = x + (image * shape.channels + grp * shape.cpg) * plane + oy0 * wp
+            let xp = x + grp * shape.cpg * plane + oy0 * wp
             offsets.withUnsafeBufferPointer { off in
                 PackedGEMM.multiplyShifted(m: mc, n: nq, channels: shape.cpg, offsets: off.baseAddress!, taps: off.count,
                                            plane: plane, packedA: packedWeights(packed!, grp, chunk), x: xp, c: panel, ldc: nq)
@@ -100,28 +113,33 @@ extension ConvPlan {
         return (0..<(g.kH * g.kW)).map { t in (t / g.kW) * g.dilH * paddedWidth + (t % g.kW) * g.dilW }
     }
 
-    /// x [N, C, inH, inW] copied into [N, C, Hp, Wp] with the pads zero (and inputs no window reads dropped),
-    /// plus zeroed slack for the reads past the last plane's end (`PackedGEMM.multiplyShifted`).
-    private func padInput(_ x: UnsafePointer<Float>, images: Int, threads: Int) -> UnsafeMutablePointer<Float> {
-        let g = shape.geometry, hp = paddedHeight, wp = paddedWidth, plane = hp * wp
-        let total = images * shape.channels * plane, slack = PackedGEMM.nr + wp
+    /// A buffer for one image's padded input [C, Hp, Wp], with zeroed slack for the reads past the last
+    /// plane's end (`PackedGEMM.multiplyShifted`).
+    private func allocatePadded() -> UnsafeMutablePointer<Float> {
+        let total = shape.channels * paddedHeight * paddedWidth, slack = PackedGEMM.nr + paddedWidth
         let p = UnsafeMutablePointer<Float>.allocate(capacity: total + slack)
         (p + total).initialize(repeating: 0, count: slack)
-        Parallel.run(tasks: images * shape.channels, threads: threads) { ic, _ in
-            let src = x + ic * g.inH * g.inW, dst = p + ic * plane
+        return p
+    }
+
+    /// x [C, inH, inW] (one image) copied into [C, Hp, Wp] with the pads zero (and input no window reads dropped).
+    private func pad(_ x: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, threads: Int) {
+        let g = shape.geometry, hp = paddedHeight, wp = paddedWidth
+        // Columns [lo, hi) of a padded row come from the input row; the rest are pads.
+        let lo = min(wp, max(0, g.padLeft)), hi = max(lo, min(wp, g.inW + g.padLeft))
+        Parallel.run(tasks: shape.channels, threads: min(threads, max(1, shape.channels * hp * wp / 65536))) { c, _ in
+            let src = x + c * g.inH * g.inW, dst = p + c * hp * wp
             for r in 0..<hp {
                 let iy = r - g.padTop, row = dst + r * wp
                 guard iy >= 0, iy < g.inH else {
                     row.initialize(repeating: 0, count: wp)
                     continue
                 }
-                for c in 0..<wp {
-                    let ix = c - g.padLeft
-                    row[c] = ix >= 0 && ix < g.inW ? src[iy * g.inW + ix] : 0
-                }
+                row.initialize(repeating: 0, count: lo)
+                (row + lo).initialize(from: src + iy * g.inW + lo - g.padLeft, count: hi - lo)
+                (row + hi).initialize(repeating: 0, count: wp - hi)
             }
         }
-        return p
     }
 
     private func packedWeights(_ packed: UnsafePointer<Float>, _ group: Int, _ chunk: Int) -> UnsafePointer<Float> {

@@ -11,8 +11,8 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// 3×3, stride 1, one group: Winograd F(2×2, 3×3), 16 GEMMs on transformed tiles (`Winograd`).
     case winogradF2
     /// As `pointwiseGEMM` and `im2colGEMM`, with the engine's own AVX2 GEMM on weights packed once per plan
-    /// (`PackedGEMM`) instead of OpenBLAS. Only on CPUs with AVX2 and FMA. `pointwisePacked` is never chosen
-    /// (slower than OpenBLAS there, see `init`), only forced.
+    /// (`PackedGEMM`) instead of OpenBLAS. Only on CPUs with AVX2 and FMA. `init` chooses neither (OpenBLAS
+    /// measured faster there on this machine); they are forced in tests and kept for CPUs where the balance differs.
     case pointwisePacked
     case im2colPacked
     /// Stride 1: the packed GEMM reads B straight from the zero-padded input (`PackedGEMM.multiplyShifted`),
@@ -126,7 +126,9 @@ public struct ConvPlan: Sendable, Equatable {
             // layer: im2col + packed GEMM 0.39 ms, direct 0.20 ms).
             algorithm = .directPacked
         } else {
-            algorithm = CPUFeatures.avx2FMA ? .im2colPacked : .im2colGEMM
+            // Strided convolutions stay on OpenBLAS: with im2col into packed strips ResNet-18's stem and
+            // stride-2 layers ran 5-10 % slower on this Zen 3 (47.2 vs 48.9 ms for the model).
+            algorithm = .im2colGEMM
         }
         let g = shape.geometry, pixels = shape.pixels
         if algorithm == .depthwiseDirect || algorithm == .winogradF2 {

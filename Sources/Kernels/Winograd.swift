@@ -50,9 +50,12 @@ public enum Winograd {
         let g = s.geometry, c = s.channels, m = s.outChannels
         let tilesW = (g.outW + 1) / 2, tiles = ((g.outH + 1) / 2) * tilesW, pixels = g.outH * g.outW
         let block = tilesPerBlock(channels: c, tiles: tiles)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 16 * (c + m) * block)
+        // The 16 transformed matrices lie a power of two apart for many shapes, so the 16 streams a tile
+        // transform writes would share L1 sets: 16 floats of skew between them.
+        let sv = c * block + 16, sr = m * block + 16
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 16 * (sv + sr))
         defer { scratch.deallocate() }
-        let v = scratch, r = scratch + 16 * c * block
+        let v = scratch, r = scratch + 16 * sv
         let channelTasks = min(c, 4 * threads), outTasks = min(m, 4 * threads)
         for img in 0..<images {
             let xi = x + img * c * g.inH * g.inW, yi = y + img * m * pixels
@@ -60,17 +63,17 @@ public enum Winograd {
                 let nb = min(block, tiles - b0)
                 Parallel.run(tasks: channelTasks, threads: threads) { task, _ in
                     for ch in stride(from: task, to: c, by: channelTasks) {
-                        inputTiles(xi + ch * g.inH * g.inW, g, tilesW: tilesW, first: b0, count: nb, v + ch * nb, ld: c * nb)
+                        inputTiles(xi + ch * g.inH * g.inW, g, tilesW: tilesW, first: b0, count: nb, v + ch * nb, ld: sv)
                     }
                 }
                 // [M, C] · [C, nb] for each of the 16 positions
                 Parallel.run(tasks: 16, threads: threads) { xi16, _ in
-                    GEMM.sgemm(m: m, n: nb, k: c, a: u + xi16 * m * c, lda: c, b: v + xi16 * c * nb, ldb: nb,
-                               c: r + xi16 * m * nb, ldc: nb)
+                    GEMM.sgemm(m: m, n: nb, k: c, a: u + xi16 * m * c, lda: c, b: v + xi16 * sv, ldb: nb,
+                               c: r + xi16 * sr, ldc: nb)
                 }
                 Parallel.run(tasks: outTasks, threads: threads) { task, _ in
                     for o in stride(from: task, to: m, by: outTasks) {
-                        outputTiles(r + o * nb, ld: m * nb, g, tilesW: tilesW, first: b0, count: nb, yi + o * pixels)
+                        outputTiles(r + o * nb, ld: sr, g, tilesW: tilesW, first: b0, count: nb, yi + o * pixels)
                     }
                 }
             }

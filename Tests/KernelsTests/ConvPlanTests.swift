@@ -71,11 +71,14 @@ import Testing
         })
         #expect(byName[0]?.algorithm == .depthwiseDirect)
         #expect(byName[1]?.algorithm == .depthwiseDirect)
-        // Non-pointwise GEMM paths use the packed AVX2 GEMM where the CPU has it, OpenBLAS elsewhere.
+        // Stride-1 convolutions read the padded input directly where the CPU has AVX2 (im2col + OpenBLAS
+        // elsewhere); pointwise and strided ones stay on OpenBLAS.
         #expect(byName[2]?.algorithm == .pointwiseGEMM)
         #expect(byName[3]?.algorithm.unpacked == .im2colGEMM && byName[3]?.tasksPerImage == 2)
         #expect(byName[4]?.algorithm.unpacked == .im2colGEMM && byName[4]?.tasksPerImage == 1)
-        #expect(byName[4]?.algorithm.isPacked == CPUFeatures.avx2FMA)
+        #expect(byName[4]?.algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
+        let strided = ConvShape(channels: 3, outChannels: 64, groups: 1, geometry: ConvKernelTests.geometry(224, 224, 7, 2, 1, 3))
+        #expect(try #require(ConvPlan(strided)).algorithm == .im2colGEMM)
         // ResNet-18's 3x3 stages: Winograd on the 28x28 and 14x14 ones, im2col + GEMM on the others.
         // With im2col on 2 threads, wide layers split into row tiles and deep ones into channel chunks.
         for (side, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] {

@@ -52,7 +52,7 @@ struct ModelsInspectCommand: ParsableCommand {
                 "inputs": plan.inputTypes.map { ["name": $0.name, "dtype": $0.type.dtype.rawValue, "shape": $0.type.shape] },
                 "outputs": plan.outputTypes.map { ["name": $0.name, "dtype": $0.type.dtype.rawValue, "shape": $0.type.shape] },
                 "ops": histogram, "parameters": parameters, "gflops_per_image": gflops,
-                "activation_bytes": plan.arenaBytes,
+                "activation_bytes": plan.arenaBytes, "conv_algorithms": plan.convolutionAlgorithms,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
@@ -64,6 +64,10 @@ struct ModelsInspectCommand: ParsableCommand {
         print("parameters  \(parameters)")
         print(String(format: "GFLOPs      %.3f per image (2 x MACs of Conv, ConvTranspose, Gemm, MatMul)", gflops))
         print(String(format: "activations %.1f MiB planned peak at batch 1", Double(plan.arenaBytes) / 1_048_576))
+        if !plan.convolutionAlgorithms.isEmpty {
+            print("convolutions " + plan.convolutionAlgorithms.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+                .map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
         print("ops (as exported):")
         for (op, n) in histogram.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
             print("  \(op.padding(toLength: 24, withPad: " ", startingAt: 0)) \(n)")
