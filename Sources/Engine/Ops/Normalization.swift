@@ -123,3 +123,54 @@ struct LayerNormOp: Operator {
         return [try makeFloat(xt.shape, x, ctx), try makeFloat(statShape, means, ctx), try makeFloat(statShape, inv, ctx)]
     }
 }
+
+/// LRN (local response normalization across channels, AlexNet/GoogLeNet/ZFNet):
+/// y[n,c] = x[n,c] / (bias + alpha/size · Σ x[n,c']²)^beta over c' in [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉] ∩ [0, C).
+struct LRNOp: Operator {
+    let ctx: NodeContext
+    let alpha: Float, beta: Float, bias: Float, size: Int
+
+    init(_ n: Node, _ opset: Int) throws(EngineError) {
+        ctx = n.context
+        alpha = try n.float("alpha", default: 1e-4) ?? 1e-4
+        beta = try n.float("beta", default: 0.75) ?? 0.75
+        bias = try n.float("bias", default: 1) ?? 1
+        guard let s = try n.int("size") else { throw ctx.attribute("size", "is required") }
+        guard s >= 1 else { throw ctx.attribute("size", "must be >= 1, got \(s)") }
+        size = s
+    }
+
+    func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
+        let x = try ctx.required(inputs, 0)
+        guard x.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(x.dtype.rawValue)") }
+        guard x.shape.count >= 3 else { throw ctx.input(0, "expected [N, C, D1, ...], got \(x.shape)") }
+        return [x]
+    }
+
+    func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
+    var writesIntoArena: Bool { true }
+
+    func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
+        let xt = try ctx.required(inputs, 0)
+        var yt = try rc.output(0, .float32, xt.shape, ctx)
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *), images = xt.shape[0]
+        let lo = (size - 1) / 2, hi = size - 1 - lo, scale = alpha / Float(size)
+        xt.withFloats { x in
+            yt.withMutableFloats { y in
+                // Per image: y holds the running Σ x² over the window, plane by plane, then the quotient.
+                Parallel.run(tasks: images * c, threads: rc.threads) { t, _ in
+                    let img = t / c, ch = t % c
+                    let base = x + img * c * inner, out = y + t * inner
+                    out.update(repeating: 0, count: inner)
+                    for k in max(0, ch - lo)...min(c - 1, ch + hi) {
+                        let p = base + k * inner
+                        for i in 0..<inner { out[i] += p[i] * p[i] }
+                    }
+                    let xc = base + ch * inner
+                    for i in 0..<inner { out[i] = xc[i] / Foundation.pow(bias + scale * out[i], beta) }
+                }
+            }
+        }
+        return [yt]
+    }
+}
