@@ -83,8 +83,11 @@ extension ConvPlan {
             if !panelReady { Im2col.run(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1) }  // [K, np]
             GEMM.sgemm(m: mc, n: np, k: k, a: w + ch0 * k, lda: k, b: panel, ldb: np, c: y + out, ldc: pixels)
         case .pointwisePacked:
-            PackedGEMM.multiply(m: mc, n: np, k: k, packedA: packedWeights(packed!, grp, chunk), b: xg + p0, ldb: pixels,
-                                c: y + out, ldc: pixels, scratch: panel)
+            // B is the input planes, read in place: 16 pixels of a channel are one strip row.
+            var zero = 0
+            PackedGEMM.multiplyShifted(m: mc, n: np, channels: k, offsets: &zero, taps: 1, plane: pixels,
+                                       packedA: packedWeights(packed!, grp, chunk), x: xg + p0, c: y + out, ldc: pixels,
+                                       readable: k * pixels - p0)
         case .directPacked:
             // Output pixel (oy, ox) is column (oy - oy0) · Wp + ox; the Wp - outW columns past each row are dropped.
             let wp = paddedWidth, plane = paddedHeight * wp, nq = (oy1 - oy0 - 1) * wp + g.outW

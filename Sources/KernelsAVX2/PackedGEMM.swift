@@ -1,5 +1,6 @@
 /// The engine's own single-precision GEMM for convolutions: C[m×n] = A[m×k] · B[k×n], with A (the weights)
-/// packed once per plan and B (an im2col panel or the input planes) read row-major.
+/// packed once per plan and B either packed in strips by im2col (`multiply`) or read in place from the
+/// (padded) input (`multiplyShifted`).
 ///
 /// This module is compiled with AVX2 and FMA enabled (Package.swift), so SIMD8<Float> is one ymm register
 /// and `addProduct` one `vfmadd`. Nothing here may run unless `Kernels` has checked that the CPU has both
@@ -11,7 +12,7 @@
 /// M = 32, K = 1152 on this machine; this kernel reaches ~95 in L1).
 ///
 /// Blocking (Goto): K in blocks of `kc` so a B strip (kc × 16) stays in L1 and the A block (m × kc) in L2;
-/// B strips of 16 columns are packed once and reused by every 6-row panel of A. Each element of C is summed
+/// each B strip of 16 columns is reused by every 6-row panel of A. Each element of C is summed
 /// in the same order whatever the call's n, its column or the other rows, so results do not depend on how
 /// the caller tiles the output (batch invariance).
 public enum PackedGEMM {
@@ -41,34 +42,10 @@ public enum PackedGEMM {
 
     /// K block for `m` rows: the A block (m × kc floats) within ~256 KiB of L2, a B strip within L1.
     static func kBlock(m: Int, k: Int) -> Int { min(k, maxKC, max(64, 65536 / max(1, m))) }
-    /// Columns of B packed at a time: a packed block (kc × nc floats) is at most 256 KiB, half of L2.
-    static let nc = 256
-    /// Floats of scratch `multiply` needs for its packed B block.
-    public static let scratchFloats = maxKC * nc
 
-    /// C[m × n] (row stride ldc) = A · B, A packed by `packA` (m rows, depth k), B row-major [k × n] (row
-    /// stride ldb). C is overwritten (beta = 0). `scratch` holds `scratchFloats` floats.
-    @inline(never)
-    public static func multiply(m: Int, n: Int, k: Int, packedA a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, scratch: UnsafeMutablePointer<Float>)
-    {
-        guard m > 0, n > 0 else { return }
-        guard k > 0 else { return zero(m: m, n: n, c: c, ldc: ldc) }
-        let kc = kBlock(m: m, k: k)
-        for n0 in stride(from: 0, to: n, by: nc) {
-            let nb = min(nc, n - n0)
-            for k0 in stride(from: 0, to: k, by: kc) {
-                let kb = min(kc, k - k0)
-                // B is read row by row (streaming), once per block, rather than strip by strip: a strip's 16
-                // floats from kb rows far apart are kb cache misses the micro-kernel would wait for.
-                packB(b + k0 * ldb + n0, ldb: ldb, rows: kb, cols: nb, into: scratch)
-                block(m: m, n: nb, k: k, k0: k0, kb: kb, a: a, strips: scratch, stripStride: kb * nr, c: c + n0, ldc: ldc)
-            }
-        }
-    }
-
-    /// The same with B already packed in strips: `packedB` [⌈n/16⌉][k][16], strip s holding columns
-    /// 16s..<16s+16 (im2col writes this layout directly, so B is never copied twice).
+    /// C[m × n] (row stride ldc) = A · B, A packed by `packA` (m rows, depth k), B packed in strips:
+    /// `packedB` [⌈n/16⌉][k][16], strip s holding columns 16s..<16s+16 (im2col writes this layout directly,
+    /// so B is never copied twice). C is overwritten. A row-major B is `multiplyShifted` with one tap.
     @inline(never)
     public static func multiply(m: Int, n: Int, k: Int, packedA a: UnsafePointer<Float>, packedB b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>, ldc: Int)
@@ -81,7 +58,7 @@ public enum PackedGEMM {
         }
     }
 
-    private static func zero(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func zero(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
         for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
     }
 
@@ -95,24 +72,6 @@ public enum PackedGEMM {
             for p in stride(from: 0, to: m, by: mr) {
                 micro(kb, a + p * k + k0 * mr, strip, c + p * ldc + j, ldc: ldc,
                       rows: min(mr, m - p), cols: min(nr, n - j), accumulate: k0 > 0)
-            }
-        }
-    }
-
-    // block [strips][rows × 16] <- B [rows × cols]: strip s holds columns 16s..<16s+16, missing ones zero.
-    @inline(__always)
-    private static func packB(_ b: UnsafePointer<Float>, ldb: Int, rows: Int, cols: Int, into s: UnsafeMutablePointer<Float>) {
-        let full = cols / nr, rest = cols - full * nr
-        for r in 0..<rows {
-            let src = b + r * ldb
-            for t in 0..<full {
-                let from = UnsafeRawPointer(src + t * nr), to = UnsafeMutableRawPointer(s + (t * rows + r) * nr)
-                to.storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                (to + 32).storeBytes(of: (from + 32).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-            }
-            if rest > 0 {
-                let to = s + (full * rows + r) * nr, from = src + full * nr
-                for j in 0..<nr { to[j] = j < rest ? from[j] : 0 }
             }
         }
     }
@@ -133,7 +92,7 @@ public enum PackedGEMM {
 
     // C[6 × 16] (+)= A panel [kb × 6] · B strip [kb × 16]; only rows × cols of C are written.
     @inline(__always)
-    private static func micro(_ kb: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    static func micro(_ kb: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                               _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, accumulate: Bool)
     {
         var t = Tile()

@@ -4,8 +4,9 @@ import TestSupport
 import Testing
 
 /// The packed AVX2 GEMM against the Double reference on random shapes (edge panels and strips, several K
-/// blocks, strided B and C), and the property batch invariance rests on: a column window of C computed
-/// alone has the same bits as in the whole product.
+/// blocks, strided B and C; B row-major through `multiplyShifted` with one tap, and packed in strips), and the
+/// property batch invariance rests on: a column window of C computed alone has the same bits as in the
+/// whole product.
 @Suite(.enabled(if: CPUFeatures.avx2FMA, "needs AVX2 and FMA"))
 struct PackedGEMMTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -39,12 +40,15 @@ struct PackedGEMMTests {
         a.withUnsafeBufferPointer { ap in
             packed.withUnsafeMutableBufferPointer { PackedGEMM.packA(ap.baseAddress!, lda: t.k, m: t.m, k: t.k, into: $0.baseAddress!) }
         }
-        var scratch = [Float](repeating: .nan, count: PackedGEMM.scratchFloats)
+        // Row-major B is the one-tap case of the shifted kernel: row p of B is "channel" p, ldb its plane.
+        // `readable` is exactly what b holds, so the last strip goes through the zero-padded tail copy.
+        var zero = 0
         packed.withUnsafeBufferPointer { pp in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    PackedGEMM.multiply(m: t.m, n: n, k: t.k, packedA: pp.baseAddress!, b: bp.baseAddress! + column0, ldb: ldb,
-                                        c: cp.baseAddress!, ldc: ldc, scratch: &scratch)
+                    PackedGEMM.multiplyShifted(m: t.m, n: n, channels: t.k, offsets: &zero, taps: 1, plane: ldb,
+                                               packedA: pp.baseAddress!, x: bp.baseAddress! + column0, c: cp.baseAddress!,
+                                               ldc: ldc, readable: b.count - column0)
                 }
             }
         }
