@@ -194,7 +194,7 @@ def main():
             "top": LABELS[top], "probability": round(float(probs[0][top]), 6),
             "probabilities": {l: round(float(p), 6) for l, p in zip(LABELS, probs[0])},
             "modality": info.get("modality"), "bodyPart": info.get("bodyPart"),
-            "source": [info["columns"], info["rows"]],
+            "sourceSize": [info["columns"], info["rows"]],  # width, height after EXIF orientation
         }
         print(f"{name:28s} {LABELS[top]:11s} {float(probs[0][top]):.4f}  " +
               " ".join(f"{p:.4f}" for p in probs[0]) + f"  {info.get('modality') or ''}")
