@@ -35,7 +35,7 @@ struct ModelsListCommand: ParsableCommand {
                     },
                 ]
             }
-            let data = try JSONSerialization.data(withJSONObject: array, options: [.sortedKeys, .prettyPrinted])
+            let data = try JSONSerialization.data(withJSONObject: array, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }

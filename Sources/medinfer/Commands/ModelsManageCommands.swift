@@ -96,7 +96,7 @@ struct ModelsActivateCommand: ParsableCommand {
         let repo = try repository.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
-        do { try repo.activate(name, version: version) } catch { throw CLIError.input(name, error) }
+        do { try repo.activate(name, version: version) } catch { throw CLIError(message: "\(error)", exitCode: 1) }
         print("\(name): active version \(version)" + (before.map { $0 == version ? "" : " (was \($0))" } ?? ""))
     }
 }
@@ -119,7 +119,7 @@ struct ModelsRollbackCommand: ParsableCommand {
         let repo = try repository.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
-        do { try repo.rollback(name) } catch { throw CLIError.input(name, error) }
+        do { try repo.rollback(name) } catch { throw CLIError(message: "\(error)", exitCode: 1) }
         print("\(name): active version \(repo.active(name)?.version.description ?? "none")" + (before.map { " (was \($0))" } ?? ""))
     }
 }
