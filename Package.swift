@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Tensor", "TestSupport"],
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Models", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
     ]
 )

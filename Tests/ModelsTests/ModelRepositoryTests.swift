@@ -191,3 +191,41 @@ import Testing
         }
     }
 }
+
+@Suite struct ModelRepositoryConcurrencyTests {
+    /// Runs on whatever version is active while another thread switches versions back and forth:
+    /// every run succeeds with the right answer, on the version it started with.
+    @Test func runsWhileVersionsSwitch() throws {
+        let f = try RepositoryFixture()
+        defer { f.remove() }
+        try f.writeVersion("tiny", 1)
+        try f.writeVersion("tiny", 2)
+        let repo = ModelRepository(root: f.root)
+        repo.reload()
+        let (input, expected) = try RepositoryFixture.canary()
+        let reference = expected.doubles()
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for i in 0..<25 {
+                if worker == 0 {
+                    do { try repo.activate("tiny", version: i % 2 + 1) } catch { failures.add("\(error)") }
+                    continue
+                }
+                guard let m = repo.active("tiny") else { failures.add("no active version"); continue }
+                do {
+                    let out = try m.run(["input": input])["output"]?.doubles() ?? []
+                    if !allClose(out, reference, abs: 1e-4) { failures.add("version \(m.version) gave \(out)") }
+                } catch { failures.add("\(error)") }
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+    }
+}
+
+/// Failures collected from several threads.
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return list }
+}
