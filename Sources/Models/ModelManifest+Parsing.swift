@@ -38,6 +38,14 @@ extension ModelManifest {
         try unique(inputs.map(\.name), inputsField)
 
         let preprocessing = try j.optional("preprocessing").map { (c: JSONCursor) throws(ModelsError) in try parsePreprocessing(c) }
+        if let p = preprocessing, let pj = try j.optional("preprocessing") {
+            let channels = inputs[0].channels == .rgb ? 3 : 1
+            for (key, values) in [("mean", p.mean), ("std", p.std)] {
+                if let values, values.count != 1, values.count != channels, let field = try pj.optional(key) {
+                    throw field.fail("has \(values.count) values; expected 1 or one per channel (\(channels))")
+                }
+            }
+        }
 
         let outputsField = try j.required("outputs")
         let outputs = try outputsField.array().map { (c: JSONCursor) throws(ModelsError) in try parseOutput(c) }

@@ -4,6 +4,7 @@ extension ModelRepository {
     /// Re-checks every version on disk (of `name`, or of every model) from its files: checksums, signature
     /// and canaries. Reports only; serving changes through `reload()`.
     public func verify(_ name: String? = nil) -> [VerificationResult] {
+        if let name, !Self.isValidName(name) { return [] }
         let names = name.map { [$0] } ?? Self.subfolders(of: root).filter { Self.isValidName($0) }.sorted()
         var results: [VerificationResult] = []
         for n in names {

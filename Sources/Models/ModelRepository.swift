@@ -48,6 +48,7 @@ public final class ModelRepository: Sendable {
     }
 
     func reloadLocked(only: String?) -> [ModelEvent] {
+        if let only, !Self.isValidName(only) { return [] }
         var events: [ModelEvent] = []
         let names = only.map { [$0] } ?? Self.subfolders(of: root).filter { Self.isValidName($0) }
         let known = state.withLock { $0 }

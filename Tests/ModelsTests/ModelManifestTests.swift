@@ -70,6 +70,9 @@ import Testing
             m["outputs"] = [["name": "output", "labels": ["a", "b"], "thresholds": [0.5]]]
         } == "model.json: outputs[0].thresholds: has 1 values for 2 labels")
         #expect(try Self.error { m in
+            m["preprocessing"] = ["mean": [0.5, 0.5]]
+        } == "model.json: preprocessing.mean: has 2 values; expected 1 or one per channel (3)")
+        #expect(try Self.error { m in
             m["preprocessing"] = ["window": 3]
         }.hasPrefix("model.json: preprocessing.window: expected {\"center\", \"width\"}"))
     }
