@@ -20,7 +20,7 @@ let avx2Settings: [SwiftSetting] = strictSettings
 
 let package = Package(
     name: "MedInfer",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "medinfer", targets: ["medinfer"]),
         .library(name: "Imaging", targets: ["Imaging"]),
@@ -30,6 +30,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
@@ -53,12 +54,17 @@ let package = Package(
             exclude: ["Generated/README.md"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "Models",
+            dependencies: ["ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "Tensor", "Engine", "ONNX",
+                "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -71,11 +77,13 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Engine", "Kernels", "Tensor", "TestSupport"],
                     exclude: ["node-tests.txt"], swiftSettings: strictSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "ONNX", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Tensor", "TestSupport"],
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Models", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
     ]
 )

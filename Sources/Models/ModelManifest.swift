@@ -1,0 +1,80 @@
+/// A version's `model.json` (ARCHITECTURE.md §3.3), validated: every field has the type and values it
+/// must have, or parsing failed with the JSON path of the problem.
+public struct ModelManifest: Sendable, Equatable {
+    public enum Task: String, Sendable, CaseIterable { case classification, segmentation }
+    public enum Layout: String, Sendable, CaseIterable { case nchw = "NCHW", nhwc = "NHWC" }
+    public enum Channels: String, Sendable, CaseIterable { case gray, rgb }
+    public enum Activation: String, Sendable, CaseIterable { case softmax, sigmoid, none }
+    public enum ResizeMode: String, Sendable, CaseIterable { case area, bilinear, nearest }
+
+    /// One model input and what images it accepts.
+    public struct Input: Sendable, Equatable {
+        public var name: String
+        public var layout: Layout
+        /// nil entries are dynamic (`-1` or `null` in the JSON), usually the batch.
+        public var shape: [Int?]
+        /// A `DType` raw value (`float32`, ...).
+        public var dtype: String
+        public var channels: Channels
+        /// DICOM Modality values accepted (nil: any).
+        public var modalities: [String]?
+        public var bodyParts: [String]?
+    }
+
+    /// How the display window is chosen before scaling.
+    public enum Window: Sendable, Equatable {
+        case explicit(center: Float, width: Float)
+        /// The image's own stored window number `index` (0-based).
+        case stored(index: Int)
+        /// The image's minimum and maximum.
+        case minmax
+    }
+
+    public struct Resize: Sendable, Equatable {
+        public var mode: ResizeMode
+        public var width: Int
+        public var height: Int
+    }
+
+    /// Image -> tensor steps; absent ones are skipped.
+    public struct Preprocessing: Sendable, Equatable {
+        public var window: Window?
+        public var resize: Resize?
+        public var scale: Float?
+        /// Per channel (1 or the input's channel count).
+        public var mean: [Float]?
+        public var std: [Float]?
+    }
+
+    public struct Output: Sendable, Equatable {
+        public var name: String
+        public var activation: Activation
+        public var labels: [String]
+        /// One per label when present.
+        public var thresholds: [Float]?
+    }
+
+    /// A canary: inputs and the outputs expected of them (`.npy` files relative to the version folder).
+    public struct Check: Sendable, Equatable {
+        /// Input name -> file.
+        public var inputs: [String: String]
+        /// Output name -> file.
+        public var expected: [String: String]
+        /// Largest absolute difference allowed per element.
+        public var tolerance: Float
+    }
+
+    public var name: String
+    public var version: Int
+    public var task: Task
+    public var inputs: [Input]
+    public var preprocessing: Preprocessing?
+    public var outputs: [Output]
+    /// File (relative to the version folder) -> lowercase hex SHA-256. Always lists `model.onnx`.
+    public var sha256: [String: String]
+    public var license: String?
+    public var source: String?
+    public var intendedUse: String?
+    public var limitations: String?
+    public var checks: [Check]
+}
