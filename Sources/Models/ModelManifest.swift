@@ -5,7 +5,7 @@ public struct ModelManifest: Sendable, Equatable {
     public enum Layout: String, Sendable, CaseIterable { case nchw = "NCHW", nhwc = "NHWC" }
     public enum Channels: String, Sendable, CaseIterable { case gray, rgb }
     public enum Activation: String, Sendable, CaseIterable { case softmax, sigmoid, none }
-    public enum ResizeMode: String, Sendable, CaseIterable { case area, bilinear, nearest }
+    public enum ResizeMode: String, Sendable, CaseIterable { case area, bilinear, bicubic, nearest }
 
     /// One model input and what images it accepts.
     public struct Input: Sendable, Equatable {
