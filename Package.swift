@@ -52,6 +52,8 @@ let package = Package(
             exclude: ["Generated/README.md"],
             swiftSettings: strictSettings
         ),
+        .target(name: "Pipeline", dependencies: ["Imaging", "Tensor"], path: "Sources/Pipeline",
+                swiftSettings: strictSettings),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
@@ -73,6 +75,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
