@@ -59,6 +59,8 @@ let package = Package(
             dependencies: ["ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(name: "Pipeline", dependencies: ["Imaging", "Tensor"], path: "Sources/Pipeline",
+                swiftSettings: strictSettings),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
@@ -82,6 +84,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Models", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
