@@ -11,7 +11,8 @@ struct MedInfer: ParsableCommand {
             2 internal error.
             """,
         version: "0.1.0",
-        subcommands: [DecodeCommand.self, InspectCommand.self, InferCommand.self, BenchCommand.self, ModelsCommand.self]
+        subcommands: [DecodeCommand.self, InspectCommand.self, InferCommand.self, BenchCommand.self, ModelsCommand.self,
+                      AnalyzeCommand.self]
     )
 
     /// Runs the command and maps failures onto the documented exit codes

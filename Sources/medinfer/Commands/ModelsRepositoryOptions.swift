@@ -16,16 +16,16 @@ struct RepositoryOptions: ParsableArguments {
     }
 
     /// The repository, after checking the root exists.
-    func open() throws -> ModelRepository {
+    func open(threads: Int = 1) throws -> ModelRepository {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
             throw CLIError.input(url.path, "no such model repository folder")
         }
-        return ModelRepository(root: url, options: CompileOptions(threads: 1))
+        return ModelRepository(root: url, options: CompileOptions(threads: threads))
     }
 
     /// `NAME[:VERSION]` -> the verified version (default: the active one), or the reason there is none.
-    func resolve(_ reference: String) throws -> LoadedModel {
+    func resolve(_ reference: String, threads: Int = 1) throws -> LoadedModel {
         let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
         let name = parts.first ?? ""
         var version: Int?
@@ -33,7 +33,7 @@ struct RepositoryOptions: ParsableArguments {
             guard let v = Int(parts[1]) else { throw CLIError.input(reference, "expected NAME[:VERSION] with an integer version") }
             version = v
         }
-        let repo = try open()
+        let repo = try open(threads: threads)
         repo.reload(only: name)
         guard let status = repo.models().first(where: { $0.name == name }) else {
             throw CLIError.input(reference, "not an existing file, and \(ModelsError.unknownModel(name: name)) in \(url.path)")

@@ -1,0 +1,76 @@
+import Foundation
+
+/// One image's analysis (ARCHITECTURE.md §3.4): the findings and everything needed to trace them to the
+/// exact weights (SHA-256) and preprocessing that made them. A decision aid, never a diagnosis.
+public struct Report: Codable, Sendable, Equatable {
+    public struct ModelInfo: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        /// SHA-256 (lowercase hex) of the `model.onnx` that ran.
+        public var sha256: String
+    }
+
+    public struct Source: Codable, Sendable, Equatable {
+        /// `png`, `jpeg` or `dicom`.
+        public var format: String
+        public var sopInstanceUID: String?
+        public var modality: String?
+        public var rows: Int
+        public var columns: Int
+        public var path: String?
+    }
+
+    public struct Preprocessing: Codable, Sendable, Equatable {
+        /// `[center, width]` of the window applied to modality values (grayscale DICOM), else nil.
+        public var window: [Double]?
+        /// e.g. `bicubic 240x240`.
+        public var resize: String?
+        /// e.g. `x/255` or `(x*0.0039 - mean)/std`.
+        public var normalize: String
+    }
+
+    public struct Finding: Codable, Sendable, Equatable {
+        public var label: String
+        public var probability: Double
+        public var threshold: Double
+        public var positive: Bool
+    }
+
+    public struct Overlay: Codable, Sendable, Equatable {
+        public var kind: String
+        public var path: String
+    }
+
+    public struct EngineInfo: Codable, Sendable, Equatable {
+        public var version: String
+        public var batchSize: Int
+        public var durationMs: Double
+    }
+
+    public var job: String?
+    /// Index of the image in its request (or batch of files).
+    public var image: Int
+    public var model: ModelInfo
+    public var source: Source
+    public var preprocessing: Preprocessing
+    /// Sorted by probability, highest first.
+    public var findings: [Finding]
+    public var overlays: [Overlay]
+    public var warnings: [String]
+    public var engine: EngineInfo
+    /// ISO 8601.
+    public var createdAt: String
+    public var disclaimer: String
+
+    public static let disclaimer = "decision aid, not a diagnosis"
+
+    /// The finding with the highest probability.
+    public var topFinding: Finding? { findings.first }
+
+    /// Compact JSON with sorted keys (one line).
+    public func jsonLine() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

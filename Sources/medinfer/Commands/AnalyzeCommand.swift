@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Models
+import Pipeline
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse scans locally with a model of the repository: findings with their provenance.",
+        discussion: """
+            FILE|DIR: PNG, JPEG or DICOM files; folders are walked for .png, .jpg, .jpeg, .dcm and DICOM \
+            files without an extension. Images are run through the model in batches. A file that cannot be \
+            analysed is reported on stderr and the rest go on; the summary ("n analysed, m failed") goes to \
+            stderr and the exit code is 1 if any failed.
+            The model defaults to the first model of the repository (its active version). Each report names \
+            the model version and the SHA-256 of its weights. Results are a decision aid, not a diagnosis.
+
+            Examples:
+              medinfer analyze SampleImages/
+              medinfer analyze scan.dcm --model brain-mri-tumor:1 --format json
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    @Argument(help: "Image files or folders.")
+    var paths: [String]
+
+    @Option(help: "NAME[:VERSION] of the model (default: the repository's first model, active version).")
+    var model: String?
+
+    @Option(help: "Output: table, or json (one report per line).")
+    var format: Format = .table
+
+    @OptionGroup var repository: RepositoryOptions
+
+    @Option(help: "Engine threads.")
+    var threads: Int = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
+
+    @Option(help: "Images per engine batch.")
+    var batchSize: Int = 8
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        var failures: [(String, String)] = []
+        var files: [String] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                failures.append((path, "no such file or folder"))
+                report(path, "no such file or folder")
+                continue
+            }
+            files += isDir.boolValue ? Self.imageFiles(in: path) : [path]
+        }
+        let loaded = try resolveModel()
+        let analyzer: Analyzer
+        do { analyzer = try Analyzer(model: loaded) } catch { throw CLIError.input("\(loaded.name):\(loaded.version)", error) }
+
+        var reports: [(String, Report)] = []
+        let progress = files.count > 1 && isatty(STDERR_FILENO) != 0
+        var index = 0
+        for start in stride(from: 0, to: files.count, by: batchSize) {
+            let group = files[start..<min(start + batchSize, files.count)]
+            var prepared: [(String, Analyzer.Prepared)] = []
+            for file in group {
+                do {
+                    let image = try loadImage(file)
+                    prepared.append((file, try analyzer.prepare(AnalysisInput(image: image, path: file))))
+                } catch let e as CLIError {
+                    failures.append((file, e.message))
+                    report(nil, e.message)
+                } catch {
+                    failures.append((file, "\(error)"))
+                    report(file, "\(error)")
+                }
+            }
+            if !prepared.isEmpty {
+                do {
+                    let batch = try analyzer.run(prepared.map(\.1), firstIndex: index)
+                    index += batch.count
+                    for (file, r) in zip(prepared.map(\.0), batch) {
+                        if format == .json { print(try r.jsonLine()) }
+                        reports.append((file, r))
+                    }
+                } catch {
+                    for (file, _) in prepared {
+                        failures.append((file, "\(error)"))
+                        report(file, "\(error)")
+                    }
+                }
+            }
+            if progress {
+                let done = min(start + batchSize, files.count)
+                FileHandle.standardError.write(Data("\ranalyse [\(String(repeating: "#", count: done * 20 / files.count).padding(toLength: 20, withPad: " ", startingAt: 0))] \(done)/\(files.count)".utf8))
+                if done == files.count { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        }
+        if format == .table { printTable(reports) }
+        fflush(nil)
+        var summary = "\(reports.count) analysed, \(failures.count) failed"
+        if files.isEmpty && failures.isEmpty { summary += " (no images found)" }
+        if !failures.isEmpty {
+            throw CLIError(message: summary, exitCode: 1)
+        }
+        FileHandle.standardError.write(Data("\(summary)\n".utf8))
+    }
+
+    func report(_ file: String?, _ problem: String) {
+        FileHandle.standardError.write(Data("medinfer: \(file.map { "\($0): " } ?? "")\(problem)\n".utf8))
+    }
+
+    /// `--model`, or the first model (by name) that has a verified active version.
+    func resolveModel() throws -> LoadedModel {
+        if let model { return try repository.resolve(model, threads: threads) }
+        let repo = try repository.open(threads: threads)
+        repo.reload()
+        let names = repo.models().map(\.name)
+        for name in names {
+            if let m = repo.active(name) { return m }
+        }
+        throw CLIError.input(repository.url.path, names.isEmpty ? "no models in the repository"
+                                                                : "no model has a verified version (see `medinfer models list`)")
+    }
+
+    /// Image files under `folder`, sorted: known extensions, and extensionless DICOM files (`DICM` at 128).
+    static func imageFiles(in folder: String) -> [String] {
+        guard let all = try? FileManager.default.subpathsOfDirectory(atPath: folder) else { return [] }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        var out: [String] = []
+        for rel in all where !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+            let path = prefix + rel
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            let ext = URL(fileURLWithPath: rel).pathExtension.lowercased()
+            if ["png", "jpg", "jpeg", "dcm"].contains(ext) || (ext.isEmpty && isDICOM(URL(fileURLWithPath: path))) {
+                out.append(path)
+            }
+        }
+        return out.sorted()
+    }
+
+    static func isDICOM(_ url: URL) -> Bool {
+        guard let h = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? h.close() }
+        guard let d = try? h.read(upToCount: 132), d.count == 132 else { return false }
+        return d.suffix(4) == Data("DICM".utf8)
+    }
+
+    func printTable(_ reports: [(String, Report)]) {
+        let header = ["FILE", "MODALITY", "TOP FINDING", "PROBABILITY", "THRESHOLD", "FLAG", "WARNINGS", "MODEL"]
+        var rows = [header]
+        for (file, r) in reports {
+            let top = r.topFinding
+            rows.append([
+                file, r.source.modality ?? "-", top?.label ?? "-",
+                top.map { String(format: "%.4f", $0.probability) } ?? "-",
+                top.map { String(format: "%.2f", $0.threshold) } ?? "-",
+                top.map { $0.positive ? "positive" : "-" } ?? "-",
+                r.warnings.isEmpty ? "-" : r.warnings.joined(separator: "; "),
+                "\(r.model.name)@\(r.model.version)",
+            ])
+        }
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        for row in rows {
+            let line = row.enumerated().map { i, c in
+                i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+            print(line)
+        }
+        if let r = reports.first?.1 {
+            print("\nmodel \(r.model.name)@\(r.model.version) sha256 \(r.model.sha256)")
+        }
+        print("Results are a \(Report.disclaimer).")
+    }
+}
