@@ -3,7 +3,8 @@
 // The only C MedInfer writes: libpng, libjpeg(-turbo) and OpenJPEG wrapped so that every call
 // returns a status code and a message. setjmp/longjmp (libpng, libjpeg) never leaves these functions.
 // Each format has two calls: *_info reads the header (so Swift can check size limits and allocate),
-// *_decode fills a caller-owned buffer. Both take the whole file in memory.
+// *_decode fills a caller-owned buffer. Both take the whole file in memory. mi_png_encode is the one
+// encoder: it returns a malloc'd buffer that the caller releases with mi_png_free.
 #include <stddef.h>
 #include <stdint.h>
 
