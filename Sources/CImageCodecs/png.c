@@ -4,6 +4,7 @@
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -124,3 +125,147 @@ int mi_png_decode(const uint8_t *data, size_t size, void *out, size_t out_len, m
     if (!out) return MI_ERR_BUFFER;
     return mi_png_run(data, size, out, out_len, info, err, err_len);
 }
+
+// ---------------------------------------------------------------------------------------------
+// PNG encoding into a growable memory buffer. As with decoding, every libpng call and the setjmp
+// that catches its errors live in mi_png_encode; Swift only sees a status code and a message.
+
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+    int out_of_memory;
+    char *err;
+    size_t err_len;
+} mi_png_sink;
+
+static void mi_png_encode_error(png_structp png, png_const_charp msg) {
+    mi_png_sink *sink = (mi_png_sink *)png_get_error_ptr(png);
+    if (sink && sink->err && sink->err_len && !sink->out_of_memory) {
+        snprintf(sink->err, sink->err_len, "%s", msg ? msg : "libpng error");
+    }
+    png_longjmp(png, 1);
+}
+
+static void mi_png_write(png_structp png, png_bytep bytes, png_size_t length) {
+    mi_png_sink *sink = (mi_png_sink *)png_get_io_ptr(png);
+    if (length > sink->capacity - sink->size) {
+        size_t needed = sink->size + length;
+        if (needed < sink->size) {  // overflow
+            sink->out_of_memory = 1;
+            snprintf(sink->err, sink->err_len, "output too large");
+            png_error(png, "output too large");
+        }
+        size_t capacity = sink->capacity ? sink->capacity : 4096;
+        while (capacity < needed) {
+            if (capacity > SIZE_MAX / 2) { capacity = needed; break; }
+            capacity *= 2;
+        }
+        uint8_t *grown = (uint8_t *)realloc(sink->data, capacity);
+        if (!grown) {
+            sink->out_of_memory = 1;
+            snprintf(sink->err, sink->err_len, "out of memory growing the output to %zu bytes", capacity);
+            png_error(png, "out of memory");
+        }
+        sink->data = grown;
+        sink->capacity = capacity;
+    }
+    memcpy(sink->data + sink->size, bytes, length);
+    sink->size += length;
+}
+
+static void mi_png_flush(png_structp png) { (void)png; }
+
+int mi_png_encode(const void *pixels, size_t pixels_len, int32_t width, int32_t height, int32_t channels,
+                  int32_t bit_depth, int32_t compression_level, uint8_t **out, size_t *out_len, char *err,
+                  size_t err_len) {
+    if (err && err_len) err[0] = 0;
+    if (!out || !out_len) {
+        snprintf(err, err_len, "no output pointer");
+        return MI_ERR_ARGUMENT;
+    }
+    *out = NULL;
+    *out_len = 0;
+    if (width < 1 || height < 1 || width > 65535 || height > 65535) {
+        snprintf(err, err_len, "size %dx%d outside 1...65535", (int)width, (int)height);
+        return MI_ERR_ARGUMENT;
+    }
+    if (channels < 1 || channels > 4) {
+        snprintf(err, err_len, "%d channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA)", (int)channels);
+        return MI_ERR_ARGUMENT;
+    }
+    if (bit_depth != 8 && bit_depth != 16) {
+        snprintf(err, err_len, "bit depth %d (8 or 16)", (int)bit_depth);
+        return MI_ERR_ARGUMENT;
+    }
+    if (compression_level < 0 || compression_level > 9) {
+        snprintf(err, err_len, "compression level %d (0...9)", (int)compression_level);
+        return MI_ERR_ARGUMENT;
+    }
+    // 65535 * 4 * 2 fits easily; the product with height fits in 64-bit size_t.
+    size_t row_bytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    if (!pixels || pixels_len != row_bytes * (size_t)height) {
+        snprintf(err, err_len, "pixel buffer has %zu bytes, %dx%dx%d at %d bits needs %zu", pixels_len, (int)width,
+                 (int)height, (int)channels, (int)bit_depth, row_bytes * (size_t)height);
+        return MI_ERR_ARGUMENT;
+    }
+    static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
+                                       PNG_COLOR_TYPE_RGB_ALPHA};
+
+    // Allocated before setjmp and never reassigned after it, so none of these locals needs volatile:
+    // the sink and the row pointers live on the heap.
+    mi_png_sink *sink = (mi_png_sink *)calloc(1, sizeof(mi_png_sink));
+    png_bytep *rows = (png_bytep *)malloc(sizeof(png_bytep) * (size_t)height);
+    if (!sink || !rows) {
+        free(sink);
+        free(rows);
+        snprintf(err, err_len, "out of memory");
+        return MI_ERR_MEMORY;
+    }
+    sink->err = err;
+    sink->err_len = err_len;
+    for (int32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * row_bytes;
+
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, sink, mi_png_encode_error, mi_png_warning);
+    if (!png) {
+        free(sink);
+        free(rows);
+        snprintf(err, err_len, "out of memory");
+        return MI_ERR_MEMORY;
+    }
+    png_infop info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        free(sink);
+        free(rows);
+        snprintf(err, err_len, "out of memory");
+        return MI_ERR_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        int status = sink->out_of_memory ? MI_ERR_MEMORY : MI_ERR_ENCODE;
+        png_destroy_write_struct(&png, &info);
+        free(sink->data);
+        free(sink);
+        free(rows);
+        return status;
+    }
+    png_set_write_fn(png, sink, mi_png_write, mi_png_flush);
+    png_set_compression_level(png, compression_level);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (bit_depth == 16) png_set_swap(png);  // input samples are host-order uint16
+#endif
+    png_write_image(png, rows);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+
+    *out = sink->data;
+    *out_len = sink->size;
+    free(sink);
+    return MI_OK;
+}
+
+void mi_png_free(void *buffer) { free(buffer); }

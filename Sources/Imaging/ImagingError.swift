@@ -20,6 +20,10 @@ public enum ImagingError: Error, Sendable, CustomStringConvertible {
     /// A compressed frame could not be decoded; `frame` is 0-based.
     case frameDecodeFailed(frame: Int, reason: String)
     case windowOutOfRange(index: Int, count: Int)
+    /// Arguments an encoder or overlay helper cannot accept (size out of range, wrong buffer length, ...).
+    case invalidArgument(what: String, reason: String)
+    /// The codec library failed while encoding; `message` is the library's.
+    case encodeFailed(format: ImageFormat, message: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,8 @@ public enum ImagingError: Error, Sendable, CustomStringConvertible {
         case .frameOutOfRange(let i, let c): return "frame \(i) out of range (the image has \(c) frame\(c == 1 ? "" : "s"))"
         case .frameDecodeFailed(let f, let r): return "frame \(f) could not be decoded: \(r)"
         case .windowOutOfRange(let i, let c): return "window \(i) out of range (the image has \(c))"
+        case .invalidArgument(let w, let r): return "invalid \(w): \(r)"
+        case .encodeFailed(let f, let m): return "\(f.rawValue.uppercased()) encoding failed: \(m)"
         }
     }
 }

@@ -3,7 +3,8 @@
 // The only C MedInfer writes: libpng, libjpeg(-turbo) and OpenJPEG wrapped so that every call
 // returns a status code and a message. setjmp/longjmp (libpng, libjpeg) never leaves these functions.
 // Each format has two calls: *_info reads the header (so Swift can check size limits and allocate),
-// *_decode fills a caller-owned buffer. Both take the whole file in memory.
+// *_decode fills a caller-owned buffer. Both take the whole file in memory. mi_png_encode is the one
+// encoder: it returns a malloc'd buffer that the caller releases with mi_png_free.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,8 @@
 #define MI_ERR_UNSUPPORTED 2  // valid but not supported (CMYK, 12-bit JPEG, ...)
 #define MI_ERR_BUFFER 3       // caller's buffer too small
 #define MI_ERR_MEMORY 4
+#define MI_ERR_ARGUMENT 5     // invalid arguments to an encoder (size, channels, buffer length)
+#define MI_ERR_ENCODE 6       // the library failed while encoding
 
 typedef struct {
     int32_t width;
@@ -39,6 +42,17 @@ int mi_png_info(const uint8_t *data, size_t size, mi_image_info *info, char *err
 /// No gamma correction; palette expanded to RGB; gray 1/2/4 bit scaled to 8 bit; alpha dropped.
 int mi_png_decode(const uint8_t *data, size_t size, void *out, size_t out_len, mi_image_info *info,
                   char *err, size_t err_len);
+/// PNG encoding into memory. `pixels`: `height` rows of `width` × `channels` samples, row-major, interleaved,
+/// no padding; channels 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; bit_depth 8 (uint8) or 16 (uint16, host order);
+/// pixels_len must be exactly width × height × channels × bit_depth / 8 bytes. Width and height 1...65535;
+/// compression_level 0...9 (zlib). Not interlaced, no gamma or other ancillary chunks.
+/// On MI_OK, *out is a malloc'd buffer of *out_len bytes that the caller releases with mi_png_free.
+/// On any error *out is NULL, nothing needs freeing, and err holds the message.
+int mi_png_encode(const void *pixels, size_t pixels_len, int32_t width, int32_t height, int32_t channels,
+                  int32_t bit_depth, int32_t compression_level, uint8_t **out, size_t *out_len, char *err,
+                  size_t err_len);
+/// Releases a buffer returned by mi_png_encode (NULL is fine).
+void mi_png_free(void *buffer);
 
 /// JPEG header (baseline or progressive, 8-bit); EXIF orientation read from APP1.
 int mi_jpeg_info(const uint8_t *data, size_t size, mi_image_info *info, char *err, size_t err_len);
