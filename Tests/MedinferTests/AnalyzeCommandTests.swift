@@ -42,7 +42,10 @@ import Testing
     @Test func jsonLinesAndABadFile() throws {
         let dir = try Self.folder(["ch2_axial.jpg"], extra: ["broken.dcm": Data(repeating: 7, count: 300)])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLI.run(["analyze", dir.path, "--format", "json", "--model", "brain-mri-tumor:1", "--threads", "2"])
+        let out = CLI.temporaryFile("reports")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["analyze", dir.path, "--format", "json", "--model", "brain-mri-tumor:1", "--threads", "2",
+                             "--output-dir", out.path])
         #expect(r.status == 1)
         #expect(r.stderr.contains("broken.dcm: "), "\(r.stderr)")
         #expect(r.stderr.hasSuffix("medinfer: 1 analysed, 1 failed\n"), "\(r.stderr)")
@@ -61,5 +64,9 @@ import Testing
             #expect(abs((f["probability"] as? Double ?? -1) - ref[i]) <= 1e-4)
         }
         #expect(object["overlays"] as? [Any] != nil && object["disclaimer"] as? String == "decision aid, not a diagnosis")
+        // --output-dir: the same report as a file, nothing for the broken one.
+        let saved = try String(contentsOf: out.appendingPathComponent("ch2_axial.jpg.report.json"), encoding: .utf8)
+        #expect(saved == lines[0] + "\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["ch2_axial.jpg.report.json"])
     }
 }

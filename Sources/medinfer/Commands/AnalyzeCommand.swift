@@ -41,6 +41,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Images per engine batch.")
     var batchSize: Int = 8
 
+    @Option(help: "Also write each report as DIR/<file name>.report.json.")
+    var outputDir: String?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -58,6 +61,12 @@ struct AnalyzeCommand: ParsableCommand {
             }
             files += isDir.boolValue ? Self.imageFiles(in: path) : [path]
         }
+        if let dir = outputDir {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw CLIError(message: "\(dir): cannot create the output folder: \(error.localizedDescription)", exitCode: 1)
+            }
+        }
+        var written = Set<String>()
         let loaded = try resolveModel()
         let analyzer: Analyzer
         do { analyzer = try Analyzer(model: loaded) } catch { throw CLIError.input("\(loaded.name):\(loaded.version)", error) }
@@ -85,7 +94,18 @@ struct AnalyzeCommand: ParsableCommand {
                     let batch = try analyzer.run(prepared.map(\.1), firstIndex: index)
                     index += batch.count
                     for (file, r) in zip(prepared.map(\.0), batch) {
-                        if format == .json { print(try r.jsonLine()) }
+                        let line = try r.jsonLine()
+                        if format == .json { print(line) }
+                        if let dir = outputDir {
+                            // Same base name from two folders: the second gets its image index.
+                            var name = (file as NSString).lastPathComponent + ".report.json"
+                            if !written.insert(name).inserted { name = "\(r.image)-" + name }
+                            let url = URL(fileURLWithPath: dir).appendingPathComponent(name)
+                            do { try Data((line + "\n").utf8).write(to: url, options: .atomic) } catch {
+                                failures.append((file, "cannot write \(url.path)"))
+                                report(file, "cannot write \(url.path): \(error.localizedDescription)")
+                            }
+                        }
                         reports.append((file, r))
                     }
                 } catch {
