@@ -8,7 +8,7 @@ extension ConvPlan {
                     residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, images: Int,
                     activation: Activation, threads: Int, prepared: UnsafePointer<Float>? = nil)
     {
-        if prepared == nil, algorithm == .winogradF2 || algorithm.isPacked {
+        if prepared == nil, needsPreparedWeights {
             prepareWeights(w).withUnsafeBufferPointer {
                 run(x: x, w: w, bias: bias, residual: residual, y: y, images: images, activation: activation,
                     threads: threads, prepared: $0.baseAddress!)

@@ -27,7 +27,7 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
         default: return self
         }
     }
-    public var isPacked: Bool { self == .pointwisePacked || self == .im2colPacked || self == .directPacked }
+    var isPacked: Bool { self == .pointwisePacked || self == .im2colPacked || self == .directPacked }
 }
 
 /// A 2-D convolution's sizes: x [C, inH, inW] per image, w [M, C/groups, kH, kW], y [M, outH, outW].
@@ -185,6 +185,9 @@ public struct ConvPlan: Sendable, Equatable {
 
     /// Floats of packed weights per (group, channel chunk): each chunk starts a new panel of `PackedGEMM.mr` rows.
     var packedChunkFloats: Int { PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth) }
+
+    /// Whether `algorithm` reads its weights through `prepareWeights` rather than as given.
+    public var needsPreparedWeights: Bool { algorithm == .winogradF2 || algorithm.isPacked }
 
     /// The weights in the form `algorithm` reads them, made once per plan and passed to `run`: the Winograd
     /// transform, or the packed GEMM panels per group and channel chunk. Empty when the raw weights serve.

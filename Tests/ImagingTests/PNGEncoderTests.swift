@@ -1,24 +1,13 @@
 import Foundation
 @testable import Imaging
+import TestSupport
 import Testing
-
-/// Deterministic random bytes for the round trips.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// PNG encoding through libpng, checked by decoding with `PNGDecoder` (which drops alpha) and, for the
 /// alpha channel, with a minimal independent reader of stored-block (level 0) zlib streams.
 @Suite struct PNGEncoderTests {
     static func randomBytes(_ n: Int, seed: UInt64) -> [UInt8] {
-        var rng = SplitMix64(state: seed)
+        var rng = SeededGenerator(seed: seed)
         return (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
@@ -42,7 +31,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func gray16RoundTrip() throws {
-        var rng = SplitMix64(state: 16)
+        var rng = SeededGenerator(seed: 16)
         let (w, h) = (41, 29)
         var samples = (0..<(w * h)).map { _ in UInt16.random(in: 0...UInt16.max, using: &rng) }
         samples[0] = 0x0102  // byte order: a swap would read 0x0201

@@ -203,7 +203,7 @@ final class PreparedWeights: Sendable {
     private let entry = Mutex<(weights: Tensor, plan: ConvPlan, prepared: [Float])?>(nil)
 
     func weights(_ w: Tensor, _ plan: ConvPlan) -> [Float] {
-        guard plan.algorithm == .winogradF2 || plan.algorithm.isPacked else { return [] }
+        guard plan.needsPreparedWeights else { return [] }
         return entry.withLock { e in
             if let e, e.plan == plan, e.weights.sharesStorage(with: w) { return e.prepared }
             let p = w.withFloats { plan.prepareWeights($0) }
