@@ -59,14 +59,16 @@ let package = Package(
             dependencies: ["ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models"], path: "Sources/Pipeline",
+        // Reports and their writers (JSON now; overlay PNG and DICOM SR follow): no tensors, engine or jobs.
+        .target(name: "Annotations", swiftSettings: strictSettings),
+        .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"], path: "Sources/Pipeline",
                 swiftSettings: strictSettings),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Pipeline",
+                "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Pipeline", "Annotations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -85,7 +87,7 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Models", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),

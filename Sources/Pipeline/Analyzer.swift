@@ -1,6 +1,7 @@
 internal import DICOM
 public import Imaging
 public import Models
+public import Annotations
 import Engine
 import Foundation
 import Tensor

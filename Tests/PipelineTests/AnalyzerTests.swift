@@ -1,3 +1,4 @@
+import Annotations
 import Engine
 import Foundation
 import Imaging

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Models
+import Annotations
 import Pipeline
 
 struct AnalyzeCommand: ParsableCommand {

@@ -8,6 +8,12 @@ public struct Report: Codable, Sendable, Equatable {
         public var version: String
         /// SHA-256 (lowercase hex) of the `model.onnx` that ran.
         public var sha256: String
+
+        public init(name: String, version: String, sha256: String) {
+            self.name = name
+            self.version = version
+            self.sha256 = sha256
+        }
     }
 
     public struct Source: Codable, Sendable, Equatable {
@@ -18,6 +24,15 @@ public struct Report: Codable, Sendable, Equatable {
         public var rows: Int
         public var columns: Int
         public var path: String?
+
+        public init(format: String, sopInstanceUID: String? = nil, modality: String? = nil, rows: Int, columns: Int, path: String? = nil) {
+            self.format = format
+            self.sopInstanceUID = sopInstanceUID
+            self.modality = modality
+            self.rows = rows
+            self.columns = columns
+            self.path = path
+        }
     }
 
     public struct Preprocessing: Codable, Sendable, Equatable {
@@ -27,6 +42,12 @@ public struct Report: Codable, Sendable, Equatable {
         public var resize: String?
         /// e.g. `x/255` or `(x*0.0039 - mean)/std`.
         public var normalize: String
+
+        public init(window: [Double]? = nil, resize: String? = nil, normalize: String) {
+            self.window = window
+            self.resize = resize
+            self.normalize = normalize
+        }
     }
 
     public struct Finding: Codable, Sendable, Equatable {
@@ -34,17 +55,35 @@ public struct Report: Codable, Sendable, Equatable {
         public var probability: Double
         public var threshold: Double
         public var positive: Bool
+
+        public init(label: String, probability: Double, threshold: Double, positive: Bool) {
+            self.label = label
+            self.probability = probability
+            self.threshold = threshold
+            self.positive = positive
+        }
     }
 
     public struct Overlay: Codable, Sendable, Equatable {
         public var kind: String
         public var path: String
+
+        public init(kind: String, path: String) {
+            self.kind = kind
+            self.path = path
+        }
     }
 
     public struct EngineInfo: Codable, Sendable, Equatable {
         public var version: String
         public var batchSize: Int
         public var durationMs: Double
+
+        public init(version: String, batchSize: Int, durationMs: Double) {
+            self.version = version
+            self.batchSize = batchSize
+            self.durationMs = durationMs
+        }
     }
 
     public var job: String?
@@ -61,6 +100,22 @@ public struct Report: Codable, Sendable, Equatable {
     /// ISO 8601.
     public var createdAt: String
     public var disclaimer: String
+
+    public init(job: String?, image: Int, model: ModelInfo, source: Source, preprocessing: Preprocessing,
+                findings: [Finding], overlays: [Overlay], warnings: [String], engine: EngineInfo,
+                createdAt: String, disclaimer: String = Report.disclaimer) {
+        self.job = job
+        self.image = image
+        self.model = model
+        self.source = source
+        self.preprocessing = preprocessing
+        self.findings = findings
+        self.overlays = overlays
+        self.warnings = warnings
+        self.engine = engine
+        self.createdAt = createdAt
+        self.disclaimer = disclaimer
+    }
 
     public static let disclaimer = "decision aid, not a diagnosis"
 
