@@ -52,20 +52,31 @@ public struct Report: Codable, Sendable, Equatable {
 
     public struct Finding: Codable, Sendable, Equatable {
         public var label: String
+        /// Classification: the activated output. Segmentation: the largest pixel value of the label's map.
         public var probability: Double
         public var threshold: Double
         public var positive: Bool
+        /// Segmentation only (absent from the JSON otherwise): pixels of the source image at or above the
+        /// threshold, and their fraction of the image (0...1).
+        public var positivePixels: Int?
+        public var positiveFraction: Double?
 
-        public init(label: String, probability: Double, threshold: Double, positive: Bool) {
+        public init(label: String, probability: Double, threshold: Double, positive: Bool,
+                    positivePixels: Int? = nil, positiveFraction: Double? = nil) {
             self.label = label
             self.probability = probability
             self.threshold = threshold
             self.positive = positive
+            self.positivePixels = positivePixels
+            self.positiveFraction = positiveFraction
         }
     }
 
+    /// An overlay image written beside the report.
     public struct Overlay: Codable, Sendable, Equatable {
+        /// `heatmap` (classifier evidence in a colour map) or `mask` (segmentation contour).
         public var kind: String
+        /// Where the PNG was written.
         public var path: String
 
         public init(kind: String, path: String) {

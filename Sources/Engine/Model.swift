@@ -25,7 +25,13 @@ public final class Model: @unchecked Sendable {
     public let options: CompileOptions
     let operators: [any Operator]
     private let lock = NSLock()
-    private var plans: [[String: [Int]]: Plan] = [:]
+    private var plans: [PlanKey: Plan] = [:]
+
+    /// Plans are cached per input shapes and the intermediate values they also return.
+    struct PlanKey: Hashable {
+        var inputShapes: [String: [Int]]
+        var extraOutputs: [String]
+    }
 
     public init(graph original: Graph, options: CompileOptions = .init()) throws(EngineError) {
         var missing: [String: (domain: String, nodes: [String])] = [:]
@@ -48,24 +54,31 @@ public final class Model: @unchecked Sendable {
     }
 
     /// The plan for these input shapes (all graph inputs must be given).
-    public func plan(for inputShapes: [String: [Int]]) throws(EngineError) -> Plan {
+    ///
+    /// `extraOutputs` names intermediate values of the optimised `graph` that the plan returns beside the
+    /// graph's outputs (e.g. the feature map a caller inspects); they stay alive to the end of a run, so
+    /// such a plan may need a larger arena. A name that is no value of the graph is an `.invalidGraph` error.
+    public func plan(for inputShapes: [String: [Int]], extraOutputs: [String] = []) throws(EngineError) -> Plan {
+        let key = PlanKey(inputShapes: inputShapes, extraOutputs: extraOutputs)
         lock.lock()
-        if let p = plans[inputShapes] { lock.unlock(); return p }
+        if let p = plans[key] { lock.unlock(); return p }
         lock.unlock()
-        let p = try Plan(model: self, inputShapes: inputShapes)
+        let p = try Plan(model: self, inputShapes: inputShapes, extraOutputs: extraOutputs)
         lock.lock()
-        plans[inputShapes] = p
+        plans[key] = p
         lock.unlock()
         return p
     }
 
-    /// Runs the model once, compiling (or reusing) the plan for these inputs' shapes. When an input's
-    /// values decide shapes (e.g. Resize sizes fed at run time), a one-off plan bakes them in.
-    public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
+    /// Runs the model once, compiling (or reusing) the plan for these inputs' shapes; the result also holds
+    /// each of `extraOutputs` (see `plan(for:extraOutputs:)`). When an input's values decide shapes (e.g.
+    /// Resize sizes fed at run time), a one-off plan bakes them in.
+    public func run(_ inputs: [String: Tensor], extraOutputs: [String] = []) throws(EngineError) -> [String: Tensor] {
         do {
-            return try plan(for: inputs.mapValues(\.shape)).run(inputs)
+            return try plan(for: inputs.mapValues(\.shape), extraOutputs: extraOutputs).run(inputs)
         } catch .needsConstantInput {
-            return try Plan(model: self, inputShapes: inputs.mapValues(\.shape), constantFeeds: inputs).run(inputs)
+            return try Plan(model: self, inputShapes: inputs.mapValues(\.shape), extraOutputs: extraOutputs,
+                            constantFeeds: inputs).run(inputs)
         }
     }
 }
@@ -100,7 +113,8 @@ public final class Plan: Sendable {
     let arena: ArenaLayout
     let arenas: ArenaPool
 
-    init(model: Model, inputShapes: [String: [Int]], constantFeeds: [String: Tensor] = [:]) throws(EngineError) {
+    init(model: Model, inputShapes: [String: [Int]], extraOutputs: [String] = [],
+         constantFeeds: [String: Tensor] = [:]) throws(EngineError) {
         let g = model.graph
         var slot: [String: Int] = [:]
         var types: [Int: TensorType] = [:]
@@ -181,6 +195,13 @@ public final class Plan: Sendable {
             guard let s = slot[o.name], let t = types[s] else { throw .invalidGraph(reason: "output '\(o.name)' is never produced") }
             outTypes.append((o.name, t))
             outSlots.append((o.name, s))
+        }
+        for name in extraOutputs where !outSlots.contains(where: { $0.0 == name }) {
+            guard let s = slot[name], let t = types[s] else {
+                throw .invalidGraph(reason: "extra output '\(name)' is not a value of the optimised graph")
+            }
+            outTypes.append((name, t))
+            outSlots.append((name, s))
         }
         // Liveness: each intermediate is released after its last reader.
         var last: [Int: Int] = [:]

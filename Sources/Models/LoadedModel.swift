@@ -23,8 +23,9 @@ public final class LoadedModel: Sendable {
         self.model = model
     }
 
-    /// Runs the compiled model once (plans are cached per input shapes).
-    public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
-        try model.run(inputs)
+    /// Runs the compiled model once (plans are cached per input shapes); `extraOutputs` are intermediate
+    /// values of the optimised graph returned too (`Engine.Model.plan(for:extraOutputs:)`).
+    public func run(_ inputs: [String: Tensor], extraOutputs: [String] = []) throws(EngineError) -> [String: Tensor] {
+        try model.run(inputs, extraOutputs: extraOutputs)
     }
 }

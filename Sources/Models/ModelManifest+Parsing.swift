@@ -71,7 +71,7 @@ extension ModelManifest {
             name: name, version: version, task: task, inputs: inputs, preprocessing: preprocessing, outputs: outputs,
             sha256: sha256, license: try j.optional("license")?.string(), source: try j.optional("source")?.string(),
             intendedUse: try j.optional("intendedUse")?.string(), limitations: try j.optional("limitations")?.string(),
-            checks: checks)
+            checks: checks, heatmap: try j.optional("heatmap")?.oneOf(HeatmapMethod.self) ?? .auto)
     }
 
     static func parseInput(_ c: JSONCursor) throws(ModelsError) -> Input {

@@ -6,6 +6,11 @@ public struct ModelManifest: Sendable, Equatable {
     public enum Channels: String, Sendable, CaseIterable { case gray, rgb }
     public enum Activation: String, Sendable, CaseIterable { case softmax, sigmoid, none }
     public enum ResizeMode: String, Sendable, CaseIterable { case area, bilinear, bicubic, nearest }
+    /// How a classifier's heatmap is made (`"heatmap"` in model.json; segmentation models draw their mask).
+    /// `auto`: a class activation map when the graph ends global average pooling -> linear, else none;
+    /// `cam`: the same, named explicitly; `occlusion`: occlusion sensitivity (one extra run per grid cell,
+    /// slower, works for any classifier); `none`: never.
+    public enum HeatmapMethod: String, Sendable, CaseIterable { case auto, cam, occlusion, none }
 
     /// One model input and what images it accepts.
     public struct Input: Sendable, Equatable {
@@ -77,4 +82,6 @@ public struct ModelManifest: Sendable, Equatable {
     public var intendedUse: String?
     public var limitations: String?
     public var checks: [Check]
+    /// Absent in the JSON: `.auto`.
+    public var heatmap: HeatmapMethod = .auto
 }

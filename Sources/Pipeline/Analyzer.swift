@@ -34,6 +34,8 @@ public final class Analyzer: Sendable {
         public var applied: Preprocessor.Applied
         public var source: Report.Source
         public var warnings: [String]
+        /// The 8-bit image the model input was resized from (overlays are drawn on it).
+        public var display: DisplayImage?
     }
 
     public init(model: LoadedModel) throws(PipelineError) {
@@ -49,8 +51,9 @@ public final class Analyzer: Sendable {
         let modality = ds?.string(.modality).flatMap { $0.isEmpty ? nil : $0 }
         let source = Report.Source(format: image.format.rawValue, sopInstanceUID: ds?.string(.sopInstanceUID),
                                    modality: modality, rows: image.rows, columns: image.columns, path: input.path)
-        let (values, applied) = try preprocessor.values(for: image)
-        return Prepared(values: values, applied: applied, source: source, warnings: guardWarnings(image, modality: modality))
+        let sample = try preprocessor.sample(for: image)
+        return Prepared(values: sample.values, applied: sample.applied, source: source,
+                        warnings: guardWarnings(image, modality: modality), display: sample.display)
     }
 
     /// The modality and body-part guard.
@@ -87,21 +90,41 @@ public final class Analyzer: Sendable {
 
     /// Runs prepared images as one batch; report `i` has image index `firstIndex + i`.
     public func run(_ prepared: [Prepared], job: String? = nil, firstIndex: Int = 0) throws(PipelineError) -> [Report] {
+        try analyses(prepared, job: job, firstIndex: firstIndex).map(\.report)
+    }
+
+    /// Runs prepared images as one batch: reports, segmentation masks and, when `options.overlays`,
+    /// heatmaps and overlay images (`Analyzer+Overlays.swift`). Report `i` has image index `firstIndex + i`.
+    public func analyses(_ prepared: [Prepared], job: String? = nil, firstIndex: Int = 0,
+                         options: AnalysisOptions = AnalysisOptions()) throws(PipelineError) -> [Analysis] {
         guard !prepared.isEmpty else { return [] }
         let n = prepared.count
         let shape = [n] + preprocessor.sampleShape
+        let heatmapSource = options.overlays ? heatmapSource(options) : .none(warning: nil)
         let outputs: [String: Tensor]
         let start = ContinuousClock.now
         do {
             let batch = try Tensor(shape: shape, values: prepared.flatMap(\.values))
-            outputs = try model.run([preprocessor.input.name: batch])
+            outputs = try model.run([preprocessor.input.name: batch], extraOutputs: heatmapSource.extraOutputs)
         } catch {
             throw .engine("\(error)")
         }
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var findings = [[Report.Finding]](repeating: [], count: n)
-        for spec in model.manifest.outputs {
+        // Activated values of the first output per image (the class a heatmap is about).
+        var firstOutput = [[Double]](repeating: [], count: n)
+        var masks = [[SegmentationMask]](repeating: [], count: n)
+        for spec in model.manifest.outputs where model.manifest.task == .segmentation {
+            guard let t = outputs[spec.name] else { throw .engine("the model returned no output \(spec.name)") }
+            for i in 0..<n {
+                let m = try SegmentationMask.masks(output: t, image: i, spec: spec, rows: prepared[i].source.rows,
+                                                   columns: prepared[i].source.columns)
+                masks[i] += m
+                findings[i] += m.map(\.finding)
+            }
+        }
+        for spec in model.manifest.outputs where model.manifest.task == .classification {
             guard let t = outputs[spec.name] else { throw .engine("the model returned no output \(spec.name)") }
             let all = t.floats()
             let k = spec.labels.count
@@ -110,6 +133,7 @@ public final class Analyzer: Sendable {
             }
             for i in 0..<n {
                 let probs = Self.activate(all[(i * k)..<((i + 1) * k)].map(Double.init), spec.activation)
+                if spec.name == model.manifest.outputs[0].name { firstOutput[i] = probs }
                 for (j, label) in spec.labels.enumerated() {
                     let threshold = Double(spec.thresholds?[j] ?? 0.5)
                     findings[i].append(Report.Finding(label: label, probability: probs[j], threshold: threshold,
@@ -119,7 +143,7 @@ public final class Analyzer: Sendable {
         }
         let createdAt = ISO8601DateFormatter().string(from: Date())
         let info = Report.ModelInfo(name: model.name, version: String(model.version), sha256: model.sha256)
-        return prepared.enumerated().map { i, p in
+        let reports = prepared.enumerated().map { i, p in
             Report(job: job, image: firstIndex + i, model: info, source: p.source,
                    preprocessing: Report.Preprocessing(window: p.applied.window, resize: p.applied.resize,
                                                        normalize: p.applied.normalize),
@@ -128,6 +152,16 @@ public final class Analyzer: Sendable {
                    engine: Report.EngineInfo(version: Self.engineVersion, batchSize: n, durationMs: (ms * 10).rounded() / 10),
                    createdAt: createdAt, disclaimer: Report.disclaimer)
         }
+        var analyses: [Analysis] = []
+        for i in 0..<n {
+            var a = Analysis(report: reports[i], masks: masks[i])
+            if options.overlays {
+                try addOverlay(&a, prepared[i], scores: firstOutput[i], outputs: outputs, image: i,
+                               source: heatmapSource, options: options)
+            }
+            analyses.append(a)
+        }
+        return analyses
     }
 
     /// The output activation applied to one image's raw outputs.

@@ -56,6 +56,13 @@ public struct Preprocessor: Sendable {
 
     /// One sample's values (`sampleShape`, row-major) and what was applied.
     public func values(for image: DecodedImage) throws(PipelineError) -> (values: [Float], applied: Applied) {
+        let s = try sample(for: image)
+        return (s.values, s.applied)
+    }
+
+    /// One sample's values (`sampleShape`, row-major), what was applied, and the 8-bit display image the
+    /// model input was resized from (for overlays).
+    public func sample(for image: DecodedImage) throws(PipelineError) -> Sample {
         let pre = manifest.preprocessing
         let (display, window) = try displayValues(image, window: pre?.window)
         // 8-bit quantisation, round half up.
@@ -64,18 +71,12 @@ public struct Preprocessor: Sendable {
             return q.isNaN ? 0 : UInt8(min(max(q, 0), 255))
         }
         var c = image.samplesPerPixel
+        let gray = DisplayImage(gray: c == 3 ? Self.luminance(u8) : u8, rows: image.rows, columns: image.columns)
         if c == 1 && channels == 3 {
             u8 = u8.flatMap { [$0, $0, $0] }
             c = 3
         } else if c == 3 && channels == 1 {
-            // Pillow convert("L"): L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16
-            var gray = [UInt8](repeating: 0, count: u8.count / 3)
-            for p in 0..<gray.count {
-                let r = Int(u8[3 * p]) * 19595, g = Int(u8[3 * p + 1]) * 38470, b = Int(u8[3 * p + 2]) * 7471
-                let l: Int = (r + g + b + 0x8000) >> 16
-                gray[p] = UInt8(l)
-            }
-            u8 = gray
+            u8 = gray.gray
             c = 1
         } else if c != channels {
             throw .image("\(c) samples per pixel cannot feed a \(channels)-channel input")
@@ -115,7 +116,7 @@ public struct Preprocessor: Sendable {
         let plain = mean.allSatisfy { $0 == 0 } && std.allSatisfy { $0 == 1 }
         let scaleText = abs(scale - 1 / 255) < 1e-7 ? "x/255" : (scale == 1 ? "x" : "x*\(scale)")
         let normalize = plain ? scaleText : "(\(scaleText) - \(mean))/\(std)"
-        return (out, Applied(window: window, resize: resize, normalize: normalize))
+        return Sample(values: out, applied: Applied(window: window, resize: resize, normalize: normalize), display: gray)
     }
 
     /// Frame 0 as display values in [0, 1] (1 brightest), and the `[center, width]` window used, if any.

@@ -1,0 +1,133 @@
+public import Annotations
+public import Foundation
+public import Models
+import Engine
+import Imaging
+import Tensor
+
+/// What `Analyzer.analyses` makes besides the reports.
+public struct AnalysisOptions: Sendable {
+    /// Make an overlay image per report: the heatmap of a classifier, the mask contour of a segmentation model.
+    public var overlays: Bool
+    /// Overrides the manifest's `heatmap` method for classifiers (nil: the manifest's).
+    public var heatmap: ModelManifest.HeatmapMethod?
+    /// Occlusion grid: `grid × grid` cells, one extra run each.
+    public var occlusionGrid: Int
+    /// Weight of the colour map over the gray image (0...1).
+    public var heatmapAlpha: Float
+
+    public init(overlays: Bool = false, heatmap: ModelManifest.HeatmapMethod? = nil, occlusionGrid: Int = 8,
+                heatmapAlpha: Float = 0.45) {
+        self.overlays = overlays
+        self.heatmap = heatmap
+        self.occlusionGrid = occlusionGrid
+        self.heatmapAlpha = heatmapAlpha
+    }
+}
+
+/// One analysed image: its report, and what a caller may draw or save.
+public struct Analysis: Sendable {
+    public var report: Report
+    /// Segmentation models: one per label, in the source geometry.
+    public var masks: [SegmentationMask] = []
+    /// Classifiers, when overlays were asked for and a heatmap could be made.
+    public var heatmap: Heatmap?
+    /// When overlays were asked for: the heatmap or mask contour drawn on the display image.
+    public var overlay: OverlayImage?
+}
+
+/// An overlay in the source geometry, 8-bit interleaved RGB; `Report.Overlay.kind` is `kind.rawValue`.
+public struct OverlayImage: Sendable, Equatable {
+    public enum Kind: String, Sendable { case heatmap, mask }
+    public var kind: Kind
+    public var width: Int
+    public var height: Int
+    /// `height × width × 3` bytes.
+    public var rgb: [UInt8]
+
+    /// The image as PNG (libpng through `Imaging.PNGEncoder`).
+    public func pngData() throws(PipelineError) -> Data {
+        do { return try PNGEncoder.encode(width: width, height: height, channels: 3, pixels: rgb) } catch {
+            throw .image("overlay PNG: \(error)")
+        }
+    }
+}
+
+extension Analyzer {
+    /// How this batch's heatmaps are made (decided once per batch from the options, manifest and graph).
+    enum HeatmapSource {
+        case cam(CAMHead)
+        case occlusion
+        /// No heatmap; the warning says why when one was expected.
+        case none(warning: String?)
+
+        var extraOutputs: [String] {
+            if case .cam(let head) = self { return [head.feature] }
+            return []
+        }
+    }
+
+    /// `options.heatmap ?? manifest.heatmap`, resolved against the graph: `auto` becomes CAM when the
+    /// graph has a CAM head and nothing otherwise; `cam` without a head becomes a warning.
+    func heatmapSource(_ options: AnalysisOptions) -> HeatmapSource {
+        guard model.manifest.task == .classification else { return .none(warning: nil) }
+        let method = options.heatmap ?? model.manifest.heatmap
+        switch method {
+        case .none: return .none(warning: nil)
+        case .occlusion: return .occlusion
+        case .auto, .cam:
+            switch CAMHead.find(in: model.model.graph, output: model.manifest.outputs[0].name) {
+            case .success(let head): return .cam(head)
+            case .failure(let why):
+                return .none(warning: "no heatmap: this model has no class activation map (\(why)); "
+                                      + "occlusion sensitivity (slower) makes one")
+            }
+        }
+    }
+
+    /// Adds the heatmap or mask and the overlay image to one analysis.
+    func addOverlay(_ a: inout Analysis, _ p: Prepared, scores: [Double], outputs: [String: Tensor], image: Int,
+                    source: HeatmapSource, options: AnalysisOptions) throws(PipelineError) {
+        guard let display = p.display else { return }
+        let rgb: [UInt8]
+        let kind: OverlayImage.Kind
+        do {
+            if model.manifest.task == .segmentation {
+                var union = [Bool](repeating: false, count: display.rows * display.columns)
+                for m in a.masks where m.mask.count == union.count {
+                    for i in union.indices where m.mask[i] { union[i] = true }
+                }
+                rgb = try Overlay.maskContour(gray: display.gray, width: display.columns, height: display.rows, mask: union)
+                kind = .mask
+            } else {
+                guard let top = scores.indices.max(by: { scores[$0] < scores[$1] }) else { return }
+                let label = model.manifest.outputs[0].labels[top]
+                let heatmap: Heatmap
+                switch source {
+                case .none(let warning):
+                    if let warning { a.report.warnings.append(warning) }
+                    return
+                case .cam(let head):
+                    guard let features = outputs[head.feature] else {
+                        throw PipelineError.engine("the plan returned no feature map '\(head.feature)'")
+                    }
+                    heatmap = try head.map(features: features, image: image, classIndex: top, label: label)
+                case .occlusion:
+                    let drops = try occlusionDrops(p.values, classIndex: top, grid: options.occlusionGrid)
+                    heatmap = Heatmap(method: .occlusion, label: label, width: options.occlusionGrid,
+                                      height: options.occlusionGrid, values: Heatmap.normalized(drops))
+                }
+                a.heatmap = heatmap
+                rgb = try Overlay.heatmap(gray: display.gray, width: display.columns, height: display.rows,
+                                          map: heatmap.values, mapWidth: heatmap.width, mapHeight: heatmap.height,
+                                          alpha: options.heatmapAlpha)
+                kind = .heatmap
+            }
+        } catch let e as PipelineError {
+            throw e
+        } catch {
+            throw .image("overlay: \(error)")
+        }
+        a.overlay = OverlayImage(kind: kind, width: display.columns, height: display.rows, rgb: rgb)
+    }
+}
