@@ -20,10 +20,13 @@ struct AnalyzeCommand: ParsableCommand {
             Examples:
               medinfer analyze SampleImages/
               medinfer analyze scan.dcm --model brain-mri-tumor:1 --format json
+              medinfer analyze scans/ --overlay --output-dir out/   (out/<file name>.overlay.png)
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+    /// `ModelManifest.HeatmapMethod`'s values (a local type: a conformance of the library's would be public).
+    enum Heatmap: String, ExpressibleByArgument, CaseIterable { case auto, cam, occlusion, none }
 
     @Argument(help: "Image files or folders.")
     var paths: [String]
@@ -45,9 +48,22 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Also write each report as DIR/<file name>.report.json.")
     var outputDir: String?
 
+    @Flag(help: """
+        Write DIR/<file name>.overlay.png (needs --output-dir): the windowed image with the classifier's \
+        heatmap or the segmentation mask's contour; the report's "overlays" lists it.
+        """)
+    var overlay = false
+
+    @Option(help: """
+        Classifier heatmap for --overlay: auto (class activation map when the model's graph allows one), cam, \
+        occlusion (any classifier, one extra run per cell of an 8x8 grid: slower) or none. Default: the manifest's.
+        """)
+    var heatmap: Heatmap?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if overlay && outputDir == nil { throw ValidationError("--overlay needs --output-dir DIR (where the PNG files go)") }
     }
 
     func run() throws {
@@ -67,7 +83,8 @@ struct AnalyzeCommand: ParsableCommand {
                 throw CLIError(message: "\(dir): cannot create the output folder: \(error.localizedDescription)", exitCode: 1)
             }
         }
-        var written = Set<String>()
+        var outputs = OutputFiles(directory: URL(fileURLWithPath: outputDir ?? "."))
+        let options = AnalysisOptions(overlays: overlay, heatmap: heatmap.flatMap { .init(rawValue: $0.rawValue) })
         let loaded = try resolveModel()
         let analyzer: Analyzer
         do { analyzer = try Analyzer(model: loaded) } catch { throw CLIError.input("\(loaded.name):\(loaded.version)", error) }
@@ -92,21 +109,24 @@ struct AnalyzeCommand: ParsableCommand {
             }
             if !prepared.isEmpty {
                 do {
-                    let batch = try analyzer.run(prepared.map(\.1), firstIndex: index)
+                    let batch = try analyzer.analyses(prepared.map(\.1), firstIndex: index, options: options)
                     index += batch.count
-                    for (file, r) in zip(prepared.map(\.0), batch) {
-                        let line = try r.jsonLine()
-                        if format == .json { print(line) }
-                        if let dir = outputDir {
-                            // Same base name from two folders: the second gets its image index.
-                            var name = (file as NSString).lastPathComponent + ".report.json"
-                            if !written.insert(name).inserted { name = "\(r.image)-" + name }
-                            let url = URL(fileURLWithPath: dir).appendingPathComponent(name)
-                            do { try Data((line + "\n").utf8).write(to: url, options: .atomic) } catch {
-                                failures.append((file, "cannot write \(url.path)"))
-                                report(file, "cannot write \(url.path): \(error.localizedDescription)")
+                    for (file, a) in zip(prepared.map(\.0), batch) {
+                        var r = a.report
+                        if outputDir != nil {
+                            let base = outputs.base(for: file, image: r.image)
+                            do {
+                                if let image = a.overlay {
+                                    r.overlays.append(try outputs.writeOverlay(try image.pngData(), kind: image.kind.rawValue,
+                                                                               base: base))
+                                }
+                                try outputs.writeReport(r, base: base)
+                            } catch {
+                                failures.append((file, "\(error)"))
+                                report(file, "\(error)")
                             }
                         }
+                        if format == .json { print(try r.jsonLine()) }
                         reports.append((file, r))
                     }
                 } catch {
