@@ -143,7 +143,7 @@ def upsample(a, rows, cols):
 
 def save_npy(path, a):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    np.save(path, a, allow_pickle=False)
+    np.save(path, np.ascontiguousarray(a), allow_pickle=False)
 
 
 def write_version(out, name, m, task, output, activation, labels, extra, check_input):
