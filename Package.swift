@@ -89,7 +89,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Models", "Tensor", "TestSupport"],
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
     ]
 )
