@@ -44,6 +44,16 @@ import Testing
         #expect(try window("minmax") == .minmax)
     }
 
+    /// `heatmap`: absent means auto; each method parses; anything else names the field and the choices.
+    @Test func heatmapMethod() throws {
+        #expect(try ModelManifest.parse(try Self.json()).heatmap == .auto)
+        for method in ModelManifest.HeatmapMethod.allCases {
+            #expect(try ModelManifest.parse(try Self.json { $0["heatmap"] = method.rawValue }).heatmap == method)
+        }
+        #expect(try Self.error { $0["heatmap"] = "gradcam" }
+                == "model.json: heatmap: 'gradcam' is not one of 'auto', 'cam', 'occlusion', 'none'")
+    }
+
     @Test func errorsNameTheJSONPath() throws {
         #expect(try Self.error { m in
             m["outputs"] = [["name": "output", "labels": 3]]
