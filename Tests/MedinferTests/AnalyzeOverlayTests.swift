@@ -85,10 +85,19 @@ import Testing
         #expect(image.rows == 128 && image.columns == 128 && image.samplesPerPixel == 3)
     }
 
+    @Test func helpNamesOverlayAndHeatmap() throws {
+        let r = try CLI.run(["analyze", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("medinfer analyze scans/ --overlay --output-dir out/"), "\(r.stdout)")
+        #expect(r.stdout.contains("--heatmap <heatmap>") && r.stdout.contains("occlusion (any classifier"), "\(r.stdout)")
+    }
+
     @Test func overlayWithoutOutputDirIsAUsageError() throws {
         let r = try CLI.run(["analyze", "SampleImages/BrainT1Slice.png", "--models-dir", Self.models, "--overlay"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("--overlay needs --output-dir DIR"), "\(r.stderr)")
+        let h = try CLI.run(["analyze", "SampleImages/BrainT1Slice.png", "--models-dir", Self.models, "--heatmap", "cam"])
+        #expect(h.status == 1 && h.stderr.contains("--heatmap only applies with --overlay"), "\(h.stderr)")
     }
 
     /// `--heatmap none`: no overlay file, the report lists none.

@@ -64,6 +64,7 @@ struct AnalyzeCommand: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if overlay && outputDir == nil { throw ValidationError("--overlay needs --output-dir DIR (where the PNG files go)") }
+        if heatmap != nil && !overlay { throw ValidationError("--heatmap only applies with --overlay") }
     }
 
     func run() throws {
