@@ -87,7 +87,7 @@ struct AnalyzeCommand: ParsableCommand {
                     report(nil, e.message)
                 } catch {
                     failures.append((file, "\(error)"))
-                    report(file, "\(error)")
+                    report((error as? PipelineError)?.file == nil ? file : nil, "\(error)")
                 }
             }
             if !prepared.isEmpty {

@@ -1,0 +1,99 @@
+import Annotations
+import Engine
+import Foundation
+import Models
+import Pipeline
+import Synchronization
+import TestSupport
+import Testing
+
+/// Hot-swap under analysis, through the Analyzer: one task analyses without pause, each time on the
+/// repository's active version, while the test adds version 2 (another tiny model: other weights, four
+/// classes instead of three) and activates it. No analysis may fail, and every report must name the
+/// version and SHA-256 whose plan produced it (its number of findings shows which plan ran).
+@Suite struct AnalyzerHotSwapTests {
+    /// Reports per version so far, and the stop signal.
+    final class Progress: Sendable {
+        let counts = Mutex<[String: Int]>([:])
+        let stop = Atomic<Bool>(false)
+
+        func count(_ version: String) -> Int { counts.withLock { $0[version] ?? 0 } }
+    }
+
+    /// Waits (polling) until `condition` holds; false after `seconds`.
+    static func wait(seconds: Double = 120, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
+    @Test func analysingWhileANewVersionIsActivated() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-hotswap-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let root = base.appendingPathComponent("Models")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        #expect(try TinyModel.addVersion(root: root, "opset7") == 1)
+        let repo = ModelRepository(root: root, options: CompileOptions(threads: 1))
+        repo.reload()
+        try repo.activate("tiny", version: 1)  // pinned: a newly verified version waits for activation
+        let sha = ["1": try FileChecksum.sha256(of: TinyModel.modelURL("opset7")),
+                   "2": try FileChecksum.sha256(of: TinyModel.modelURL("opset11"))]
+        #expect(sha["1"] != sha["2"])
+        let image = try TinyModel.image("MR_small.dcm")
+        let progress = Progress()
+
+        let analysing = Task.detached { () -> (reports: [Report], failures: [String]) in
+            var reports: [Report] = [], failures: [String] = []
+            while !progress.stop.load(ordering: .acquiring) {
+                guard let model = repo.active("tiny") else {
+                    failures.append("no active version")
+                    continue
+                }
+                do {
+                    let r = try Analyzer(model: model).analyze([AnalysisInput(image: image, path: "MR_small.dcm")])
+                    reports += r
+                    progress.counts.withLock { $0[r[0].model.version, default: 0] += 1 }
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+            return (reports, failures)
+        }
+        var waited = try await Self.wait { progress.count("1") >= 5 }
+        // Version 2 is written, verified (checksums, canary) and left waiting while analyses go on.
+        #expect(try TinyModel.addVersion(root: root, "opset11") == 2)
+        let events = repo.reload()
+        #expect(events == [.verified(name: "tiny", version: 2)], "\(events)")
+        let before = progress.count("1")
+        waited = try await Self.wait { progress.count("1") >= before + 3 } && waited
+        #expect(progress.count("2") == 0)
+        // The version serving when the swap happens: work started on it still finishes on it.
+        let inFlight = try Analyzer(model: #require(repo.active("tiny")))
+        let activation = try repo.activate("tiny", version: 2)
+        #expect(activation == [.activated(name: "tiny", version: 2, previous: 1)])
+        waited = try await Self.wait { progress.count("2") >= 5 } && waited
+        progress.stop.store(true, ordering: .releasing)
+        let (reports, failures) = await analysing.value
+        #expect(waited, "timed out: \(progress.counts.withLock { $0 })")
+
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(Set(reports.map(\.model.version)) == ["1", "2"])
+        var seenTwo = false
+        for r in reports {
+            let classes = r.model.version == "1" ? 3 : 4
+            #expect(r.model.name == "tiny" && r.model.sha256 == sha[r.model.version])
+            #expect(r.findings.count == classes && Set(r.findings.map(\.label)) == Set((0..<classes).map { "label\($0)" }))
+            seenTwo = seenTwo || r.model.version == "2"
+            #expect(!(seenTwo && r.model.version == "1"), "a version 1 report after version 2 served")
+        }
+        // Same image, same plan: the same probabilities, whichever moment of the swap.
+        for v in ["1", "2"] {
+            #expect(Set(reports.filter { $0.model.version == v }.map { $0.findings.map(\.probability) }).count == 1)
+        }
+        let late = try inFlight.analyze([AnalysisInput(image: image)])
+        #expect(late[0].model.version == "1" && late[0].model.sha256 == sha["1"] && late[0].findings.count == 3)
+    }
+}
