@@ -144,12 +144,15 @@ extension ModelManifest {
             let wv = try width.int(), hv = try height.int()
             guard wv > 0 else { throw width.fail("must be > 0") }
             guard hv > 0 else { throw height.fail("must be > 0") }
-            let antialias = try r.optional("antialias")
-            if let antialias, try !antialias.bool() {
-                throw antialias.fail("only true is implemented (the filter widens when downsampling, as Pillow's resize)")
+            var antialias: Bool?
+            if let a = try r.optional("antialias") {
+                antialias = try a.bool()
+                guard antialias == true else {
+                    throw a.fail("only true is implemented (the filter widens when downsampling, as Pillow's resize)")
+                }
             }
             p.resize = Resize(mode: try r.required("mode").oneOf(ResizeMode.self), width: wv, height: hv,
-                              antialias: try antialias?.bool(), reference: try r.optional("reference")?.string())
+                              antialias: antialias, reference: try r.optional("reference")?.string())
         }
         if let s = try c.optional("scale") {
             let v = try s.float()

@@ -35,14 +35,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: base) }
         let root = base.appendingPathComponent("Models")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        #expect(try TinyModel.addVersion(root: root, "opset7") == 1)
+        #expect(try FixtureModel.addVersion(root: root, "opset7") == 1)
         let repo = ModelRepository(root: root, options: CompileOptions(threads: 1))
         repo.reload()
         try repo.activate("tiny", version: 1)  // pinned: a newly verified version waits for activation
-        let sha = ["1": try FileChecksum.sha256(of: TinyModel.modelURL("opset7")),
-                   "2": try FileChecksum.sha256(of: TinyModel.modelURL("opset11"))]
+        let sha = ["1": try FileChecksum.sha256(of: FixtureModel.modelURL("opset7")),
+                   "2": try FileChecksum.sha256(of: FixtureModel.modelURL("opset11"))]
         #expect(sha["1"] != sha["2"])
-        let image = try TinyModel.image("MR_small.dcm")
+        let image = try FixtureModel.image("MR_small.dcm")
         let progress = Progress()
 
         let analysing = Task.detached { () -> (reports: [Report], failures: [String]) in
@@ -64,7 +64,7 @@ import Testing
         }
         var waited = try await Self.wait { progress.count("1") >= 5 }
         // Version 2 is written, verified (checksums, canary) and left waiting while analyses go on.
-        #expect(try TinyModel.addVersion(root: root, "opset11") == 2)
+        #expect(try FixtureModel.addVersion(root: root, "opset11") == 2)
         let events = repo.reload()
         #expect(events == [.verified(name: "tiny", version: 2)], "\(events)")
         let before = progress.count("1")

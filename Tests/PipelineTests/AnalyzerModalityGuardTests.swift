@@ -10,13 +10,13 @@ import Testing
 /// (accepting MR) and real sample images: MR (DICOM), CT (DICOM) and a PNG, which has no Modality.
 @Suite struct AnalyzerModalityGuardTests {
     static func analyzer(_ policy: String?) throws -> Analyzer {
-        try Analyzer(model: TinyModel.loaded(manifest: TinyModel.manifest { i in
+        try Analyzer(model: FixtureModel.loaded(manifest: FixtureModel.manifest { i in
             if let policy { i["modalityPolicy"] = policy }
         }))
     }
 
     static func input(_ name: String) throws -> AnalysisInput {
-        AnalysisInput(image: try TinyModel.image(name), path: name)
+        AnalysisInput(image: try FixtureModel.image(name), path: name)
     }
 
     @Test(arguments: [nil, "warn"])
@@ -62,7 +62,7 @@ import Testing
 
     /// The modality comparison ignores case, as the warning always did.
     @Test func strictMatchesModalitiesIgnoringCase() throws {
-        let analyzer = try Analyzer(model: TinyModel.loaded(manifest: TinyModel.manifest { i in
+        let analyzer = try Analyzer(model: FixtureModel.loaded(manifest: FixtureModel.manifest { i in
             i["modalityPolicy"] = "strict"
             i["modalities"] = ["mr", "ct"]
         }))

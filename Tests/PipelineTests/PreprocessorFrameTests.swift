@@ -7,15 +7,18 @@ import TestSupport
 import Testing
 
 /// `preprocessing.frame` on a real multi-frame DICOM: pydicom-data's `emri_small.dcm` (MIT; 10 frames of
-/// 64×64 MR, no rescale, no window), against pydicom's arrays of frame 9 (`Tests/Fixtures/reference`).
+/// 64×64 MR, no rescale, no window), against pydicom's arrays of frame 9 (`Tests/Fixtures/reference`);
+/// and `invertMonochrome1` on a MONOCHROME1 CR.
 @Suite struct PreprocessorFrameTests {
-    /// A preprocessor feeding a 64×64 gray input unscaled (scale 1), so its values are the 8-bit levels.
-    static func preprocessor(frame: Any?, window: Any = "minmax") throws -> Preprocessor {
+    /// A preprocessor feeding a `size`×`size` gray input unscaled (scale 1), so its values are the 8-bit levels.
+    static func preprocessor(frame: Any?, window: Any = "minmax", invertMonochrome1: Bool? = nil,
+                             size: Int = 64) throws -> Preprocessor {
         var pre: [String: Any] = ["window": window, "scale": 1]
         if let frame { pre["frame"] = frame }
+        if let invertMonochrome1 { pre["invertMonochrome1"] = invertMonochrome1 }
         let manifest: [String: Any] = [
             "name": "frames", "version": 1, "task": "classification",
-            "inputs": [["name": "input", "layout": "NCHW", "shape": [-1, 1, 64, 64], "dtype": "float32", "channels": "gray"]],
+            "inputs": [["name": "input", "layout": "NCHW", "shape": [-1, 1, size, size], "dtype": "float32", "channels": "gray"]],
             "preprocessing": pre,
             "outputs": [["name": "output", "labels": ["a"]]],
             "sha256": ["model.onnx": String(repeating: "0", count: 64)],
@@ -62,19 +65,33 @@ import Testing
         #expect(try middle.frameIndex(in: image) == 5)
         #expect(try middle.values(for: image).values == Self.preprocessor(frame: 5).values(for: image).values)
         // A single-frame image: the middle is frame 0.
-        #expect(try middle.frameIndex(in: TinyModel.image("MR_small.dcm")) == 0)
+        #expect(try middle.frameIndex(in: FixtureModel.image("MR_small.dcm")) == 0)
     }
 
     @Test func outOfRangeFramesAreRefusedWithTheCount() throws {
         #expect(throws: PipelineError.frameOutOfRange(frame: 10, count: 10)) {
             try Self.preprocessor(frame: 10).values(for: Self.emri())
         }
-        let png = try TinyModel.image("BrainT1Slice.png"), pre = try Self.preprocessor(frame: 1)
+        let png = try FixtureModel.image("BrainT1Slice.png"), pre = try Self.preprocessor(frame: 1)
         do {
             _ = try pre.values(for: png)
             Issue.record("frame 1 of a PNG was accepted")
         } catch {
             #expect(error.description == "the model's manifest asks for frame 1, but the image has 1 frame")
         }
+    }
+
+    /// `invertMonochrome1` (default true) on a MONOCHROME1 CR, with the min/max and the stored window:
+    /// false gives the stored sense, the complement of the inverted levels (within one level of rounding).
+    @Test(arguments: ["minmax", "stored"])
+    func invertMonochrome1(_ window: String) throws {
+        let image = try Imaging.decode(Fixtures.data("dicom/MONOCHROME1_crop.dcm"))
+        #expect(image.photometricInterpretation == "MONOCHROME1" && image.rows == 256 && image.columns == 256)
+        let inverted = try Self.preprocessor(frame: nil, window: window, size: 256).values(for: image).values
+        #expect(try Self.preprocessor(frame: nil, window: window, invertMonochrome1: true, size: 256).values(for: image).values
+            == inverted)
+        let stored = try Self.preprocessor(frame: nil, window: window, invertMonochrome1: false, size: 256).values(for: image).values
+        #expect(stored != inverted)
+        #expect(zip(inverted, stored).allSatisfy { abs($0 + $1 - 255) <= 1 })
     }
 }

@@ -9,7 +9,7 @@ import TestSupport
 /// The tiny fixture models `onnx-models/opset7` (output `output` [N, 3]) and `opset11` ([N, 4]), both with
 /// input `input` [N, 3, 32, 32], under manifests made here: as a `LoadedModel`, or added as versions of a
 /// repository in a temporary folder (through `ModelRepository.addVersion`, canary included).
-enum TinyModel {
+enum FixtureModel {
     /// A manifest for `fixture` whose labels are `label0`, `label1`, ... (as many as the model's classes).
     static func manifest(_ fixture: String = "opset7", name: String = "tiny", version: Int = 1,
                          input edit: (inout [String: Any]) -> Void = { _ in }) -> [String: Any] {
