@@ -12,25 +12,28 @@ import Testing
 /// classes instead of three) and activates it. No analysis may fail, and every report must name the
 /// version and SHA-256 whose plan produced it (its number of findings shows which plan ran).
 @Suite struct AnalyzerHotSwapTests {
-    /// Reports per version so far, and the stop signal.
+    /// What the analysing thread produced so far, and the stop signal.
     final class Progress: Sendable {
-        let counts = Mutex<[String: Int]>([:])
+        let reports = Mutex<[Report]>([])
+        let failures = Mutex<[String]>([])
         let stop = Atomic<Bool>(false)
+        let finished = DispatchSemaphore(value: 0)
 
-        func count(_ version: String) -> Int { counts.withLock { $0[version] ?? 0 } }
+        func count(_ version: String) -> Int { reports.withLock { $0.filter { $0.model.version == version }.count } }
     }
 
-    /// Waits (polling) until `condition` holds; false after `seconds`.
-    static func wait(seconds: Double = 120, _ condition: () -> Bool) async throws -> Bool {
+    /// Waits (polling) until `condition` holds; false after `seconds` (generous: only a hang should hit it,
+    /// not a machine busy with the other tests).
+    static func wait(seconds: Double = 600, _ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while !condition() {
             guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(2))
+            usleep(2000)
         }
         return true
     }
 
-    @Test func analysingWhileANewVersionIsActivated() async throws {
+    @Test func analysingWhileANewVersionIsActivated() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-hotswap-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
         let root = base.appendingPathComponent("Models")
@@ -45,39 +48,41 @@ import Testing
         let image = try FixtureModel.image("MR_small.dcm")
         let progress = Progress()
 
-        let analysing = Task.detached { () -> (reports: [Report], failures: [String]) in
-            var reports: [Report] = [], failures: [String] = []
+        // A thread of its own, not a task: it must keep analysing even when the test pool's threads are busy.
+        let analysing = Thread {
             while !progress.stop.load(ordering: .acquiring) {
                 guard let model = repo.active("tiny") else {
-                    failures.append("no active version")
+                    progress.failures.withLock { $0.append("no active version") }
                     continue
                 }
                 do {
                     let r = try Analyzer(model: model).analyze([AnalysisInput(image: image, path: "MR_small.dcm")])
-                    reports += r
-                    progress.counts.withLock { $0[r[0].model.version, default: 0] += 1 }
+                    progress.reports.withLock { $0 += r }
                 } catch {
-                    failures.append("\(error)")
+                    progress.failures.withLock { $0.append("\(error)") }
                 }
             }
-            return (reports, failures)
+            progress.finished.signal()
         }
-        var waited = try await Self.wait { progress.count("1") >= 5 }
+        analysing.start()
+        defer { progress.stop.store(true, ordering: .releasing) }  // also when a `try` below throws
+        var waited = Self.wait { progress.count("1") >= 5 }
         // Version 2 is written, verified (checksums, canary) and left waiting while analyses go on.
         #expect(try FixtureModel.addVersion(root: root, "opset11") == 2)
         let events = repo.reload()
         #expect(events == [.verified(name: "tiny", version: 2)], "\(events)")
         let before = progress.count("1")
-        waited = try await Self.wait { progress.count("1") >= before + 3 } && waited
+        waited = Self.wait { progress.count("1") >= before + 3 } && waited
         #expect(progress.count("2") == 0)
         // The version serving when the swap happens: work started on it still finishes on it.
         let inFlight = try Analyzer(model: #require(repo.active("tiny")))
         let activation = try repo.activate("tiny", version: 2)
         #expect(activation == [.activated(name: "tiny", version: 2, previous: 1)])
-        waited = try await Self.wait { progress.count("2") >= 5 } && waited
+        waited = Self.wait { progress.count("2") >= 5 } && waited
         progress.stop.store(true, ordering: .releasing)
-        let (reports, failures) = await analysing.value
-        #expect(waited, "timed out: \(progress.counts.withLock { $0 })")
+        progress.finished.wait()
+        let reports = progress.reports.withLock { $0 }, failures = progress.failures.withLock { $0 }
+        #expect(waited, "timed out: \(progress.count("1")) reports of version 1, \(progress.count("2")) of version 2")
 
         #expect(failures.isEmpty, "\(failures.prefix(3))")
         #expect(Set(reports.map(\.model.version)) == ["1", "2"])

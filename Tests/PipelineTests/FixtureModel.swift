@@ -11,14 +11,14 @@ import TestSupport
 /// repository in a temporary folder (through `ModelRepository.addVersion`, canary included).
 enum FixtureModel {
     /// A manifest for `fixture` whose labels are `label0`, `label1`, ... (as many as the model's classes).
-    static func manifest(_ fixture: String = "opset7", name: String = "tiny", version: Int = 1,
+    static func manifest(_ fixture: String = "opset7", name: String = "tiny",
                          input edit: (inout [String: Any]) -> Void = { _ in }) -> [String: Any] {
         let classes = fixture == "opset11" ? 4 : 3
         var input: [String: Any] = ["name": "input", "layout": "NCHW", "shape": [-1, 3, 32, 32], "dtype": "float32",
                                     "channels": "rgb", "modalities": ["MR"]]
         edit(&input)
         return [
-            "name": name, "version": version, "task": "classification", "inputs": [input],
+            "name": name, "version": 1, "task": "classification", "inputs": [input],
             "preprocessing": ["window": "minmax", "resize": ["mode": "area", "width": 32, "height": 32], "scale": 1 / 255.0],
             "outputs": [["name": "output", "activation": "softmax", "labels": (0..<classes).map { "label\($0)" }]],
             "sha256": ["model.onnx": String(repeating: "0", count: 64)],
