@@ -123,7 +123,7 @@ def manifest(input_name, output_name, model_sha):
         "multiLabel": False,
         "inputs": [{
             "name": input_name, "layout": "NHWC", "shape": [-1, SIZE, SIZE, 3], "dtype": "float32",
-            "channels": "rgb", "modalities": ["MR"], "bodyParts": ["BRAIN", "HEAD"],
+            "channels": "rgb", "modalities": ["MR"], "modalityPolicy": "warn", "bodyParts": ["BRAIN", "HEAD"],
         }],
         "preprocessing": {
             "frame": 0,

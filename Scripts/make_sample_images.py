@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Make the brain MRI and head CT files in SampleImages/ (run from the repository root; Debian or Ubuntu).
+"""Make the brain MRI, head CT and chest CR files in SampleImages/ (run from the repository root; Debian or Ubuntu).
 
     python3 -m venv .venv-dm && .venv-dm/bin/pip install -r Scripts/requirements-default-model.txt
     .venv-dm/bin/python Scripts/make_sample_images.py [--debs DIR]
@@ -18,6 +18,9 @@ Writes (all committed; provenance and licences in SampleImages/README.md):
   CT_head.dcm
         pydicom 3.0.2's head CT `J2K_pixelrep_mismatch.dcm` (MIT): decoded, 2x2 mean to 256x256,
         written uncompressed with identifying attributes dropped
+  CR_chest.dcm
+        pydicom-data 1.0.0's PA chest CR `RG1_UNCR.dcm` (MIT; NEMA WG04 compression sample RG1, MONOCHROME1,
+        1955x1841, 15 bits stored; sha256-checked): 4x4 mean to 488x460, technical attributes only
 """
 import argparse
 import gzip
@@ -45,6 +48,8 @@ ITK_DATA = "usr/share/doc/insighttoolkit5-examples/examples/Data"
 ITK_SLICES = ["BrainProtonDensitySlice.png", "BrainT1Slice.png", "BrainMidSagittalSlice.png"]
 CH2 = "usr/share/mricron/templates/ch2.nii.gz"
 CH2_SLICE = 90  # axial index; MNI z = 90 - 71 = +19 mm (bodies of the lateral ventricles)
+RG1 = "RG1_UNCR.dcm"  # in pydicom-data 1.0.0's data_store/data/
+RG1_SHA256 = "946f28f48b9fbf360196a9b835c8fce83b0c654bf85a5107663c8a61df02e498"
 
 
 def sha256(path):
@@ -200,6 +205,58 @@ def make_ct_head():
     ds.save_as(os.path.join(OUT, "CT_head.dcm"), enforce_file_format=True)
 
 
+def make_chest_cr():
+    import data_store  # the pydicom-data package (MIT)
+
+    path = os.path.join(os.path.dirname(data_store.__file__), "data", RG1)
+    got = sha256(path)
+    if got != RG1_SHA256:
+        raise SystemExit(f"{path}: sha256 {got}, expected {RG1_SHA256}")
+    src = pydicom.dcmread(path)
+    assert (src.Modality, src.BodyPartExamined, src.PhotometricInterpretation) == ("CR", "CHEST", "MONOCHROME1")
+    arr = src.pixel_array.astype(np.float64)  # 1955 x 1841, no rescale; the last 3 rows and 1 column dropped
+    small = np.round(arr[:1952, :1840].reshape(488, 4, 460, 4).mean(axis=(1, 3))).astype(np.uint16)
+
+    sop = generate_uid(entropy_srcs=["MedInfer CR_chest"])
+    ds = Dataset()
+    ds.file_meta = file_meta(pydicom.uid.ComputedRadiographyImageStorage, sop)
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.ImageType = ["DERIVED", "SECONDARY"]
+    ds.SOPClassUID = pydicom.uid.ComputedRadiographyImageStorage
+    ds.SOPInstanceUID = sop
+    ds.StudyDate = ds.ContentDate = ""
+    ds.StudyTime = ds.ContentTime = ""
+    ds.AccessionNumber = ""
+    ds.Modality = "CR"
+    ds.Manufacturer = ""
+    ds.ReferringPhysicianName = ""
+    ds.StudyDescription = "Chest CR (pydicom-data RG1_UNCR.dcm, NEMA WG04 sample RG1)"
+    ds.SeriesDescription = "4x4 mean, 488x460"
+    ds.PatientName = "Anonymous^ChestCR"
+    ds.PatientID = "pydicom-data-RG1"
+    ds.PatientBirthDate = ""
+    ds.PatientSex = ""
+    ds.PatientIdentityRemoved = "YES"
+    ds.DeidentificationMethod = "MedInfer: technical attributes only, new UIDs"
+    for key in ("BodyPartExamined", "ViewPosition", "PatientOrientation", "KVP", "ExposureTime", "Exposure",
+                "DistanceSourceToDetector", "WindowCenter", "WindowWidth"):
+        setattr(ds, key, src[key].value)
+    ds.StudyInstanceUID = generate_uid(entropy_srcs=["MedInfer CR_chest study"])
+    ds.SeriesInstanceUID = generate_uid(entropy_srcs=["MedInfer CR_chest series"])
+    ds.StudyID = ""
+    ds.SeriesNumber = 1
+    ds.InstanceNumber = 1
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    ds.Rows, ds.Columns = small.shape
+    ds.BitsAllocated = 16
+    ds.BitsStored = 15  # a mean of 15-bit values stays within 15 bits
+    ds.HighBit = 14
+    ds.PixelRepresentation = 0
+    ds.PixelData = small.astype("<u2").tobytes()
+    ds.save_as(os.path.join(OUT, "CR_chest.dcm"), enforce_file_format=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debs", help="folder already holding the two .deb files")
@@ -211,7 +268,8 @@ def main():
         make_ch2(root)
     shutil.copyfile(os.path.join(PYDICOM_TEST_FILES, "MR_small.dcm"), os.path.join(OUT, "MR_small.dcm"))
     make_ct_head()
-    for name in ITK_SLICES + ["ch2_axial.jpg", "ch2_axial.dcm", "MR_small.dcm", "CT_head.dcm"]:
+    make_chest_cr()
+    for name in ITK_SLICES + ["ch2_axial.jpg", "ch2_axial.dcm", "MR_small.dcm", "CT_head.dcm", "CR_chest.dcm"]:
         p = os.path.join(OUT, name)
         print(f"{name}: {os.path.getsize(p)} bytes, sha256 {sha256(p)}")
 

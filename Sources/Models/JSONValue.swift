@@ -33,10 +33,18 @@ enum JSONValue: Sendable, Equatable, Decodable {
 }
 
 /// A JSON value with the path that reached it (`outputs[0].labels`), for errors that point at the problem.
+/// Every member a parser asks for is written to `log`, shared by all cursors of one document, so that
+/// afterwards the members nobody asked for can be refused as unknown (`JSONCursor+UnknownKeys.swift`).
 struct JSONCursor {
     let value: JSONValue
     let path: String
     let file: String
+    let log: KeyLog
+
+    /// A cursor for another value of the same document (same file and key log).
+    func cursor(_ value: JSONValue, path: String) -> JSONCursor {
+        JSONCursor(value: value, path: path, file: file, log: log)
+    }
 
     func fail(_ reason: String) -> ModelsError { .manifest(file: file, path: path.isEmpty ? "(root)" : path, reason: reason) }
     func expected(_ what: String) -> ModelsError { fail("expected \(what), got \(value.kind)") }
@@ -48,16 +56,28 @@ struct JSONCursor {
         return o
     }
 
-    /// The member `key`; nil when absent or null.
+    /// The member `key`; nil when absent or null. Either way `key` is a known member of this object.
     func optional(_ key: String) throws(ModelsError) -> JSONCursor? {
         let o = try object()
+        log.read(key, in: path)
         guard let v = o[key], v != .null else { return nil }
-        return JSONCursor(value: v, path: child(key), file: file)
+        return cursor(v, path: child(key))
+    }
+
+    /// Every member of an object whose keys are data (file names, tensor names), sorted by key; all are known.
+    func entries() throws(ModelsError) -> [(key: String, value: JSONCursor)] {
+        let o = try object()
+        return o.keys.sorted().map { key in
+            log.read(key, in: path)
+            return (key, cursor(o[key]!, path: child(key)))
+        }
     }
 
     func required(_ key: String) throws(ModelsError) -> JSONCursor {
         guard let c = try optional(key) else {
-            throw JSONCursor(value: value, path: child(key), file: file).fail("missing (required)")
+            // A misspelt required field is named here: it would be refused as unknown, but only later.
+            let near = Self.closest(to: key, in: Set(try object().keys).subtracting([key]))
+            throw cursor(value, path: child(key)).fail("missing (required\(near.map { "; is '\($0)' misspelt?" } ?? ""))")
         }
         return c
     }
@@ -80,6 +100,11 @@ struct JSONCursor {
 
     func float() throws(ModelsError) -> Float { Float(try number()) }
 
+    func bool() throws(ModelsError) -> Bool {
+        guard case .bool(let b) = value else { throw expected("true or false") }
+        return b
+    }
+
     func int() throws(ModelsError) -> Int {
         guard case .number(let d) = value, d == d.rounded(), abs(d) < 1e15 else { throw expected("an integer") }
         return Int(d)
@@ -87,7 +112,7 @@ struct JSONCursor {
 
     func array() throws(ModelsError) -> [JSONCursor] {
         guard case .array(let a) = value else { throw expected("an array") }
-        return a.enumerated().map { JSONCursor(value: $1, path: "\(path)[\($0)]", file: file) }
+        return a.enumerated().map { cursor($1, path: "\(path)[\($0)]") }
     }
 
     func strings() throws(ModelsError) -> [String] {
@@ -95,7 +120,7 @@ struct JSONCursor {
         var out: [String] = []
         for (i, v) in a.enumerated() {
             guard case .string(let s) = v else {
-                throw JSONCursor(value: v, path: "\(path)[\(i)]", file: file).expected("a string")
+                throw cursor(v, path: "\(path)[\(i)]").expected("a string")
             }
             out.append(s)
         }
@@ -107,7 +132,7 @@ struct JSONCursor {
         var out: [Float] = []
         for (i, v) in a.enumerated() {
             guard case .number(let d) = v else {
-                throw JSONCursor(value: v, path: "\(path)[\(i)]", file: file).expected("a number")
+                throw cursor(v, path: "\(path)[\(i)]").expected("a number")
             }
             out.append(Float(d))
         }

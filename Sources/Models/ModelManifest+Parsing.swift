@@ -11,7 +11,8 @@ extension ModelManifest {
         return try parse(data, file: label ?? url.path)
     }
 
-    /// Validates manifest JSON; `file` prefixes every error message.
+    /// Validates manifest JSON; `file` prefixes every error message. A member that is not a manifest field
+    /// (except `x-` notes) is refused with its JSON path, so a misspelt optional field cannot pass unnoticed.
     public static func parse(_ data: Data, file: String = "model.json") throws(ModelsError) -> ModelManifest {
         let root: JSONValue
         do { root = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
@@ -21,7 +22,10 @@ extension ModelManifest {
             } else { reason = "\(error)" }
             throw .invalidJSON(file: file, reason: reason)
         }
-        return try parse(JSONCursor(value: root, path: "", file: file))
+        let cursor = JSONCursor.root(root, file: file)
+        let manifest = try parse(cursor)
+        try cursor.rejectUnknownKeys()
+        return manifest
     }
 
     static func parse(_ j: JSONCursor) throws(ModelsError) -> ModelManifest {
@@ -54,8 +58,7 @@ extension ModelManifest {
 
         let shaField = try j.required("sha256")
         var sha256: [String: String] = [:]
-        for (file, v) in try shaField.object() {
-            let c = JSONCursor(value: v, path: shaField.child(file), file: j.file)
+        for (file, c) in try shaField.entries() {
             let hex = try c.string().lowercased()
             guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { throw c.fail("expected 64 hex digits") }
             try checkRelative(file, c)
@@ -68,8 +71,9 @@ extension ModelManifest {
             for c in try checksField.array() { checks.append(try parseCheck(c)) }
         }
         return ModelManifest(
-            name: name, version: version, task: task, inputs: inputs, preprocessing: preprocessing, outputs: outputs,
-            sha256: sha256, license: try j.optional("license")?.string(), source: try j.optional("source")?.string(),
+            name: name, version: version, task: task, multiLabel: try j.optional("multiLabel")?.bool(), inputs: inputs,
+            preprocessing: preprocessing, outputs: outputs, sha256: sha256, license: try j.optional("license")?.string(),
+            copyright: try j.optional("copyright")?.string(), source: try j.optional("source")?.string(),
             intendedUse: try j.optional("intendedUse")?.string(), limitations: try j.optional("limitations")?.string(),
             checks: checks, heatmap: try j.optional("heatmap")?.oneOf(HeatmapMethod.self) ?? .auto)
     }
@@ -89,13 +93,35 @@ extension ModelManifest {
         guard DType(rawValue: dtype) != nil else {
             throw dtypeField.fail("'\(dtype)' is not one of \(DType.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
         }
+        let modalities = try c.optional("modalities")?.strings()
+        let policy = try c.optional("modalityPolicy")
+        let modalityPolicy = try policy?.oneOf(ModalityPolicy.self) ?? .warn
+        if let policy, modalityPolicy == .strict, modalities?.isEmpty ?? true {
+            throw policy.fail("'strict' needs a non-empty 'modalities' list to enforce")
+        }
         return Input(name: try c.required("name").nonEmptyString(), layout: try c.required("layout").oneOf(Layout.self),
                      shape: shape, dtype: dtype, channels: try c.required("channels").oneOf(Channels.self),
-                     modalities: try c.optional("modalities")?.strings(), bodyParts: try c.optional("bodyParts")?.strings())
+                     modalities: modalities, modalityPolicy: modalityPolicy, bodyParts: try c.optional("bodyParts")?.strings())
     }
 
     static func parsePreprocessing(_ c: JSONCursor) throws(ModelsError) -> Preprocessing {
         var p = Preprocessing()
+        if let f = try c.optional("frame") {
+            if f.value == .string("middle") {
+                p.frame = .middle
+            } else {
+                guard case .number = f.value else { throw f.expected("a frame index or \"middle\"") }
+                let n = try f.int()
+                guard n >= 0 else { throw f.fail("expected a frame index >= 0 or \"middle\", got \(n)") }
+                p.frame = .index(n)
+            }
+        }
+        p.invertMonochrome1 = try c.optional("invertMonochrome1")?.bool()
+        if let q = try c.optional("quantize") {
+            let bits = try q.required("bits")
+            guard try bits.int() == 8 else { throw bits.fail("only 8 is implemented") }
+            p.quantize = Quantize(bits: 8, rounding: try q.required("rounding").oneOf(Quantize.Rounding.self))
+        }
         if let w = try c.optional("window") {
             switch w.value {
             case .string("minmax"): p.window = .minmax
@@ -118,7 +144,15 @@ extension ModelManifest {
             let wv = try width.int(), hv = try height.int()
             guard wv > 0 else { throw width.fail("must be > 0") }
             guard hv > 0 else { throw height.fail("must be > 0") }
-            p.resize = Resize(mode: try r.required("mode").oneOf(ResizeMode.self), width: wv, height: hv)
+            var antialias: Bool?
+            if let a = try r.optional("antialias") {
+                antialias = try a.bool()
+                guard antialias == true else {
+                    throw a.fail("only true is implemented (the filter widens when downsampling, as Pillow's resize)")
+                }
+            }
+            p.resize = Resize(mode: try r.required("mode").oneOf(ResizeMode.self), width: wv, height: hv,
+                              antialias: antialias, reference: try r.optional("reference")?.string())
         }
         if let s = try c.optional("scale") {
             let v = try s.float()
@@ -151,8 +185,7 @@ extension ModelManifest {
         func files(_ key: String) throws(ModelsError) -> [String: String] {
             let f = try c.required(key)
             var out: [String: String] = [:]
-            for (name, v) in try f.object() {
-                let e = JSONCursor(value: v, path: f.child(name), file: c.file)
+            for (name, e) in try f.entries() {
                 let file = try e.nonEmptyString()
                 try checkRelative(file, e)
                 out[name] = file

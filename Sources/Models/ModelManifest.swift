@@ -23,6 +23,9 @@ public struct ModelManifest: Sendable, Equatable {
         public var channels: Channels
         /// DICOM Modality values accepted (nil: any).
         public var modalities: [String]?
+        /// What happens to an image whose modality is not in `modalities` (`modalityPolicy` in the JSON).
+        public var modalityPolicy: ModalityPolicy = .warn
+        /// DICOM Body Part Examined values expected; a mismatch is only ever warned about.
         public var bodyParts: [String]?
     }
 
@@ -39,11 +42,21 @@ public struct ModelManifest: Sendable, Equatable {
         public var mode: ResizeMode
         public var width: Int
         public var height: Int
+        /// Whether downsampling widens the filter (Pillow's `resize`); only `true` is implemented.
+        public var antialias: Bool?
+        /// Free text: the implementation the resize must match (documentation only).
+        public var reference: String?
     }
 
     /// Image -> tensor steps; absent ones are skipped.
     public struct Preprocessing: Sendable, Equatable {
+        /// Which frame of a multi-frame image is analysed (nil: the first).
+        public var frame: Frame?
         public var window: Window?
+        /// Whether MONOCHROME1 images are inverted so that 1 is brightest (nil: yes).
+        public var invertMonochrome1: Bool?
+        /// How display values in [0, 1] become integers before resizing (nil: 8 bits, round half up).
+        public var quantize: Quantize?
         public var resize: Resize?
         public var scale: Float?
         /// Per channel (1 or the input's channel count).
@@ -72,12 +85,16 @@ public struct ModelManifest: Sendable, Equatable {
     public var name: String
     public var version: Int
     public var task: Task
+    /// Classification: labels are independent (true) or exclusive (false); informational.
+    public var multiLabel: Bool?
     public var inputs: [Input]
     public var preprocessing: Preprocessing?
     public var outputs: [Output]
     /// File (relative to the version folder) -> lowercase hex SHA-256. Always lists `model.onnx`.
     public var sha256: [String: String]
     public var license: String?
+    /// The copyright notice the licence asks to keep.
+    public var copyright: String?
     public var source: String?
     public var intendedUse: String?
     public var limitations: String?

@@ -44,11 +44,13 @@ public final class Analyzer: Sendable {
         guard !model.manifest.outputs.isEmpty else { throw .unsupportedManifest("no outputs") }
     }
 
-    /// Preprocesses one image (so a caller can report a bad image and go on with the rest).
+    /// Preprocesses one image (so a caller can report a bad image and go on with the rest); refuses it when
+    /// the model's modality policy is strict and the image's modality is not accepted.
     public func prepare(_ input: AnalysisInput) throws(PipelineError) -> Prepared {
         let image = input.image
         let ds = image.dicom?.dataSet
         let modality = ds?.string(.modality).flatMap { $0.isEmpty ? nil : $0 }
+        try refuseUnacceptedModality(modality, path: input.path)
         let source = Report.Source(format: image.format.rawValue, sopInstanceUID: ds?.string(.sopInstanceUID),
                                    modality: modality, rows: image.rows, columns: image.columns, path: input.path)
         let sample = try preprocessor.sample(for: image)
@@ -63,7 +65,7 @@ public final class Analyzer: Sendable {
         if let accepted = input.modalities, !accepted.isEmpty {
             let list = "[\(accepted.joined(separator: ", "))]"
             if let modality {
-                if !accepted.contains(where: { $0.caseInsensitiveCompare(modality) == .orderedSame }) {
+                if !Self.matches(accepted, modality) {
                     warnings.append("modality \(modality) is not among the model's accepted modalities \(list)")
                 }
             } else if image.dicom != nil {
@@ -74,7 +76,7 @@ public final class Analyzer: Sendable {
         }
         if let parts = input.bodyParts, !parts.isEmpty,
            let part = image.dicom?.dataSet.string(.bodyPartExamined), !part.isEmpty,
-           !parts.contains(where: { $0.caseInsensitiveCompare(part) == .orderedSame })
+           !Self.matches(parts, part)
         {
             warnings.append("body part \(part) is not among the model's accepted body parts [\(parts.joined(separator: ", "))]")
         }

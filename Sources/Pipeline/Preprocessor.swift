@@ -5,9 +5,10 @@ import Foundation
 /// Turns a decoded image into one model input sample, following the manifest (the 8-bit path of
 /// `Scripts/make_default_model_fixtures.py`, i.e. what Pillow-based Python code feeds a model):
 ///
-/// 1. frame 0; grayscale DICOM: modality LUT, then the manifest's window (`minmax`: the frame's
-///    min..max; explicit center/width; or the image's stored window n), MONOCHROME1 inverted; everything
-///    else (PNG, JPEG, colour DICOM): stored / (2^bits − 1);
+/// 1. the manifest's frame (default 0, `Preprocessor+Frame.swift`); grayscale DICOM: modality LUT, then
+///    the manifest's window (`minmax`: the frame's min..max; explicit center/width; or the image's stored
+///    window n), MONOCHROME1 inverted unless `invertMonochrome1` is false; everything else (PNG, JPEG,
+///    colour DICOM): stored / (2^bits − 1);
 /// 2. `u8 = floor(v * 255 + 0.5)`;
 /// 3. gray -> RGB by replication, RGB -> gray with Pillow's `convert("L")` weights;
 /// 4. `Resample.resize8` (Pillow-exact) to the manifest's size;
@@ -119,22 +120,26 @@ public struct Preprocessor: Sendable {
         return Sample(values: out, applied: Applied(window: window, resize: resize, normalize: normalize), display: gray)
     }
 
-    /// Frame 0 as display values in [0, 1] (1 brightest), and the `[center, width]` window used, if any.
+    /// The manifest's frame as display values in [0, 1] (1 brightest), and the `[center, width]` window
+    /// used, if any.
     func displayValues(_ image: DecodedImage, window: ModelManifest.Window?) throws(PipelineError)
         -> ([Double], [Double]?)
     {
+        let frame = try frameIndex(in: image)
         do {
             guard image.dicom != nil, image.samplesPerPixel == 1 else {
                 let scale = 1 / (pow(2, Double(min(image.bitsStored, 32))) - 1)
-                return (try image.storedFrame(0).doubles(0..<image.frameSampleCount).map { min(max($0 * scale, 0), 1) }, nil)
+                return (try image.storedFrame(frame).doubles(0..<image.frameSampleCount).map { min(max($0 * scale, 0), 1) }, nil)
             }
-            let invert = image.photometricInterpretation == "MONOCHROME1"
+            let monochrome1 = image.photometricInterpretation == "MONOCHROME1"
+            let invert = monochrome1 && (manifest.preprocessing?.invertMonochrome1 ?? true)
             let lo: Double, hi: Double
-            let m = try image.modalityFrame(0).map(Double.init)
+            let m = try image.modalityFrame(frame).map(Double.init)
             switch window ?? .minmax {
             case .stored(let index):
-                let v = try image.displayFrame(0, windowIndex: index).map(Double.init)
-                return (v, nil)
+                let v = try image.displayFrame(frame, windowIndex: index).map(Double.init)
+                // displayFrame presents MONOCHROME1 inverted; a manifest that says not to gets the stored sense.
+                return (monochrome1 && !invert ? v.map { 1 - $0 } : v, nil)
             case .explicit(let center, let width):
                 lo = Double(center) - Double(width) / 2
                 hi = Double(center) + Double(width) / 2

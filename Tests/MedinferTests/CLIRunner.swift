@@ -14,10 +14,14 @@ enum CLI {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("medinfer")
     }
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    /// Runs `medinfer arguments` in the package root; `environment` entries are added to the test's own.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         p.currentDirectoryURL = Fixtures.packageRoot
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -24,7 +24,7 @@ import Testing
 
     /// Every sample image: our tensor equals the Python reference within 1e-3.
     @Test(arguments: [
-        "BrainMidSagittalSlice.png", "BrainProtonDensitySlice.png", "BrainT1Slice.png", "CT_head.dcm",
+        "BrainMidSagittalSlice.png", "BrainProtonDensitySlice.png", "BrainT1Slice.png", "CR_chest.dcm", "CT_head.dcm",
         "CT_small.dcm", "MONOCHROME1_crop.dcm", "MR_small.dcm", "SC_rgb_rle.dcm", "ch2_axial.dcm",
         "ch2_axial.jpg", "gray16.png", "orientation6.jpg",
     ])

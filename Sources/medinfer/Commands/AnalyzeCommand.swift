@@ -39,8 +39,10 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var repository: RepositoryOptions
 
-    @Option(help: "Engine threads.")
-    var threads: Int = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
+    // Optional, so that the help shows no machine-dependent default (the help text is pinned in tests).
+    @Option(name: .customLong("threads"), help: "Engine threads (default: the number of cores, at most 4).")
+    var threadCount: Int?
+    var threads: Int { threadCount ?? min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
 
     @Option(help: "Images per engine batch.")
     var batchSize: Int = 8
@@ -105,7 +107,7 @@ struct AnalyzeCommand: ParsableCommand {
                     report(nil, e.message)
                 } catch {
                     failures.append((file, "\(error)"))
-                    report(file, "\(error)")
+                    report((error as? PipelineError)?.file == nil ? file : nil, "\(error)")
                 }
             }
             if !prepared.isEmpty {

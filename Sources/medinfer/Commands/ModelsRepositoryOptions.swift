@@ -63,7 +63,7 @@ func printManifest(_ m: LoadedModel) {
     for i in f.inputs {
         let shape = i.shape.map { $0.map(String.init) ?? "-1" }.joined(separator: ", ")
         var line = "input       \(i.name) \(i.layout.rawValue) [\(shape)] \(i.dtype) \(i.channels.rawValue)"
-        if let mods = i.modalities { line += " modalities \(mods.joined(separator: ","))" }
+        if let mods = i.modalities { line += " modalities \(mods.joined(separator: ",")) (\(i.modalityPolicy.rawValue))" }
         if let parts = i.bodyParts { line += " body parts \(parts.joined(separator: ","))" }
         print(line)
     }
@@ -87,7 +87,10 @@ func manifestSummary(_ m: LoadedModel) -> [String: Any] {
         "inputs": f.inputs.map { i -> [String: Any] in
             var d: [String: Any] = ["name": i.name, "layout": i.layout.rawValue, "shape": i.shape.map { $0 ?? -1 },
                                     "dtype": i.dtype, "channels": i.channels.rawValue]
-            if let mods = i.modalities { d["modalities"] = mods }
+            if let mods = i.modalities {
+                d["modalities"] = mods
+                d["modalityPolicy"] = i.modalityPolicy.rawValue
+            }
             if let parts = i.bodyParts { d["bodyParts"] = parts }
             return d
         },
