@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOM
 import Foundation
 import Imaging
 import Models
@@ -20,10 +21,11 @@ struct AnalyzeCommand: ParsableCommand {
             Examples:
               medinfer analyze SampleImages/
               medinfer analyze scan.dcm --model brain-mri-tumor:1 --format json
+              medinfer analyze scan.dcm --format sr --output-dir results/
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, sr }
 
     @Argument(help: "Image files or folders.")
     var paths: [String]
@@ -31,7 +33,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "NAME[:VERSION] of the model (default: the repository's first model, active version).")
     var model: String?
 
-    @Option(help: "Output: table, or json (one report per line).")
+    @Option(help: "Output: table, json (one report per line), or sr (a DICOM SR per image in --output-dir, paths printed).")
     var format: Format = .table
 
     @OptionGroup var repository: RepositoryOptions
@@ -42,12 +44,13 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Images per engine batch.")
     var batchSize: Int = 8
 
-    @Option(help: "Also write each report as DIR/<file name>.report.json.")
+    @Option(help: "Also write each report as DIR/<file name>.report.json (with --format sr: DIR/<stem>.sr.dcm instead).")
     var outputDir: String?
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if format == .sr && outputDir == nil { throw ValidationError("--format sr writes files: give --output-dir DIR") }
     }
 
     func run() throws {
@@ -78,9 +81,11 @@ struct AnalyzeCommand: ParsableCommand {
         for start in stride(from: 0, to: files.count, by: batchSize) {
             let group = files[start..<min(start + batchSize, files.count)]
             var prepared: [(String, Analyzer.Prepared)] = []
+            var sources: [String: DataSet] = [:]  // the SR copies patient and study from the source DICOM
             for file in group {
                 do {
                     let image = try loadImage(file)
+                    if format == .sr { sources[file] = image.dicom?.dataSet }
                     prepared.append((file, try analyzer.prepare(AnalysisInput(image: image, path: file))))
                 } catch let e as CLIError {
                     failures.append((file, e.message))
@@ -97,7 +102,12 @@ struct AnalyzeCommand: ParsableCommand {
                     for (file, r) in zip(prepared.map(\.0), batch) {
                         let line = try r.jsonLine()
                         if format == .json { print(line) }
-                        if let dir = outputDir {
+                        if format == .sr, let dir = outputDir {
+                            do { print(try Self.writeSR(r, source: sources[file], to: dir, taken: &written)) } catch {
+                                failures.append((file, error.message))
+                                report(file, error.message)
+                            }
+                        } else if let dir = outputDir {
                             // Same base name from two folders: the second gets its image index.
                             var name = (file as NSString).lastPathComponent + ".report.json"
                             if !written.insert(name).inserted { name = "\(r.image)-" + name }
