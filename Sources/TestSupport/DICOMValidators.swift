@@ -7,10 +7,11 @@ public enum DICOMValidators {
     public struct Result: Sendable {
         public var status: Int32
         public var output: String
-        /// Lines that report an error: dciodvfy's `Error - ...`, dcmtk's `E: ...` and `F: ...`.
+        /// Lines that report an error: dciodvfy's `Error - ...`, dcmtk's `E: ...` and `F: ...`, and
+        /// dsrdump's "invalid code" for a code it cannot read.
         public var errors: [String] {
             output.split(separator: "\n").map(String.init).filter {
-                $0.hasPrefix("Error") || $0.hasPrefix("E:") || $0.hasPrefix("F:")
+                $0.hasPrefix("Error") || $0.hasPrefix("E:") || $0.hasPrefix("F:") || $0.contains("invalid code")
             }
         }
         /// dciodvfy's `Warning - ...` and dcmtk's `W: ...`.
@@ -56,7 +57,8 @@ public enum DICOMValidators {
     /// `dsrdump FILE`: fails (status != 0, `E:` lines) when dcmtk cannot read the SR or finds its
     /// content tree invalid.
     public static func dsrdump(_ file: URL) throws -> Result {
-        try run("dsrdump", package: "dcmtk", [file.path])
+        // +Pl: long texts in full, +Pc: concept name codes too (so every code is checked and visible).
+        try run("dsrdump", package: "dcmtk", ["+Pl", "+Pc", file.path])
     }
 
     static func run(_ tool: String, package: String, _ arguments: [String]) throws -> Result {

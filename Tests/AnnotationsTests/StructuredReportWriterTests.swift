@@ -234,3 +234,19 @@ extension StructuredReportWriterTests {
         #expect(plain.dataSet[.specificCharacterSet] == nil)
     }
 }
+
+extension StructuredReportWriterTests {
+    /// The harness itself: a document missing type 1 attributes must be reported by dciodvfy, so a
+    /// passing validation above means something.
+    @Test func validatorsCatchABrokenDocument() throws {
+        var ds = try StructuredReportWriter().dataSet(for: [.init(report: Self.report(format: "png", path: "a.png"))])
+        ds.remove(.verificationFlag)
+        ds.remove(.contentDate)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-\(UUID().uuidString)-broken.dcm")
+        try DICOMWriter.part10(ds).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let iod = try DICOMValidators.dciodvfy(url)
+        #expect(iod.errors.contains { $0.contains("Verification Flag") }, "\(iod.output)")
+        #expect(iod.errors.contains { $0.contains("Content Date") }, "\(iod.output)")
+    }
+}
