@@ -246,7 +246,7 @@ extension StructuredReportWriterTests {
         try DICOMWriter.part10(ds).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         let iod = try DICOMValidators.dciodvfy(url)
-        #expect(iod.errors.contains { $0.contains("Verification Flag") }, "\(iod.output)")
-        #expect(iod.errors.contains { $0.contains("Content Date") }, "\(iod.output)")
+        #expect(iod.errors.contains { $0.contains("<VerificationFlag>") }, "\(iod.output)")
+        #expect(iod.errors.contains { $0.contains("<ContentDate>") }, "\(iod.output)")
     }
 }
