@@ -65,34 +65,34 @@ import Testing
         let ds = sr.dataSet
         #expect(sr.fileMetaInformation.string(.mediaStorageSOPInstanceUID) == ds.string(.sopInstanceUID))
         // Patient and study copied from the source.
-        for tag in [Tag.patientName, .patientID, .patientBirthDate, .patientSex, .studyInstanceUID, .studyDate, .studyTime,
-                    .referringPhysicianName, .studyID, .accessionNumber] {
+        for tag in [Tag.patientName, .patientID, SRTag.patientBirthDate, SRTag.patientSex, .studyInstanceUID, SRTag.studyDate, SRTag.studyTime,
+                    SRTag.referringPhysicianName, SRTag.studyID, SRTag.accessionNumber] {
             #expect(ds.contains(tag), "\(tag) missing")
             #expect(ds.string(tag) ?? "" == source.string(tag) ?? "", "\(tag)")
         }
-        #expect(ds.string(.modality) == "SR" && ds.string(.verificationFlag) == "UNVERIFIED")
-        #expect(ds.string(.completionFlag) == "COMPLETE")
-        #expect(ds.string(.contentDate) == "20261125" && ds.string(.contentTime) == "101904")
+        #expect(ds.string(.modality) == "SR" && ds.string(SRTag.verificationFlag) == "UNVERIFIED")
+        #expect(ds.string(SRTag.completionFlag) == "COMPLETE")
+        #expect(ds.string(SRTag.contentDate) == "20261125" && ds.string(SRTag.contentTime) == "101904")
         #expect(ds.string(.seriesInstanceUID) != source.string(.seriesInstanceUID))
 
         // Evidence: the source instance by study and series.
-        let evidence = try #require(ds.sequence(.currentRequestedProcedureEvidenceSequence)?.first)
+        let evidence = try #require(ds.sequence(SRTag.currentRequestedProcedureEvidenceSequence)?.first)
         #expect(evidence.string(.studyInstanceUID) == source.string(.studyInstanceUID))
-        let series = try #require(evidence.sequence(.referencedSeriesSequence)?.first)
+        let series = try #require(evidence.sequence(SRTag.referencedSeriesSequence)?.first)
         #expect(series.string(.seriesInstanceUID) == source.string(.seriesInstanceUID))
-        let ref = try #require(series.sequence(.referencedSOPSequence)?.first)
-        #expect(ref.string(.referencedSOPClassUID) == source.string(.sopClassUID))
-        #expect(ref.string(.referencedSOPInstanceUID) == source.string(.sopInstanceUID))
+        let ref = try #require(series.sequence(SRTag.referencedSOPSequence)?.first)
+        #expect(ref.string(SRTag.referencedSOPClassUID) == source.string(.sopClassUID))
+        #expect(ref.string(SRTag.referencedSOPInstanceUID) == source.string(.sopInstanceUID))
 
         // IHE AIR contributing equipment with the device UID of the weights.
         let device = try writer.deviceUID(sha256: Self.sha)
         #expect(device == (try StructuredReportWriter().deviceUID(sha256: Self.sha)), "deterministic")
-        let equipment = try #require(ds.sequence(.contributingEquipmentSequence)?.first)
-        #expect(CodedConcept(sequence: equipment.sequence(.purposeOfReferenceCodeSequence)) == .processingAlgorithm)
-        #expect(equipment.string(.manufacturerModelName) == "brain-mri-tumor")
-        #expect(equipment.strings(.softwareVersions) == ["1"])
-        #expect(equipment.string(.deviceUID) == device)
-        #expect(equipment.string(.contributionDescription)?.contains(Self.sha) == true)
+        let equipment = try #require(ds.sequence(SRTag.contributingEquipmentSequence)?.first)
+        #expect(CodedConcept(sequence: equipment.sequence(SRTag.purposeOfReferenceCodeSequence)) == .processingAlgorithm)
+        #expect(equipment.string(SRTag.manufacturerModelName) == "brain-mri-tumor")
+        #expect(equipment.strings(SRTag.softwareVersions) == ["1"])
+        #expect(equipment.string(SRTag.deviceUID) == device)
+        #expect(equipment.string(SRTag.contributionDescription)?.contains(Self.sha) == true)
 
         try Self.expectContent(ds, reports: [report], device: device, images: [(source.string(.sopClassUID), source.string(.sopInstanceUID))])
     }
@@ -106,11 +106,11 @@ import Testing
         let ds = try DICOMParser.parse(data).dataSet
         let study = try #require(ds.string(.studyInstanceUID))
         #expect(study.hasPrefix("2.25.") && study != ds.string(.seriesInstanceUID))
-        for tag in [Tag.patientName, .patientID, .patientBirthDate, .patientSex, .studyDate, .studyTime,
-                    .referringPhysicianName, .studyID, .accessionNumber] {
+        for tag in [Tag.patientName, .patientID, SRTag.patientBirthDate, SRTag.patientSex, SRTag.studyDate, SRTag.studyTime,
+                    SRTag.referringPhysicianName, SRTag.studyID, SRTag.accessionNumber] {
             #expect(ds[tag]?.bytes?.isEmpty == true, "\(tag) present and empty (type 2)")
         }
-        #expect(ds[.currentRequestedProcedureEvidenceSequence] == nil)
+        #expect(ds[SRTag.currentRequestedProcedureEvidenceSequence] == nil)
         try Self.expectContent(ds, reports: [report], device: try writer.deviceUID(sha256: Self.sha), images: [nil])
     }
 
@@ -129,8 +129,8 @@ import Testing
     static func expectContent(_ ds: DataSet, reports: [Report], device: String, images: [(String?, String?)?]) throws {
         let root = SRNode(ds)
         #expect(root.valueType == "CONTAINER" && root.concept == .imagingMeasurementReport)
-        let template = try #require(ds.sequence(.contentTemplateSequence)?.first)
-        #expect(template.string(.templateIdentifier) == "1500" && template.string(.mappingResource) == "DCMR")
+        let template = try #require(ds.sequence(SRTag.contentTemplateSequence)?.first)
+        #expect(template.string(SRTag.templateIdentifier) == "1500" && template.string(SRTag.mappingResource) == "DCMR")
         #expect(root.first("Language of Content Item and Descendants")?.code == .english)
         #expect(root.first("Observer Type")?.code == .device)
         #expect(root.first("Device Observer UID")?.uid == device)
@@ -205,7 +205,7 @@ import Testing
         }
         // A source value that breaks its VR is reported with its path, not written.
         var badDate = DataSet()
-        badDate.set(.studyDate, .DA, "2001.01.01")
+        badDate.set(SRTag.studyDate, .DA, "2001.01.01")
         do {
             _ = try writer.write([.init(report: Self.report(format: "dicom", path: "a"), source: badDate)])
             Issue.record("accepted an invalid study date")
@@ -240,8 +240,8 @@ extension StructuredReportWriterTests {
     /// passing validation above means something.
     @Test func validatorsCatchABrokenDocument() throws {
         var ds = try StructuredReportWriter().dataSet(for: [.init(report: Self.report(format: "png", path: "a.png"))])
-        ds.remove(.verificationFlag)
-        ds.remove(.contentDate)
+        ds.remove(SRTag.verificationFlag)
+        ds.remove(SRTag.contentDate)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-\(UUID().uuidString)-broken.dcm")
         try DICOMWriter.part10(ds).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }

@@ -18,16 +18,16 @@ public struct CodedConcept: Sendable, Equatable, Hashable, CustomStringConvertib
     /// One item of a code sequence.
     var item: DataSet {
         var ds = DataSet()
-        ds.set(.codeValue, .SH, value)
-        ds.set(.codingSchemeDesignator, .SH, scheme)
-        ds.set(.codeMeaning, .LO, meaning)
+        ds.set(SRTag.codeValue, .SH, value)
+        ds.set(SRTag.codingSchemeDesignator, .SH, scheme)
+        ds.set(SRTag.codeMeaning, .LO, meaning)
         return ds
     }
 
     /// Reads the first item of a code sequence; nil when absent or incomplete.
     init?(sequence: [DataSet]?) {
-        guard let item = sequence?.first, let v = item.string(.codeValue), let s = item.string(.codingSchemeDesignator),
-              let m = item.string(.codeMeaning) else { return nil }
+        guard let item = sequence?.first, let v = item.string(SRTag.codeValue), let s = item.string(SRTag.codingSchemeDesignator),
+              let m = item.string(SRTag.codeMeaning) else { return nil }
         self.init(v, s, m)
     }
 }

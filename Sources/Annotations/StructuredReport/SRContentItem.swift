@@ -54,36 +54,36 @@ struct SRContentItem: Sendable {
     /// The attributes of this item (for the root: those of the SR Document Content module).
     func attributes() throws(SRError) -> DataSet {
         var ds = DataSet()
-        if let relationship { ds.set(.relationshipType, .CS, relationship.rawValue) }
-        ds.set(.valueType, .CS, value.valueType)
-        if let concept { ds.set(.conceptNameCodeSequence, items: [concept.item]) }
+        if let relationship { ds.set(SRTag.relationshipType, .CS, relationship.rawValue) }
+        ds.set(SRTag.valueType, .CS, value.valueType)
+        if let concept { ds.set(SRTag.conceptNameCodeSequence, items: [concept.item]) }
         switch value {
         case .container:
             // Each child is its own statement; nothing is meant to be read as running text.
-            ds.set(.continuityOfContent, .CS, "SEPARATE")
+            ds.set(SRTag.continuityOfContent, .CS, "SEPARATE")
         case .text(let t):
-            ds.set(.textValue, .UT, t)
+            ds.set(SRTag.textValue, .UT, t)
         case .code(let c):
-            ds.set(.conceptCodeSequence, items: [c.item])
+            ds.set(SRTag.conceptCodeSequence, items: [c.item])
         case .num(let v, let unit):
             guard let text = DecimalString.format(v) else { throw .notANumber(concept?.meaning ?? "NUM", v) }
             var measured = DataSet()
-            measured.set(.numericValue, .DS, text)
-            do { try measured.set(.floatingPointValue, .FD, floats: [v]) } catch { throw .encoding(error) }
-            measured.set(.measurementUnitsCodeSequence, items: [unit.item])
-            ds.set(.measuredValueSequence, items: [measured])
+            measured.set(SRTag.numericValue, .DS, text)
+            do { try measured.set(SRTag.floatingPointValue, .FD, floats: [v]) } catch { throw .encoding(error) }
+            measured.set(SRTag.measurementUnitsCodeSequence, items: [unit.item])
+            ds.set(SRTag.measuredValueSequence, items: [measured])
         case .uidref(let u):
-            ds.set(.uid, .UI, u)
+            ds.set(SRTag.uid, .UI, u)
         case let .image(sopClass, sopInstance):
             var ref = DataSet()
-            ref.set(.referencedSOPClassUID, .UI, sopClass)
-            ref.set(.referencedSOPInstanceUID, .UI, sopInstance)
-            ds.set(.referencedSOPSequence, items: [ref])
+            ref.set(SRTag.referencedSOPClassUID, .UI, sopClass)
+            ref.set(SRTag.referencedSOPInstanceUID, .UI, sopInstance)
+            ds.set(SRTag.referencedSOPSequence, items: [ref])
         }
         if !children.isEmpty {
             var items: [DataSet] = []
             for child in children { items.append(try child.attributes()) }
-            ds.set(.contentSequence, items: items)
+            ds.set(SRTag.contentSequence, items: items)
         }
         return ds
     }

@@ -16,9 +16,9 @@ extension StructuredReportWriter {
         }
         var ds = DataSet()
         let copied: [(Tag, VR)] = [
-            (.patientName, .PN), (.patientID, .LO), (.patientBirthDate, .DA), (.patientSex, .CS),
-            (.studyDate, .DA), (.studyTime, .TM), (.referringPhysicianName, .PN), (.studyID, .SH),
-            (.accessionNumber, .SH),
+            (.patientName, .PN), (.patientID, .LO), (SRTag.patientBirthDate, .DA), (SRTag.patientSex, .CS),
+            (SRTag.studyDate, .DA), (SRTag.studyTime, .TM), (SRTag.referringPhysicianName, .PN), (SRTag.studyID, .SH),
+            (SRTag.accessionNumber, .SH),
         ]
         let source = sources.first
         for (tag, vr) in copied {
@@ -33,27 +33,27 @@ extension StructuredReportWriter {
     func seriesAndEquipment(into ds: inout DataSet, model: Report.ModelInfo, engine: String, created: Timestamp) {
         ds.set(.modality, .CS, "SR")
         ds.set(.seriesInstanceUID, .UI, uids.make())
-        ds.set(.seriesNumber, .IS, "1")
-        ds.set(.seriesDate, .DA, created.date)
-        ds.set(.seriesTime, .TM, created.time)
-        ds.set(.seriesDescription, .LO, "AI results: \(model.name) \(model.version) (decision aid)")
-        ds.set(.referencedPerformedProcedureStepSequence, items: [])
-        ds.set(.manufacturer, .LO, Self.manufacturer)
-        ds.set(.manufacturerModelName, .LO, "medinfer")
-        ds.set(.softwareVersions, .LO, engine)
+        ds.set(SRTag.seriesNumber, .IS, "1")
+        ds.set(SRTag.seriesDate, .DA, created.date)
+        ds.set(SRTag.seriesTime, .TM, created.time)
+        ds.set(SRTag.seriesDescription, .LO, "AI results: \(model.name) \(model.version) (decision aid)")
+        ds.set(SRTag.referencedPerformedProcedureStepSequence, items: [])
+        ds.set(SRTag.manufacturer, .LO, Self.manufacturer)
+        ds.set(SRTag.manufacturerModelName, .LO, "medinfer")
+        ds.set(SRTag.softwareVersions, .LO, engine)
     }
 
     /// The IHE AIR item of the Contributing Equipment Sequence (0018,A001): purpose "Processing
     /// Algorithm", the model as model name and software version, the device UID of its weights.
     func contributingEquipment(model: Report.ModelInfo, device: String, created: Timestamp) -> DataSet {
         var item = DataSet()
-        item.set(.purposeOfReferenceCodeSequence, items: [CodedConcept.processingAlgorithm.item])
-        item.set(.manufacturer, .LO, Self.manufacturer)
-        item.set(.manufacturerModelName, .LO, model.name)
-        item.set(.softwareVersions, .LO, model.version)
-        item.set(.deviceUID, .UI, device)
-        item.set(.contributionDateTime, .DT, created.dateTime)
-        item.set(.contributionDescription, .ST, "AI inference with weights SHA-256 \(model.sha256); \(Report.disclaimer)")
+        item.set(SRTag.purposeOfReferenceCodeSequence, items: [CodedConcept.processingAlgorithm.item])
+        item.set(SRTag.manufacturer, .LO, Self.manufacturer)
+        item.set(SRTag.manufacturerModelName, .LO, model.name)
+        item.set(SRTag.softwareVersions, .LO, model.version)
+        item.set(SRTag.deviceUID, .UI, device)
+        item.set(SRTag.contributionDateTime, .DT, created.dateTime)
+        item.set(SRTag.contributionDescription, .ST, "AI inference with weights SHA-256 \(model.sha256); \(Report.disclaimer)")
         return item
     }
 
@@ -62,9 +62,9 @@ extension StructuredReportWriter {
         [(CodedConcept.privateScheme, "MedInfer model labels and report concepts", "MedInfer"),
          ("99IHE", "IHE AI Results profile codes", "IHE")].map { designator, name, organization in
             var item = DataSet()
-            item.set(.codingSchemeDesignator, .SH, designator)
-            item.set(.codingSchemeName, .ST, name)
-            item.set(.codingSchemeResponsibleOrganization, .ST, organization)
+            item.set(SRTag.codingSchemeDesignator, .SH, designator)
+            item.set(SRTag.codingSchemeName, .ST, name)
+            item.set(SRTag.codingSchemeResponsibleOrganization, .ST, organization)
             return item
         }
     }
@@ -96,13 +96,13 @@ extension StructuredReportWriter {
             var item = DataSet()
             item.set(.studyInstanceUID, .UI, study)
             let series = studies[study, default: [:]].sorted { $0.key < $1.key }
-            item.set(.referencedSeriesSequence, items: series.map { uid, instances in
+            item.set(SRTag.referencedSeriesSequence, items: series.map { uid, instances in
                 var s = DataSet()
                 s.set(.seriesInstanceUID, .UI, uid)
-                s.set(.referencedSOPSequence, items: instances.map { i in
+                s.set(SRTag.referencedSOPSequence, items: instances.map { i in
                     var ref = DataSet()
-                    ref.set(.referencedSOPClassUID, .UI, i.sopClass)
-                    ref.set(.referencedSOPInstanceUID, .UI, i.sopInstance)
+                    ref.set(SRTag.referencedSOPClassUID, .UI, i.sopClass)
+                    ref.set(SRTag.referencedSOPInstanceUID, .UI, i.sopInstance)
                     return ref
                 })
                 return s

@@ -63,31 +63,31 @@ public struct StructuredReportWriter: Sendable {
         var ds = try patientAndStudy(inputs)
         ds.set(.sopClassUID, .UI, Self.sopClassUID)
         ds.set(.sopInstanceUID, .UI, uids.make())
-        ds.set(.instanceCreationDate, .DA, created.date)
-        ds.set(.instanceCreationTime, .TM, created.time)
-        ds.set(.timezoneOffsetFromUTC, .SH, "+0000")
+        ds.set(SRTag.instanceCreationDate, .DA, created.date)
+        ds.set(SRTag.instanceCreationTime, .TM, created.time)
+        ds.set(SRTag.timezoneOffsetFromUTC, .SH, "+0000")
         seriesAndEquipment(into: &ds, model: model, engine: first.report.engine.version, created: created)
-        ds.set(.contributingEquipmentSequence, items: [contributingEquipment(model: model, device: device, created: created)])
-        ds.set(.codingSchemeIdentificationSequence, items: Self.codingSchemes)
+        ds.set(SRTag.contributingEquipmentSequence, items: [contributingEquipment(model: model, device: device, created: created)])
+        ds.set(SRTag.codingSchemeIdentificationSequence, items: Self.codingSchemes)
 
         // SR Document General: not signed off by anyone, complete as far as the algorithm goes.
-        ds.set(.instanceNumber, .IS, "1")
-        ds.set(.completionFlag, .CS, "COMPLETE")
-        ds.set(.verificationFlag, .CS, "UNVERIFIED")
-        ds.set(.contentDate, .DA, created.date)
-        ds.set(.contentTime, .TM, created.time)
-        ds.set(.performedProcedureCodeSequence, items: [])
+        ds.set(SRTag.instanceNumber, .IS, "1")
+        ds.set(SRTag.completionFlag, .CS, "COMPLETE")
+        ds.set(SRTag.verificationFlag, .CS, "UNVERIFIED")
+        ds.set(SRTag.contentDate, .DA, created.date)
+        ds.set(SRTag.contentTime, .TM, created.time)
+        ds.set(SRTag.performedProcedureCodeSequence, items: [])
         let evidence = Self.evidence(inputs)
-        if !evidence.isEmpty { ds.set(.currentRequestedProcedureEvidenceSequence, items: evidence) }
+        if !evidence.isEmpty { ds.set(SRTag.currentRequestedProcedureEvidenceSequence, items: evidence) }
 
         // SR Document Content: the root item's attributes sit at the top level of the data set.
         let root = try content(inputs, model: model, device: device)
         for element in try root.attributes().sortedElements { ds[element.tag] = element }
         var template = DataSet()
-        template.set(.mappingResource, .CS, "DCMR")
-        template.set(.mappingResourceUID, .UI, "1.2.840.10008.8.1.1")
-        template.set(.templateIdentifier, .CS, "1500")
-        ds.set(.contentTemplateSequence, items: [template])
+        template.set(SRTag.mappingResource, .CS, "DCMR")
+        template.set(SRTag.mappingResourceUID, .UI, "1.2.840.10008.8.1.1")
+        template.set(SRTag.templateIdentifier, .CS, "1500")
+        ds.set(SRTag.contentTemplateSequence, items: [template])
         // Everything is written as UTF-8 (copied values were decoded with the source's character set).
         // Declared only when needed: plain ASCII is the default repertoire, which every reader checks.
         if Self.hasNonASCIIText(ds) { ds.set(.specificCharacterSet, .CS, "ISO_IR 192") }

@@ -1,7 +1,9 @@
 import DICOM
 
-/// The attributes the SR writer sets (PS3.6 keywords), beside the ones `DICOM` already names.
-extension Tag {
+/// The attributes the SR writer sets (PS3.6 keywords), beside the ones `DICOM` already names as
+/// `Tag` members. A namespace of its own rather than a `Tag` extension, so that the DICOM module can
+/// add members of the same names later without making these uses ambiguous.
+enum SRTag {
     // Patient and General Study modules.
     static let patientBirthDate = Tag(0x0010, 0x0030)
     static let patientSex = Tag(0x0010, 0x0040)
