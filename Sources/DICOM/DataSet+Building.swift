@@ -16,7 +16,7 @@ extension DataSet {
     }
 
     /// Sets a single-valued text element (an empty string gives an empty value).
-    public mutating func set(_ tag: Tag, _ vr: VR, _ value: String) { set(tag, vr, value.isEmpty ? [] : [value]) }
+    public mutating func set(_ tag: Tag, _ vr: VR, _ value: String) { set(tag, vr, [value]) }
 
     /// Sets raw value bytes (OB, UN, or binary values already in little-endian order).
     public mutating func set(_ tag: Tag, _ vr: VR, bytes: Data) {

@@ -95,6 +95,16 @@ import Testing
         #expect(equipment.string(SRTag.contributionDescription)?.contains(Self.sha) == true)
 
         try Self.expectContent(ds, reports: [report], device: device, images: [(source.string(.sopClassUID), source.string(.sopInstanceUID))])
+
+        // The source's SR attributes alone (what a job store keeps) make the same document, and survive
+        // being stored as bytes.
+        let kept = try DICOMParser.parse(DICOMWriter.encode(StructuredReportWriter.sourceAttributes(of: source))).dataSet
+        #expect(kept[.pixelData] == nil)
+        let again = try writer.dataSet(for: [StructuredReportWriter.Input(report: report, source: kept)])
+        for tag in StructuredReportWriter.copiedAttributes.map(\.0) + [.studyInstanceUID, SRTag.currentRequestedProcedureEvidenceSequence] {
+            #expect(try DICOMWriter.encode(DataSet(elements: again[tag].map { [$0] } ?? []))
+                    == DICOMWriter.encode(DataSet(elements: ds[tag].map { [$0] } ?? [])), "\(tag)")
+        }
     }
 
     @Test func pngSourceGetsANewStudy() throws {

@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 import Foundation
 
 /// The modules around the content: Patient, General Study, SR Document Series, General Equipment,
@@ -15,18 +15,34 @@ extension StructuredReportWriter {
             if let study, other != study { throw .mixedStudies(study, other) }
         }
         var ds = DataSet()
-        let copied: [(Tag, VR)] = [
-            (.patientName, .PN), (.patientID, .LO), (SRTag.patientBirthDate, .DA), (SRTag.patientSex, .CS),
-            (SRTag.studyDate, .DA), (SRTag.studyTime, .TM), (SRTag.referringPhysicianName, .PN), (SRTag.studyID, .SH),
-            (SRTag.accessionNumber, .SH),
-        ]
         let source = sources.first
-        for (tag, vr) in copied {
+        for (tag, vr) in Self.copiedAttributes {
             // Type 2: present, empty when unknown. Multi-valued copies keep all values.
             ds.set(tag, vr, source?.strings(tag) ?? [])
         }
         ds.set(.studyInstanceUID, .UI, study ?? uids.make())
         return ds
+    }
+
+    /// The Patient and General Study attributes copied from the source, with the VR they are written in.
+    static let copiedAttributes: [(Tag, VR)] = [
+        (.patientName, .PN), (.patientID, .LO), (SRTag.patientBirthDate, .DA), (SRTag.patientSex, .CS),
+        (SRTag.studyDate, .DA), (SRTag.studyTime, .TM), (SRTag.referringPhysicianName, .PN), (SRTag.studyID, .SH),
+        (SRTag.accessionNumber, .SH),
+    ]
+
+    /// The part of a source data set the SR uses: the copied patient and study attributes, the study,
+    /// series and SOP identity, and the character set. What a caller (e.g. a job store) needs to keep
+    /// to write the SR later without holding the pixel data; `DICOMWriter.encode` and
+    /// `DICOMParser.parse` store and restore it.
+    public static func sourceAttributes(of source: DataSet) -> DataSet {
+        var out = DataSet()
+        out.characterSet = source.characterSet
+        let identity: [Tag] = [.specificCharacterSet, .studyInstanceUID, .seriesInstanceUID, .sopClassUID, .sopInstanceUID]
+        for tag in copiedAttributes.map(\.0) + identity {
+            if let e = source[tag] { out[tag] = e }
+        }
+        return out
     }
 
     /// SR Document Series (C.17.1) and General Equipment (C.7.5.1).

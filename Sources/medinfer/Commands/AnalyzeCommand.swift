@@ -85,7 +85,7 @@ struct AnalyzeCommand: ParsableCommand {
             for file in group {
                 do {
                     let image = try loadImage(file)
-                    if format == .sr { sources[file] = image.dicom?.dataSet }
+                    if format == .sr, let ds = image.dicom?.dataSet { sources[file] = StructuredReportWriter.sourceAttributes(of: ds) }
                     prepared.append((file, try analyzer.prepare(AnalysisInput(image: image, path: file))))
                 } catch let e as CLIError {
                     failures.append((file, e.message))
