@@ -1,5 +1,6 @@
 # Two commands on a fresh Debian 12 machine: `make test` and (later) `make serve`.
-APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev libopenjp2-7-dev pkg-config
+# dicom3tools (dciodvfy) and dcmtk (dsrdump) validate the DICOM SRs the tests write.
+APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev libopenjp2-7-dev pkg-config dicom3tools dcmtk
 SWIFT ?= swift
 
 .PHONY: test build release deps clean bench-decode

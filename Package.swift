@@ -59,8 +59,8 @@ let package = Package(
             dependencies: ["ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        // Reports and their writers (JSON now; overlay PNG and DICOM SR follow): no tensors, engine or jobs.
-        .target(name: "Annotations", swiftSettings: strictSettings),
+        // Reports and their writers (JSON, DICOM SR): no tensors, engine or jobs.
+        .target(name: "Annotations", dependencies: ["DICOM"], swiftSettings: strictSettings),
         .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"], path: "Sources/Pipeline",
                 swiftSettings: strictSettings),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
@@ -85,11 +85,13 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "DICOM", "TestSupport"],
+                    swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "TestSupport"],
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "DICOM", "TestSupport"],
                     swiftSettings: strictSettings),
     ]
 )

@@ -1,7 +1,7 @@
 public import Foundation
 
-/// The files written for analysed images into one output folder: `<base>.report.json` and
-/// `<base>.overlay.png`, where `<base>` is the analysed file's name (`scan.dcm`), so a report and its
+/// The files written for analysed images into one output folder: `<base>.report.json`,
+/// `<base>.overlay.png` and `<base>.sr.dcm`, where `<base>` is the analysed file's name (`scan.dcm`), so a report and its
 /// overlay sort together and `x.png` and `x.dcm` never collide. Two files of one run with the same name
 /// (from two folders) get distinct bases: the later one is prefixed with its image index (`3-scan.dcm`).
 public struct OutputFiles: Sendable {
@@ -36,6 +36,18 @@ public struct OutputFiles: Sendable {
 
     /// `<directory>/<base>.overlay.png`
     public func overlayURL(base: String) -> URL { directory.appendingPathComponent(base + ".overlay.png") }
+
+    /// `<directory>/<base>.sr.dcm`
+    public func structuredReportURL(base: String) -> URL {
+        directory.appendingPathComponent(base + StructuredReportWriter.fileExtension)
+    }
+
+    /// Writes a DICOM SR's Part 10 bytes atomically; returns the path.
+    public func writeStructuredReport(_ dicom: Data, base: String) throws(WriteError) -> String {
+        let url = structuredReportURL(base: base)
+        try Self.write(dicom, to: url)
+        return url.path
+    }
 
     /// Writes an overlay's PNG bytes atomically; returns the report's entry for it (`kind` `heatmap` or `mask`).
     public func writeOverlay(_ png: Data, kind: String, base: String) throws(WriteError) -> Report.Overlay {

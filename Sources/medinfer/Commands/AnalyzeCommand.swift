@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOM
 import Foundation
 import Imaging
 import Models
@@ -21,10 +22,11 @@ struct AnalyzeCommand: ParsableCommand {
               medinfer analyze SampleImages/
               medinfer analyze scan.dcm --model brain-mri-tumor:1 --format json
               medinfer analyze scans/ --overlay --output-dir out/   (out/<file name>.overlay.png)
+              medinfer analyze scan.dcm --format sr --output-dir results/   (results/scan.dcm.sr.dcm)
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, sr }
     /// `ModelManifest.HeatmapMethod`'s values (a local type: a conformance of the library's would be public).
     enum Heatmap: String, ExpressibleByArgument, CaseIterable { case auto, cam, occlusion, none }
 
@@ -34,7 +36,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "NAME[:VERSION] of the model (default: the repository's first model, active version).")
     var model: String?
 
-    @Option(help: "Output: table, or json (one report per line).")
+    @Option(help: "Output: table, json (one report per line), or sr (a DICOM SR per image in --output-dir, paths printed).")
     var format: Format = .table
 
     @OptionGroup var repository: RepositoryOptions
@@ -47,7 +49,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Images per engine batch.")
     var batchSize: Int = 8
 
-    @Option(help: "Also write each report as DIR/<file name>.report.json.")
+    @Option(help: "Also write each report as DIR/<file name>.report.json (with --format sr: DIR/<file name>.sr.dcm instead).")
     var outputDir: String?
 
     @Flag(help: """
@@ -67,6 +69,7 @@ struct AnalyzeCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if overlay && outputDir == nil { throw ValidationError("--overlay needs --output-dir DIR (where the PNG files go)") }
         if heatmap != nil && !overlay { throw ValidationError("--heatmap only applies with --overlay") }
+        if format == .sr && outputDir == nil { throw ValidationError("--format sr writes files: give --output-dir DIR") }
     }
 
     func run() throws {
@@ -98,9 +101,11 @@ struct AnalyzeCommand: ParsableCommand {
         for start in stride(from: 0, to: files.count, by: batchSize) {
             let group = files[start..<min(start + batchSize, files.count)]
             var prepared: [(String, Analyzer.Prepared)] = []
+            var sources: [String: DataSet] = [:]  // the SR copies patient and study from the source DICOM
             for file in group {
                 do {
                     let image = try loadImage(file)
+                    if format == .sr, let ds = image.dicom?.dataSet { sources[file] = StructuredReportWriter.sourceAttributes(of: ds) }
                     prepared.append((file, try analyzer.prepare(AnalysisInput(image: image, path: file))))
                 } catch let e as CLIError {
                     failures.append((file, e.message))
@@ -123,10 +128,15 @@ struct AnalyzeCommand: ParsableCommand {
                                     r.overlays.append(try outputs.writeOverlay(try image.pngData(), kind: image.kind.rawValue,
                                                                                base: base))
                                 }
-                                try outputs.writeReport(r, base: base)
+                                if format == .sr {
+                                    print(try Self.structuredReport(r, source: sources[file], outputs: outputs, base: base))
+                                } else {
+                                    try outputs.writeReport(r, base: base)
+                                }
                             } catch {
-                                failures.append((file, "\(error)"))
-                                report(file, "\(error)")
+                                let message = (error as? CLIError)?.message ?? "\(error)"
+                                failures.append((file, message))
+                                report(file, message)
                             }
                         }
                         if format == .json { print(try r.jsonLine()) }
