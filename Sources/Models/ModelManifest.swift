@@ -77,4 +77,12 @@ public struct ModelManifest: Sendable, Equatable {
     public var intendedUse: String?
     public var limitations: String?
     public var checks: [Check]
+    /// Dynamic batching defaults for the job queue's worker (flags override them).
+    public var batching: Batching? = nil
+
+    /// `batching`: a batch is run when `maxBatchSize` images wait or the oldest has waited `maxDelayMs`.
+    public struct Batching: Sendable, Equatable {
+        public var maxBatchSize: Int
+        public var maxDelayMs: Int
+    }
 }
