@@ -97,7 +97,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Models", "Annotations", "TestSupport",
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Models", "Annotations", "Imaging", "Pipeline", "TestSupport",
                                                     .product(name: "GRDB", package: "GRDB.swift"),
                                                     .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),

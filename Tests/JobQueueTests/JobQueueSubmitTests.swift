@@ -1,3 +1,4 @@
+import Annotations
 import Crypto
 import Foundation
 import GRDB
@@ -96,10 +97,10 @@ import Testing
         let t = try TemporaryQueue()
         defer { t.remove() }
         let id = try t.submit().job.id
-        try t.queue.database.read { db in
-            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == ["v1 jobs, images, artifacts, workers"])
-            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+        let (migrations, journal) = try t.queue.database.read { db in
+            (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
         }
+        #expect(migrations == ["v1 jobs, images, artifacts, workers"] && journal == "wal")
         #expect(throws: (any Error).self) {
             try t.queue.database.write { db in try db.execute(sql: "UPDATE jobs SET priority = 12 WHERE id = ?", arguments: [id]) }
         }

@@ -1,5 +1,6 @@
 import Annotations
 import Foundation
+import Imaging
 @testable import JobQueue
 import Models
 import Pipeline

@@ -1,3 +1,4 @@
+import Annotations
 import ArgumentParser
 import Foundation
 import JobQueue
@@ -16,7 +17,13 @@ struct JobsListCommand: ParsableCommand {
     )
 
     @Option(help: "Only jobs in this state: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var status: JobState?
+    var status: String?
+
+    func validate() throws {
+        if let status, JobState(rawValue: status) == nil {
+            throw ValidationError("--status: expected one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     @Option(help: "Jobs per page (1...1000).")
     var limit = 20
@@ -31,7 +38,7 @@ struct JobsListCommand: ParsableCommand {
 
     func run() throws {
         let queue = try data.open()
-        let page = try queueCall { () throws(JobQueueError) in try queue.list(state: status, limit: limit, cursor: cursor) }
+        let page = try queueCall { () throws(JobQueueError) in try queue.list(state: status.flatMap(JobState.init(rawValue:)), limit: limit, cursor: cursor) }
         if json {
             try printJSON(page.jobs)
         } else {
@@ -109,7 +116,7 @@ struct JobsWatchCommand: ParsableCommand {
             let line = progressLine(job)
             if line != last && !json {
                 print(line)
-                fflush(stdout)
+                fflush(nil)
             }
             last = line
             if job.status.isTerminal {
@@ -158,5 +165,3 @@ func printTable(_ rows: [[String]]) {
         }.joined(separator: "  "))
     }
 }
-
-extension JobState: ExpressibleByArgument {}

@@ -67,7 +67,7 @@ struct WorkerCommand: ParsableCommand {
         let done = DispatchSemaphore(value: 0)
         Task {
             let result: Result<Worker.Summary, JobQueueError>
-            do { result = .success(try await worker.run()) } catch { result = .failure(error) }
+            do throws(JobQueueError) { result = .success(try await worker.run()) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
             done.signal()
         }
