@@ -58,7 +58,6 @@ extension JobQueue {
     func claim(_ worker: WorkerIdentity, policy: (ModelIdentity) -> BatchPolicy) throws(JobQueueError) -> ClaimOutcome {
         try write { db in
             let now = Timestamp.now()
-            try self.upsert(db, worker, now: now)
             try self.requeue(db, where: "status = 'running' AND lease_expires < ?", [now], now: now)
             let groups = try Row.fetchAll(db, sql: """
                 SELECT j.model_name, j.model_version, j.model_sha256, COUNT(*) AS n, MIN(i.ready_at) AS oldest,
@@ -92,6 +91,8 @@ extension JobQueue {
             WHERE i.status = 'queued' AND i.ready_at <= ? AND j.model_name = ? AND j.model_version = ? AND j.model_sha256 = ?
             ORDER BY j.priority DESC, j.seq, i.idx LIMIT ?
             """, arguments: [now, model.name, model.version, model.sha256, limit])
+        // The lease names the worker's row: make sure it exists (a peer may have taken it for dead).
+        try upsert(db, worker, now: now)
         let expires = now + Timestamp.milliseconds(configuration.leaseDuration)
         var claimed: [ClaimedImage] = []
         for r in rows {
@@ -108,18 +109,21 @@ extension JobQueue {
 
     /// Records what became of claimed images, in one transaction. An image whose lease this worker no
     /// longer holds (it expired and another worker took it) is left alone: the other worker's result
-    /// counts, so an image is never done twice. Returns how many outcomes were applied.
+    /// counts, so an image is never done twice. Returns, per outcome, whether it was applied.
     @discardableResult
-    func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> Int {
+    func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
         try write { db in
             let now = Timestamp.now()
-            var applied = 0
+            var applied: [Bool] = []
             for (image, outcome) in outcomes {
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT i.attempts, j.max_attempts FROM images i JOIN jobs j ON j.id = i.job_id
                     WHERE i.job_id = ? AND i.idx = ? AND i.status = 'running' AND i.lease_owner = ?
-                    """, arguments: [image.jobID, image.index, worker.id]) else { continue }
-                applied += 1
+                    """, arguments: [image.jobID, image.index, worker.id]) else {
+                    applied.append(false)
+                    continue
+                }
+                applied.append(true)
                 let key: StatementArguments = [image.jobID, image.index]
                 switch outcome {
                 case .succeeded(let artifacts):

@@ -110,8 +110,9 @@ extension Worker {
                 outcomes += batch.ready.map { ($0.image, .failed(error.description, permanent: permanent)) }
             }
         }
+        let applied: [Bool]
         do {
-            try queue.withBlobLock { () throws(JobQueueError) in
+            applied = try queue.withBlobLock { () throws(JobQueueError) in
                 for (image, report) in reports {
                     do {
                         let json = Data(try report.jsonLine().utf8)
@@ -124,7 +125,7 @@ extension Worker {
                         outcomes.append((image, .failed("cannot encode the report: \(error)", permanent: true)))
                     }
                 }
-                try queue.complete(identity, outcomes)
+                return try queue.complete(identity, outcomes)
             }
         } catch {
             // The leases expire and the images run again; results already written are swept as orphans.
@@ -134,7 +135,8 @@ extension Worker {
         summary.withLock { s in
             s.batches += 1
             s.largestBatch = max(s.largestBatch, batch.claimed.count)
-            for (_, o) in outcomes {
+            // Only what this worker recorded: a result fenced off by a lost lease is someone else's.
+            for ((_, o), recorded) in zip(outcomes, applied) where recorded {
                 switch o {
                 case .succeeded: s.succeeded += 1
                 case .failed(_, let permanent): if permanent { s.failed += 1 } else { s.retried += 1 }

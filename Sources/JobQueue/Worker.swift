@@ -83,8 +83,7 @@ public final class Worker: Sendable {
         }
         let heartbeat = Task { [queue, identity, log] in
             let interval = queue.configuration.leaseDuration / 3
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            while (try? await Task.sleep(for: interval)) != nil {
                 do { try queue.heartbeat(identity) } catch { log("heartbeat failed: \(error)") }
             }
         }
@@ -109,6 +108,9 @@ public final class Worker: Sendable {
                 break
             }
         }
+        // Stop renewing first, so no late heartbeat registers this worker again.
+        heartbeat.cancel()
+        _ = await heartbeat.value
         try queue.unregister(identity)
         return summary.withLock { $0 }
     }

@@ -75,8 +75,8 @@ import Testing
         #expect(second == first)
         let blob = try t.queue.blobs.put(Data("report".utf8))
         let done = ImageOutcome.succeeded([Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json")])
-        #expect(try t.queue.complete(TemporaryQueue.worker, [(first[0], done)]) == 0)
-        #expect(try t.queue.complete(other, [(second[0], done)]) == 1)
+        #expect(try t.queue.complete(TemporaryQueue.worker, [(first[0], done)]) == [false])
+        #expect(try t.queue.complete(other, [(second[0], done)]) == [true])
         let job = try t.queue.status(id)
         #expect(job.status == .succeeded && job.attempts == 1)
         let reports = try t.queue.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM artifacts") }

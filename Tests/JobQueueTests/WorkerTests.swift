@@ -7,6 +7,10 @@ import Pipeline
 import TestSupport
 import Testing
 
+/// Tests that time the worker or start worker processes run one at a time: each keeps both cores busy.
+@Suite(.serialized) enum WorkerSuites {}
+
+extension WorkerSuites {
 /// The worker in-process, on the tiny fixture model.
 @Suite struct WorkerTests {
     static func images(_ n: Int) throws -> [(name: String?, data: Data)] {
@@ -61,8 +65,10 @@ import Testing
         let analyzer = try Analyzer(model: model)
         let bytes = try Self.images(1)
         let clock = ContinuousClock()
-        _ = try analyzer.analyze([AnalysisInput(image: try Imaging.decode(bytes[0].data))])
-        let inference = try clock.measure { _ = try analyzer.analyze([AnalysisInput(image: try Imaging.decode(bytes[0].data))]) }
+        var inference = Duration.zero
+        for _ in 0..<3 {
+            inference = max(inference, try clock.measure { _ = try analyzer.analyze([AnalysisInput(image: try Imaging.decode(bytes[0].data))]) })
+        }
 
         var options = Worker.Options()
         options.maxBatch = 8
@@ -78,10 +84,12 @@ import Testing
             if clock.now - start > .seconds(10) { break }
         }
         let elapsed = clock.now - start
-        // Waits for the batch to fill up to max delay, then one inference; slack for polling and the database.
+        // Waits for the batch to fill up to max delay, then one inference; slack for polling (20 ms), the
+        // database and a shared machine.
         #expect(elapsed >= .milliseconds(290), "\(elapsed)")
-        #expect(elapsed < .milliseconds(300) + inference + .milliseconds(150), "\(elapsed), inference \(inference)")
+        #expect(elapsed < .milliseconds(300) + inference + .milliseconds(200), "\(elapsed), inference \(inference)")
         worker.stop()
         _ = try await running.value
     }
+}
 }
