@@ -33,7 +33,7 @@ enum ClaimOutcome: Sendable, Equatable {
     case batch([ClaimedImage])
     /// Images wait but none is due yet: the earliest due time (ms since 1970).
     case wait(until: Int64)
-    /// Nothing is queued.
+    /// Nothing is queued that this worker can serve.
     case idle
 }
 
@@ -53,33 +53,36 @@ enum ImageOutcome: Sendable {
 
 extension JobQueue {
     /// Takes the next due batch: the highest-priority group of ready images of one model version, claimed
-    /// when it is full or its oldest image has waited the policy's delay. Expired leases go back to the
-    /// queue first.
-    func claim(_ worker: WorkerIdentity, policy: (ModelIdentity) -> BatchPolicy) throws(JobQueueError) -> ClaimOutcome {
+    /// when it is full or its oldest image has waited the policy's delay. A nil policy means this worker
+    /// cannot serve that version (not in its repository): those images stay queued for a worker that can,
+    /// never failed for a worker's configuration. Expired leases go back to the queue first.
+    func claim(_ worker: WorkerIdentity, policy: (ModelIdentity) -> BatchPolicy?) throws(JobQueueError) -> ClaimOutcome {
         try write { db in
             let now = Timestamp.now()
             try self.requeue(db, where: "status = 'running' AND lease_expires < ?", [now], now: now)
             let groups = try Row.fetchAll(db, sql: """
-                SELECT j.model_name, j.model_version, j.model_sha256, COUNT(*) AS n, MIN(i.ready_at) AS oldest,
-                       MAX(j.priority) AS top, MIN(j.seq) AS first
+                SELECT j.model_name, j.model_version, j.model_sha256,
+                       SUM(i.ready_at <= :now) AS ready, MIN(CASE WHEN i.ready_at <= :now THEN i.ready_at END) AS oldest,
+                       MIN(i.ready_at) AS next, MAX(CASE WHEN i.ready_at <= :now THEN j.priority END) AS top, MIN(j.seq) AS first
                 FROM images i JOIN jobs j ON j.id = i.job_id
-                WHERE i.status = 'queued' AND i.ready_at <= ?
+                WHERE i.status = 'queued'
                 GROUP BY j.model_name, j.model_version, j.model_sha256
-                ORDER BY top DESC, first
-                """, arguments: [now])
+                ORDER BY top DESC NULLS LAST, first
+                """, arguments: ["now": now])
             var wake: Int64?
             for g in groups {
                 let model = ModelIdentity(name: g["model_name"], version: g["model_version"], sha256: g["model_sha256"])
-                let p = policy(model)
-                let due = (g["oldest"] as Int64) + Timestamp.milliseconds(p.maxDelay)
-                if (g["n"] as Int) >= p.maxBatch || due <= now {
+                guard let p = policy(model) else { continue }
+                guard let oldest = g["oldest"] as Int64? else {
+                    // Only retries waiting out their backoff.
+                    wake = min(wake ?? g["next"], g["next"])
+                    continue
+                }
+                let due = oldest + Timestamp.milliseconds(p.maxDelay)
+                if (g["ready"] as Int) >= p.maxBatch || due <= now {
                     return .batch(try self.take(db, model, limit: p.maxBatch, worker: worker, now: now))
                 }
                 wake = min(wake ?? due, due)
-            }
-            if let next = try Int64.fetchOne(db, sql: "SELECT MIN(ready_at) FROM images WHERE status = 'queued' AND ready_at > ?",
-                                             arguments: [now]) {
-                wake = min(wake ?? next, next)
             }
             return wake.map { .wait(until: $0) } ?? .idle
         }

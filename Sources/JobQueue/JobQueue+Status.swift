@@ -114,10 +114,3 @@ extension JobQueue {
             error: row["error"], idempotencyKey: row["idempotency_key"])
     }
 }
-
-extension JobQueue {
-    /// Images queued or running, in every job.
-    func pendingImages() throws(JobQueueError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE status IN ('queued', 'running')") ?? 0 }
-    }
-}

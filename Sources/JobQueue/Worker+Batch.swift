@@ -20,9 +20,11 @@ struct PreparedBatch: Sendable {
 }
 
 extension Worker {
-    /// The batching of `model`: flags override the manifest, which overrides the defaults.
-    func policy(for model: ModelIdentity) -> BatchPolicy {
-        let manifest = models.model(model.name, version: model.version)?.manifest.batching
+    /// The batching of `model` (flags override the manifest, which overrides the defaults), or nil when
+    /// this worker's repository has no verified version with these weights.
+    func policy(for model: ModelIdentity) -> BatchPolicy? {
+        guard let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 else { return nil }
+        let manifest = loaded.manifest.batching
         return BatchPolicy(
             maxBatch: options.maxBatch ?? manifest?.maxBatchSize ?? options.defaultPolicy.maxBatch,
             maxDelay: options.maxDelay ?? manifest.map { .milliseconds($0.maxDelayMs) } ?? options.defaultPolicy.maxDelay)
@@ -32,6 +34,7 @@ extension Worker {
     /// A database error is retried a few times (another process may hold the write lock for long).
     func nextBatch() async throws(JobQueueError) -> PreparedBatch? {
         var failures = 0
+        var lastReload = ContinuousClock.now
         while !isStopping {
             let outcome: ClaimOutcome
             do {
@@ -52,6 +55,11 @@ extension Worker {
                 try? await Task.sleep(for: .milliseconds(ms))
             case .idle:
                 if options.once { return nil }
+                // Pick up model versions added since (verification only reruns for changed folders).
+                if ContinuousClock.now - lastReload > .seconds(10) {
+                    models.reload()
+                    lastReload = .now
+                }
                 try? await Task.sleep(for: options.pollInterval)
             }
         }
@@ -145,26 +153,16 @@ extension Worker {
         }
     }
 
-    /// The cached analyzer of `model`, loading it on first use. A version that is missing, refused or
-    /// whose weights changed since the job was accepted is refused with the reason.
+    /// The cached analyzer of `model`. Claims only take versions the repository serves (see `policy`), so
+    /// the one failure left is a manifest the pipeline cannot run: every image of it fails with the reason.
     func analyzer(for model: ModelIdentity) -> AnalyzerSlot {
         if let slot = analyzers.withLock({ $0[model] }) { return slot }
-        var loaded = models.model(model.name, version: model.version)
-        if loaded == nil {
-            models.reload(only: model.name)
-            loaded = models.model(model.name, version: model.version)
-        }
         let slot: AnalyzerSlot
-        if let loaded {
-            if loaded.sha256 != model.sha256 {
-                slot = .refused("\(model) weights changed since the job was accepted (SHA-256 \(loaded.sha256), job \(model.sha256))")
-            } else {
-                do { slot = .ready(try Analyzer(model: loaded)) } catch { slot = .refused("\(model): \(error)") }
-            }
-        } else if let reason = models.refusal(model.name, version: model.version) {
-            slot = .refused("\(model) was refused: \(reason)")
+        if let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 {
+            do { slot = .ready(try Analyzer(model: loaded)) } catch { slot = .refused("\(model): \(error)") }
         } else {
-            return .refused("\(model) is not in the model repository")
+            // Removed between the claim and now: not cached, so a later claim can see it again.
+            return .refused("\(model) is no longer in the model repository")
         }
         analyzers.withLock { $0[model] = slot }
         return slot

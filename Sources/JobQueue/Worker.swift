@@ -18,7 +18,7 @@ public final class Worker: Sendable {
         public var maxDelay: Duration?
         /// Used when neither an override nor the manifest says.
         public var defaultPolicy = BatchPolicy(maxBatch: 8, maxDelay: .milliseconds(50))
-        /// Return once no image is queued or running (`medinfer worker --once`).
+        /// Return once nothing this worker can serve is queued (`medinfer worker --once`).
         public var once = false
         /// How often an idle worker looks for work submitted by other processes.
         public var pollInterval: Duration = .milliseconds(20)
@@ -68,7 +68,7 @@ public final class Worker: Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Works until `stop()` (or, with `once`, until nothing is queued or running). Start-up takes back
+    /// Works until `stop()` (or, with `once`, until nothing it can serve is queued). Start-up takes back
     /// the images of dead workers and sweeps orphan files.
     @discardableResult
     public func run() async throws(JobQueueError) -> Summary {
@@ -91,16 +91,19 @@ public final class Worker: Sendable {
 
         // One batch prepared ahead: decoding overlaps the engine.
         var next = Task { try await self.nextBatch() }
+        var askedWhileIdle = false
         while true {
             let batch: PreparedBatch?
             do { batch = try await next.value } catch { throw error as? JobQueueError ?? .database("\(error)") }
             guard let batch else {
-                if isStopping || !options.once { break }
-                // `once`: our own retries (backoff) or other workers' batches may still come back.
-                if try queue.pendingImages() == 0 { break }
+                // `once`: an empty answer given while a batch was in flight may be stale (that batch can
+                // have queued retries); ask once more with nothing in flight.
+                if isStopping || !options.once || askedWhileIdle { break }
+                askedWhileIdle = true
                 next = Task { try await self.nextBatch() }
                 continue
             }
+            askedWhileIdle = false
             next = Task { try await self.nextBatch() }
             await process(batch)
             if isStopping {

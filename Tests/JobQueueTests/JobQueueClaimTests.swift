@@ -18,6 +18,15 @@ import Testing
         #expect(try t.queue.status(urgent1).status == .running)
     }
 
+    @Test func imagesOfAModelTheWorkerCannotServeStayQueued() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let id = try t.submit().job.id
+        #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in nil }) == .idle)
+        #expect(try t.queue.status(id).status == .queued)
+        #expect(try t.claim().count == 1)
+    }
+
     @Test func batchesAcrossJobsAndWaitsForMaxDelay() throws {
         let t = try TemporaryQueue()
         defer { t.remove() }

@@ -27,7 +27,7 @@ struct TemporaryQueue {
     }
 
     /// Claims with `policy` as `worker`, expecting a batch.
-    func claim(_ policy: BatchPolicy = now, as worker: WorkerIdentity = worker) throws -> [ClaimedImage] {
+    func claim(_ policy: BatchPolicy? = now, as worker: WorkerIdentity = worker) throws -> [ClaimedImage] {
         try queue.heartbeat(worker)
         guard case .batch(let images) = try queue.claim(worker, policy: { _ in policy }) else { return [] }
         return images
