@@ -84,5 +84,10 @@ public struct ModelManifest: Sendable, Equatable {
     public struct Batching: Sendable, Equatable {
         public var maxBatchSize: Int
         public var maxDelayMs: Int
+
+        public init(maxBatchSize: Int, maxDelayMs: Int) {
+            self.maxBatchSize = maxBatchSize
+            self.maxDelayMs = maxDelayMs
+        }
     }
 }
