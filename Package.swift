@@ -81,6 +81,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(name: "QueueBenchmark", dependencies: ["JobQueue", "Pipeline", "Models", "Imaging", "Engine"],
+                          path: "Benchmarks/QueueBenchmark", swiftSettings: strictSettings),
         .executableTarget(name: "DecodeBenchmark", dependencies: ["Imaging"], path: "Benchmarks/DecodeBenchmark",
                           swiftSettings: strictSettings),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsAVX2", "Tensor", "TestSupport"],
