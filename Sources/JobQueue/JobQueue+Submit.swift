@@ -26,8 +26,14 @@ extension JobQueue {
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
             throw .invalidArgument("the idempotency key must have 1 to 255 bytes")
         }
-        // Refuse early, before syncing bytes that no row would reference.
-        try read { db in try self.checkCapacity(db, adding: images.count) }
+        // Refuse early, before syncing bytes that no row would reference (a resubmission is answered anyway).
+        try read { db in
+            if let key = idempotencyKey,
+               try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = ?)", arguments: [key]) == true {
+                return
+            }
+            try self.checkCapacity(db, adding: images.count)
+        }
         var refs: [BlobRef] = []
         for image in images { refs.append(try image.commit()) }
         let content = Self.contentHash(model: model, priority: priority, blobs: refs)

@@ -5,10 +5,13 @@ import Models
 import Pipeline
 import Synchronization
 
-/// The analyzer of one model version, or why there is none (then every image of that version fails).
+/// The analyzer of one model version, or why there is none.
 enum AnalyzerSlot: Sendable {
     case ready(Analyzer)
+    /// The pipeline cannot run this manifest: every image of the version fails with the reason.
     case refused(String)
+    /// The version left the repository after the claim: the images are retried (with backoff).
+    case unavailable(String)
 }
 
 /// A claimed batch after decoding and preprocessing: what goes to the engine, and what already failed.
@@ -30,7 +33,8 @@ extension Worker {
             maxDelay: options.maxDelay ?? manifest.map { .milliseconds($0.maxDelayMs) } ?? options.defaultPolicy.maxDelay)
     }
 
-    /// Claims and prepares the next due batch; nil when stopping, or (with `once`) when nothing is queued.
+    /// Claims and prepares the next due batch; nil when stopping, or (with `once`) when nothing this worker
+    /// can serve is queued.
     /// A database error is retried a few times (another process may hold the write lock for long).
     func nextBatch() async throws(JobQueueError) -> PreparedBatch? {
         var failures = 0
@@ -74,6 +78,8 @@ extension Worker {
         switch analyzer(for: model) {
         case .refused(let reason):
             batch.failures = images.map { ($0, .failed(reason, permanent: true)) }
+        case .unavailable(let reason):
+            batch.failures = images.map { ($0, .failed(reason, permanent: false)) }
         case .ready(let analyzer):
             batch.analyzer = analyzer
             for image in images {
@@ -133,11 +139,13 @@ extension Worker {
                         outcomes.append((image, .failed("cannot encode the report: \(error)", permanent: true)))
                     }
                 }
-                return try queue.complete(identity, outcomes)
+                return try recordWithRetries(outcomes)
             }
         } catch {
-            // The leases expire and the images run again; results already written are swept as orphans.
-            log("cannot record a batch of \(outcomes.count) image(s): \(error)")
+            // Our heartbeats would keep these leases alive for ever: stop, so they expire and another worker
+            // (or the next start) runs the images again. Reports already written are swept as orphans.
+            log("stopping: cannot record a batch of \(batch.claimed.count) image(s): \(error)")
+            stop()
             return
         }
         summary.withLock { s in
@@ -153,6 +161,20 @@ extension Worker {
         }
     }
 
+    /// `complete`, tried three times half a second apart: another process may hold the write lock for
+    /// longer than the busy timeout.
+    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
+        var attempt = 1
+        while true {
+            do { return try queue.complete(identity, outcomes) } catch {
+                guard attempt < 3 else { throw error }
+                log("cannot record results (attempt \(attempt)/3): \(error)")
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
     /// The cached analyzer of `model`. Claims only take versions the repository serves (see `policy`), so
     /// the one failure left is a manifest the pipeline cannot run: every image of it fails with the reason.
     func analyzer(for model: ModelIdentity) -> AnalyzerSlot {
@@ -162,7 +184,7 @@ extension Worker {
             do { slot = .ready(try Analyzer(model: loaded)) } catch { slot = .refused("\(model): \(error)") }
         } else {
             // Removed between the claim and now: not cached, so a later claim can see it again.
-            return .refused("\(model) is no longer in the model repository")
+            return .unavailable("\(model) is no longer in the model repository")
         }
         analyzers.withLock { $0[model] = slot }
         return slot
