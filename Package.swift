@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
@@ -63,16 +64,25 @@ let package = Package(
         .target(name: "Annotations", dependencies: ["DICOM"], swiftSettings: strictSettings),
         .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"], path: "Sources/Pipeline",
                 swiftSettings: strictSettings),
-        .target(name: "TestSupport", dependencies: ["Tensor", "CZlib"], path: "Sources/TestSupport",
+        // Durable jobs on SQLite (WAL) and the worker that drains them through `Pipeline`: no HTTP, no pixel formats.
+        .target(
+            name: "JobQueue",
+            dependencies: ["Pipeline", "Models", "Annotations", "Imaging", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "TestSupport", dependencies: ["Tensor", "CZlib", "Models"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Pipeline", "Annotations",
+                "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(name: "QueueBenchmark", dependencies: ["JobQueue", "Pipeline", "Models", "Imaging", "Engine"],
+                          path: "Benchmarks/QueueBenchmark", swiftSettings: strictSettings),
         .executableTarget(name: "DecodeBenchmark", dependencies: ["Imaging"], path: "Benchmarks/DecodeBenchmark",
                           swiftSettings: strictSettings),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsAVX2", "Tensor", "TestSupport"],
@@ -90,6 +100,10 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Models", "Annotations", "Imaging", "Pipeline", "TestSupport",
+                                                    .product(name: "GRDB", package: "GRDB.swift"),
+                                                    .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "DICOM", "TestSupport"],
                     swiftSettings: strictSettings),

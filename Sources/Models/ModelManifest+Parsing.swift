@@ -75,7 +75,17 @@ extension ModelManifest {
             preprocessing: preprocessing, outputs: outputs, sha256: sha256, license: try j.optional("license")?.string(),
             copyright: try j.optional("copyright")?.string(), source: try j.optional("source")?.string(),
             intendedUse: try j.optional("intendedUse")?.string(), limitations: try j.optional("limitations")?.string(),
-            checks: checks, heatmap: try j.optional("heatmap")?.oneOf(HeatmapMethod.self) ?? .auto)
+            checks: checks, heatmap: try j.optional("heatmap")?.oneOf(HeatmapMethod.self) ?? .auto,
+            batching: try j.optional("batching").map { (c: JSONCursor) throws(ModelsError) in try parseBatching(c) })
+    }
+
+    static func parseBatching(_ c: JSONCursor) throws(ModelsError) -> Batching {
+        _ = try c.object()
+        let sizeField = try c.required("maxBatchSize"), delayField = try c.required("maxDelayMs")
+        let size = try sizeField.int(), delay = try delayField.int()
+        guard size >= 1 else { throw sizeField.fail("must be at least 1, got \(size)") }
+        guard delay >= 0 else { throw delayField.fail("must not be negative, got \(delay)") }
+        return Batching(maxBatchSize: size, maxDelayMs: delay)
     }
 
     static func parseInput(_ c: JSONCursor) throws(ModelsError) -> Input {

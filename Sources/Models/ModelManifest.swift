@@ -101,4 +101,17 @@ public struct ModelManifest: Sendable, Equatable {
     public var checks: [Check]
     /// Absent in the JSON: `.auto`.
     public var heatmap: HeatmapMethod = .auto
+    /// Dynamic batching defaults for the job queue's worker (flags override them).
+    public var batching: Batching? = nil
+
+    /// `batching`: a batch is run when `maxBatchSize` images wait or the oldest has waited `maxDelayMs`.
+    public struct Batching: Sendable, Equatable {
+        public var maxBatchSize: Int
+        public var maxDelayMs: Int
+
+        public init(maxBatchSize: Int, maxDelayMs: Int) {
+            self.maxBatchSize = maxBatchSize
+            self.maxDelayMs = maxDelayMs
+        }
+    }
 }

@@ -30,6 +30,15 @@ import Testing
         #expect(m.checks.count == 1 && m.checks[0].inputs == ["input": "input.npy"])
     }
 
+    @Test func batchingDefaultsForTheQueue() throws {
+        #expect(try ModelManifest.parse(try Self.json()).batching == nil)
+        let m = try ModelManifest.parse(try Self.json { $0["batching"] = ["maxBatchSize": 8, "maxDelayMs": 20] })
+        #expect(m.batching == ModelManifest.Batching(maxBatchSize: 8, maxDelayMs: 20))
+        #expect(try Self.error { $0["batching"] = ["maxBatchSize": 0, "maxDelayMs": 20] }
+            == "model.json: batching.maxBatchSize: must be at least 1, got 0")
+        #expect(try Self.error { $0["batching"] = ["maxBatchSize": 4] } == "model.json: batching.maxDelayMs: missing (required)")
+    }
+
     @Test func windowForms() throws {
         func window(_ value: Any) throws -> ModelManifest.Window? {
             try ModelManifest.parse(try Self.json { m in

@@ -91,7 +91,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         var outputs = OutputFiles(directory: URL(fileURLWithPath: outputDir ?? "."))
         let options = AnalysisOptions(overlays: overlay, heatmap: heatmap.flatMap { .init(rawValue: $0.rawValue) })
-        let loaded = try resolveModel()
+        let loaded = try repository.resolve(model, threads: threads)
         let analyzer: Analyzer
         do { analyzer = try Analyzer(model: loaded) } catch { throw CLIError.input("\(loaded.name):\(loaded.version)", error) }
 
@@ -167,19 +167,6 @@ struct AnalyzeCommand: ParsableCommand {
 
     func report(_ file: String?, _ problem: String) {
         FileHandle.standardError.write(Data("medinfer: \(file.map { "\($0): " } ?? "")\(problem)\n".utf8))
-    }
-
-    /// `--model`, or the first model (by name) that has a verified active version.
-    func resolveModel() throws -> LoadedModel {
-        if let model { return try repository.resolve(model, threads: threads) }
-        let repo = try repository.open(threads: threads)
-        repo.reload()
-        let names = repo.models().map(\.name)
-        for name in names {
-            if let m = repo.active(name) { return m }
-        }
-        throw CLIError.input(repository.url.path, names.isEmpty ? "no models in the repository"
-                                                                : "no model has a verified version (see `medinfer models list`)")
     }
 
     /// Image files under `folder`, sorted: known extensions, and extensionless DICOM files (`DICM` at 128).

@@ -24,6 +24,19 @@ struct RepositoryOptions: ParsableArguments {
         return ModelRepository(root: url, options: CompileOptions(threads: threads))
     }
 
+    /// `reference`, or the first model (by name) that has a verified active version.
+    func resolve(_ reference: String?, threads: Int = 1) throws -> LoadedModel {
+        if let reference { return try resolve(reference, threads: threads) }
+        let repo = try open(threads: threads)
+        repo.reload()
+        let names = repo.models().map(\.name)
+        for name in names {
+            if let m = repo.active(name) { return m }
+        }
+        throw CLIError.input(url.path, names.isEmpty ? "no models in the repository"
+                                                     : "no model has a verified version (see `medinfer models list`)")
+    }
+
     /// `NAME[:VERSION]` -> the verified version (default: the active one), or the reason there is none.
     func resolve(_ reference: String, threads: Int = 1) throws -> LoadedModel {
         let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)

@@ -1,0 +1,56 @@
+public import Foundation
+
+/// One image on its way into the queue: its bytes stream to a temporary file (never wholly in memory,
+/// whatever their size) and become a durable blob when `JobQueue.submit` takes it. Until then it holds
+/// the blob store's shared lock, so no orphan sweep removes its blob before the job row commits.
+/// Dropping it without submitting removes the temporary file. One owner writes it; it is not `Sendable`.
+public final class ImageUpload {
+    /// The file name given by the client, kept for reports and listings.
+    public let name: String?
+    let lock: FileLock
+    let writer: BlobWriter
+    var blob: BlobRef?
+
+    init(name: String?, store: BlobStore) throws(JobQueueError) {
+        self.name = name
+        lock = try FileLock(path: store.lockPath)
+        _ = lock.lock(exclusive: false)
+        writer = try store.makeWriter()
+    }
+
+    /// Appends bytes.
+    public func write(_ data: Data) throws(JobQueueError) {
+        guard blob == nil else { throw .invalidArgument("the upload of \(name ?? "an image") was already submitted") }
+        try writer.write(data)
+    }
+
+    /// Appends a whole file, read in 1 MiB chunks.
+    public func write(contentsOf url: URL) throws(JobQueueError) {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch {
+            throw .storage(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        defer { try? handle.close() }
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw .storage(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            }
+            if chunk.isEmpty { break }
+            try write(chunk)
+        }
+    }
+
+    /// Bytes written so far.
+    public var byteCount: Int64 { writer.byteCount }
+
+    /// Makes the bytes durable (once).
+    func commit() throws(JobQueueError) -> BlobRef {
+        if let blob { return blob }
+        let ref = try writer.commit()
+        blob = ref
+        return ref
+    }
+
+    deinit { lock.unlock() }
+}

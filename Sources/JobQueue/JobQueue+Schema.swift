@@ -1,0 +1,75 @@
+import GRDB
+
+extension JobQueue {
+    /// Named migrations, applied in order. A migration that has shipped is never edited: change the
+    /// schema with a new one. Tables are named by string, not by Swift types, so renaming code never
+    /// changes what an old database means.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 jobs, images, artifacts, workers") { db in
+            let states = JobState.sqlList
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  seq INTEGER NOT NULL UNIQUE,             -- arrival order; also the list cursor
+                  status TEXT NOT NULL CHECK (status IN (\(states))),
+                  model_name TEXT NOT NULL,
+                  model_version INTEGER NOT NULL,
+                  model_sha256 TEXT NOT NULL,
+                  priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 9),
+                  idempotency_key TEXT,
+                  content_sha256 TEXT NOT NULL,            -- what an idempotent resubmission must match
+                  max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+                  created_at INTEGER NOT NULL,             -- ms since 1970
+                  started_at INTEGER,
+                  finished_at INTEGER,
+                  error TEXT
+                );
+                CREATE UNIQUE INDEX jobs_idempotency_key ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX jobs_status ON jobs(status, priority DESC, seq);
+
+                CREATE TABLE workers (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  host TEXT NOT NULL,
+                  pid INTEGER NOT NULL,
+                  started_at INTEGER NOT NULL,
+                  heartbeat_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE images (
+                  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                  idx INTEGER NOT NULL CHECK (idx >= 0),
+                  name TEXT,
+                  blob TEXT NOT NULL,                      -- SHA-256 of the bytes under blobs/
+                  byte_count INTEGER NOT NULL CHECK (byte_count >= 0),
+                  status TEXT NOT NULL CHECK (status IN (\(states))),
+                  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                  interruptions INTEGER NOT NULL DEFAULT 0,
+                  ready_at INTEGER NOT NULL,               -- not claimed before (backoff)
+                  lease_owner TEXT REFERENCES workers(id),
+                  lease_expires INTEGER,
+                  error TEXT,
+                  finished_at INTEGER,
+                  PRIMARY KEY (job_id, idx),
+                  CHECK ((status = 'running') = (lease_owner IS NOT NULL AND lease_expires IS NOT NULL))
+                );
+                CREATE INDEX images_claim ON images(status, ready_at);
+                CREATE INDEX images_blob ON images(blob);
+                CREATE INDEX images_lease ON images(lease_owner) WHERE lease_owner IS NOT NULL;
+
+                CREATE TABLE artifacts (
+                  job_id TEXT NOT NULL,
+                  idx INTEGER NOT NULL,
+                  name TEXT NOT NULL,                      -- report.json, overlay.png, ...
+                  blob TEXT NOT NULL,
+                  media_type TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  PRIMARY KEY (job_id, idx, name),
+                  FOREIGN KEY (job_id, idx) REFERENCES images(job_id, idx) ON DELETE CASCADE
+                );
+                CREATE INDEX artifacts_blob ON artifacts(blob);
+                """)
+        }
+        return migrator
+    }
+}

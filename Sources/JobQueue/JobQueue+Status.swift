@@ -1,0 +1,116 @@
+public import Annotations
+public import Foundation
+import GRDB
+
+/// A finished (or partly finished) job's reports, in image order; images that failed or are still
+/// waiting have none.
+public struct JobResult: Sendable, Equatable {
+    public var job: JobStatus
+    public var reports: [Report]
+}
+
+extension JobQueue {
+    /// The job as the API shows it, with its queue position while queued.
+    public func status(_ id: String) throws(JobQueueError) -> JobStatus {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
+                throw JobQueueError.notFound(id: id)
+            }
+            return try Self.jobStatus(db, row)
+        }
+    }
+
+    /// Jobs newest first, optionally only those in `state`; `limit` per page (1...1000).
+    public func list(state: JobState? = nil, limit: Int = 50, cursor: String? = nil) throws(JobQueueError) -> JobPage {
+        guard (1...1000).contains(limit) else { throw .invalidArgument("limit must be 1...1000, got \(limit)") }
+        var before = Int64.max
+        if let cursor {
+            guard let seq = Int64(cursor), seq > 0 else { throw .invalidArgument("not a cursor of this queue: '\(cursor)'") }
+            before = seq
+        }
+        return try read { db in
+            var sql = "SELECT * FROM jobs WHERE seq < ?"
+            var arguments: StatementArguments = [before]
+            if let state {
+                sql += " AND status = ?"
+                arguments += [state.rawValue]
+            }
+            sql += " ORDER BY seq DESC LIMIT ?"
+            arguments += [limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let page = rows.prefix(limit)
+            let jobs = try page.map { try Self.jobStatus(db, $0) }
+            let next: String? = rows.count > limit ? String(page.last!["seq"] as Int64) : nil
+            return JobPage(jobs: jobs, nextCursor: next)
+        }
+    }
+
+    /// The reports of the job's succeeded images, read from their durable blobs.
+    public func result(_ id: String) throws(JobQueueError) -> JobResult {
+        let (job, blobs) = try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
+                throw JobQueueError.notFound(id: id)
+            }
+            let blobs = try String.fetchAll(db, sql: """
+                SELECT blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx
+                """, arguments: [id, Artifact.reportName])
+            return (try Self.jobStatus(db, row), blobs)
+        }
+        var reports: [Report] = []
+        for sha in blobs {
+            let data = try self.blobs.read(sha)
+            do { reports.append(try JSONDecoder().decode(Report.self, from: data)) } catch {
+                throw .storage(path: self.blobs.url(for: sha).path, reason: "stored report is not valid: \(error)")
+            }
+        }
+        return JobResult(job: job, reports: reports)
+    }
+
+    /// One stored artifact of one image (`report.json`, `overlay.png`, ...): its bytes and media type.
+    public func artifact(job id: String, image: Int, name: String) throws(JobQueueError) -> (data: Data, mediaType: String) {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: "SELECT blob, media_type FROM artifacts WHERE job_id = ? AND idx = ? AND name = ?",
+                             arguments: [id, image, name])
+        }
+        guard let row else { throw .notFound(id: "\(id)/images/\(image)/\(name)") }
+        return (try blobs.read(row["blob"]), row["media_type"])
+    }
+
+    /// Jobs per state (every state present, zero when none), for metrics and `--once`.
+    public func jobCounts() throws(JobQueueError) -> [JobState: Int] {
+        try read { db in
+            var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+                if let s = JobState(rawValue: row["status"]) { counts[s] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    static func jobStatus(_ db: Database, _ row: Row) throws -> JobStatus {
+        let id: String = row["id"]
+        let state = JobState(rawValue: row["status"]) ?? .failed
+        let images = try Row.fetchAll(db, sql: "SELECT idx, status, name, attempts, error FROM images WHERE job_id = ? ORDER BY idx",
+                                      arguments: [id]).map { r in
+            JobStatus.Image(index: r["idx"], status: JobState(rawValue: r["status"]) ?? .failed, name: r["name"],
+                            attempts: r["attempts"], error: r["error"])
+        }
+        var position: Int?
+        if state == .queued {
+            let priority: Int = row["priority"]
+            let seq: Int64 = row["seq"]
+            position = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND (priority > ? OR (priority = ? AND seq < ?))
+                """, arguments: [priority, priority, seq])
+        }
+        return JobStatus(
+            id: id, status: state,
+            model: Report.ModelInfo(name: row["model_name"], version: String(row["model_version"] as Int),
+                                    sha256: row["model_sha256"]),
+            priority: row["priority"], createdAt: Timestamp.iso8601(row["created_at"]),
+            startedAt: (row["started_at"] as Int64?).map(Timestamp.iso8601),
+            finishedAt: (row["finished_at"] as Int64?).map(Timestamp.iso8601),
+            attempts: images.map(\.attempts).max() ?? 0, queuePosition: position, images: images,
+            error: row["error"], idempotencyKey: row["idempotency_key"])
+    }
+}

@@ -1,0 +1,104 @@
+import Crypto
+public import Foundation
+import GRDB
+
+extension JobQueue {
+    /// Starts an upload; write its bytes, then pass it to `submit`.
+    public func beginUpload(name: String? = nil) throws(JobQueueError) -> ImageUpload {
+        try ImageUpload(name: name, store: blobs)
+    }
+
+    /// Accepts a job: every image's bytes are fsynced under the data directory before the transaction
+    /// that creates the job commits, so a job that was answered is never lost.
+    ///
+    /// - Parameters:
+    ///   - images: one or more uploads, in order (image `i` of the job is `images[i]`).
+    ///   - model: the exact version to run.
+    ///   - priority: 0...9, 9 most urgent.
+    ///   - idempotencyKey: the same key with the same images, model and priority returns the earlier job
+    ///     (`created == false`); with anything else it throws `.idempotencyConflict`.
+    /// - Throws: `.queueFull` (with a retry-after estimate), `.storage` when the disk refuses the bytes
+    ///   (no job is created), `.invalidArgument`.
+    public func submit(_ images: [ImageUpload], model: ModelIdentity, priority: Int = 5,
+                       idempotencyKey: String? = nil) throws(JobQueueError) -> Submission {
+        guard !images.isEmpty else { throw .invalidArgument("a job needs at least one image") }
+        guard (0...9).contains(priority) else { throw .invalidArgument("priority must be 0...9, got \(priority)") }
+        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
+            throw .invalidArgument("the idempotency key must have 1 to 255 bytes")
+        }
+        // Refuse early, before syncing bytes that no row would reference (a resubmission is answered anyway).
+        try read { db in
+            if let key = idempotencyKey,
+               try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = ?)", arguments: [key]) == true {
+                return
+            }
+            try self.checkCapacity(db, adding: images.count)
+        }
+        var refs: [BlobRef] = []
+        for image in images { refs.append(try image.commit()) }
+        let content = Self.contentHash(model: model, priority: priority, blobs: refs)
+        let now = Timestamp.now()
+        let (id, created) = try write { db -> (String, Bool) in
+            if let key = idempotencyKey,
+               let row = try Row.fetchOne(db, sql: "SELECT id, content_sha256 FROM jobs WHERE idempotency_key = ?",
+                                          arguments: [key])
+            {
+                let existing: String = row["id"]
+                guard row["content_sha256"] == content else {
+                    throw JobQueueError.idempotencyConflict(key: key, job: existing)
+                }
+                return (existing, false)
+            }
+            try self.checkCapacity(db, adding: images.count)
+            let id = UUID().uuidString.lowercased()
+            let seq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM jobs") ?? 0) + 1
+            try db.execute(sql: """
+                INSERT INTO jobs (id, seq, status, model_name, model_version, model_sha256, priority, idempotency_key,
+                                  content_sha256, max_attempts, created_at)
+                VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, seq, model.name, model.version, model.sha256, priority, idempotencyKey, content,
+                                 configuration.maxAttempts, now])
+            for (i, (image, ref)) in zip(images, refs).enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO images (job_id, idx, name, blob, byte_count, status, ready_at)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?)
+                    """, arguments: [id, i, image.name, ref.sha256, ref.byteCount, now])
+            }
+            return (id, true)
+        }
+        return Submission(job: try status(id), created: created)
+    }
+
+    /// Convenience: one upload per `(name, bytes)`.
+    public func submit(_ images: [(name: String?, data: Data)], model: ModelIdentity, priority: Int = 5,
+                       idempotencyKey: String? = nil) throws(JobQueueError) -> Submission {
+        var uploads: [ImageUpload] = []
+        for image in images {
+            let upload = try beginUpload(name: image.name)
+            try upload.write(image.data)
+            uploads.append(upload)
+        }
+        return try submit(uploads, model: model, priority: priority, idempotencyKey: idempotencyKey)
+    }
+
+    /// Throws `.queueFull` when `adding` more images would pass `maxQueuedImages`.
+    func checkCapacity(_ db: Database, adding: Int) throws {
+        let waiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE status IN ('queued', 'running')") ?? 0
+        let limit = configuration.maxQueuedImages
+        guard waiting + adding > limit else { return }
+        // Estimate from the last five minutes' completions how long until enough room.
+        let window: Int64 = 300_000
+        let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE finished_at > ?",
+                                    arguments: [Timestamp.now() - window]) ?? 0
+        let excess = Double(waiting + adding - limit)
+        let retry = done == 0 ? 30 : Int((excess / (Double(done) / 300)).rounded(.up))
+        throw JobQueueError.queueFull(queued: waiting, limit: limit, retryAfterSeconds: min(max(retry, 1), 3600))
+    }
+
+    /// What an idempotent resubmission must repeat: the model, the priority and every image, in order.
+    static func contentHash(model: ModelIdentity, priority: Int, blobs: [BlobRef]) -> String {
+        var text = "model \(model.name) \(model.version) \(model.sha256)\npriority \(priority)\n"
+        for b in blobs { text += "image \(b.sha256) \(b.byteCount)\n" }
+        return SHA256.hash(data: Data(text.utf8)).hexString
+    }
+}

@@ -1,0 +1,192 @@
+import Annotations
+import Foundation
+import Imaging
+import Models
+import Pipeline
+import Synchronization
+
+/// The analyzer of one model version, or why there is none.
+enum AnalyzerSlot: Sendable {
+    case ready(Analyzer)
+    /// The pipeline cannot run this manifest: every image of the version fails with the reason.
+    case refused(String)
+    /// The version left the repository after the claim: the images are retried (with backoff).
+    case unavailable(String)
+}
+
+/// A claimed batch after decoding and preprocessing: what goes to the engine, and what already failed.
+struct PreparedBatch: Sendable {
+    var analyzer: Analyzer?
+    var ready: [(image: ClaimedImage, prepared: Analyzer.Prepared)]
+    var failures: [(ClaimedImage, ImageOutcome)]
+    var claimed: [ClaimedImage]
+}
+
+extension Worker {
+    /// The batching of `model` (flags override the manifest, which overrides the defaults), or nil when
+    /// this worker's repository has no verified version with these weights.
+    func policy(for model: ModelIdentity) -> BatchPolicy? {
+        guard let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 else { return nil }
+        let manifest = loaded.manifest.batching
+        return BatchPolicy(
+            maxBatch: options.maxBatch ?? manifest?.maxBatchSize ?? options.defaultPolicy.maxBatch,
+            maxDelay: options.maxDelay ?? manifest.map { .milliseconds($0.maxDelayMs) } ?? options.defaultPolicy.maxDelay)
+    }
+
+    /// Claims and prepares the next due batch; nil when stopping, or (with `once`) when nothing this worker
+    /// can serve is queued.
+    /// A database error is retried a few times (another process may hold the write lock for long).
+    func nextBatch() async throws(JobQueueError) -> PreparedBatch? {
+        var failures = 0
+        var lastReload = ContinuousClock.now
+        while !isStopping {
+            let outcome: ClaimOutcome
+            do {
+                outcome = try queue.claim(identity) { self.policy(for: $0) }
+                failures = 0
+            } catch {
+                failures += 1
+                log("cannot claim work (\(failures)/5): \(error)")
+                if failures >= 5 { throw error }
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            switch outcome {
+            case .batch(let images):
+                return prepare(images)
+            case .wait(let until):
+                let ms = max(1, min(until - Timestamp.now(), Timestamp.milliseconds(options.pollInterval)))
+                try? await Task.sleep(for: .milliseconds(ms))
+            case .idle:
+                if options.once { return nil }
+                // Pick up model versions added since (verification only reruns for changed folders).
+                if ContinuousClock.now - lastReload > .seconds(10) {
+                    models.reload()
+                    lastReload = .now
+                }
+                try? await Task.sleep(for: options.pollInterval)
+            }
+        }
+        return nil
+    }
+
+    /// Reads, decodes and preprocesses each image; one that cannot be fails alone, permanently (the same
+    /// bytes would fail the same way again).
+    func prepare(_ images: [ClaimedImage]) -> PreparedBatch {
+        var batch = PreparedBatch(analyzer: nil, ready: [], failures: [], claimed: images)
+        guard let model = images.first?.model else { return batch }
+        switch analyzer(for: model) {
+        case .refused(let reason):
+            batch.failures = images.map { ($0, .failed(reason, permanent: true)) }
+        case .unavailable(let reason):
+            batch.failures = images.map { ($0, .failed(reason, permanent: false)) }
+        case .ready(let analyzer):
+            batch.analyzer = analyzer
+            for image in images {
+                do {
+                    let data = try queue.blobs.read(image.blob)
+                    let decoded = try Imaging.decode(data)
+                    batch.ready.append((image, try analyzer.prepare(AnalysisInput(image: decoded, path: image.name))))
+                } catch let error as JobQueueError {
+                    batch.failures.append((image, .failed("stored image unreadable: \(error)", permanent: true)))
+                } catch let error as ImagingError {
+                    batch.failures.append((image, .failed("cannot decode the image: \(error)", permanent: true)))
+                } catch {
+                    batch.failures.append((image, .failed("the model refuses the image: \(error)", permanent: true)))
+                }
+            }
+        }
+        return batch
+    }
+
+    /// Runs the batch on the engine thread, stores each report as a blob and records every outcome in
+    /// one transaction, all under the blob lock so no sweep can remove a report before its row commits.
+    func process(_ batch: PreparedBatch) async {
+        var outcomes = batch.failures
+        var reports: [(ClaimedImage, Report)] = []
+        if let analyzer = batch.analyzer, !batch.ready.isEmpty {
+            let prepared = batch.ready.map(\.prepared)
+            let result = await engine.run { () -> Result<[Report], PipelineError> in
+                do throws(PipelineError) { return .success(try analyzer.run(prepared)) } catch { return .failure(error) }
+            }
+            if options.holdAfterInference > .zero { try? await Task.sleep(for: options.holdAfterInference) }
+            switch result {
+            case .success(let made):
+                for ((image, _), report) in zip(batch.ready, made) {
+                    var r = report
+                    r.job = image.jobID
+                    r.image = image.index
+                    reports.append((image, r))
+                }
+            case .failure(let error):
+                // A model that cannot take this input will not take it next time either.
+                let permanent = if case .engine = error { false } else { true }
+                outcomes += batch.ready.map { ($0.image, .failed(error.description, permanent: permanent)) }
+            }
+        }
+        let applied: [Bool]
+        do {
+            applied = try queue.withBlobLock { () throws(JobQueueError) in
+                for (image, report) in reports {
+                    do {
+                        let json = Data(try report.jsonLine().utf8)
+                        let blob = try queue.blobs.put(json)
+                        outcomes.append((image, .succeeded([Artifact(name: Artifact.reportName, blob: blob,
+                                                                     mediaType: "application/json")])))
+                    } catch let error as JobQueueError {
+                        outcomes.append((image, .failed("cannot store the result: \(error)", permanent: false)))
+                    } catch {
+                        outcomes.append((image, .failed("cannot encode the report: \(error)", permanent: true)))
+                    }
+                }
+                return try recordWithRetries(outcomes)
+            }
+        } catch {
+            // Our heartbeats would keep these leases alive for ever: stop, so they expire and another worker
+            // (or the next start) runs the images again. Reports already written are swept as orphans.
+            log("stopping: cannot record a batch of \(batch.claimed.count) image(s): \(error)")
+            stop()
+            return
+        }
+        summary.withLock { s in
+            s.batches += 1
+            s.largestBatch = max(s.largestBatch, batch.claimed.count)
+            // Only what this worker recorded: a result fenced off by a lost lease is someone else's.
+            for ((_, o), recorded) in zip(outcomes, applied) where recorded {
+                switch o {
+                case .succeeded: s.succeeded += 1
+                case .failed(_, let permanent): if permanent { s.failed += 1 } else { s.retried += 1 }
+                }
+            }
+        }
+    }
+
+    /// `complete`, tried three times half a second apart: another process may hold the write lock for
+    /// longer than the busy timeout.
+    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
+        var attempt = 1
+        while true {
+            do { return try queue.complete(identity, outcomes) } catch {
+                guard attempt < 3 else { throw error }
+                log("cannot record results (attempt \(attempt)/3): \(error)")
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
+    /// The cached analyzer of `model`. Claims only take versions the repository serves (see `policy`), so
+    /// the one failure left is a manifest the pipeline cannot run: every image of it fails with the reason.
+    func analyzer(for model: ModelIdentity) -> AnalyzerSlot {
+        if let slot = analyzers.withLock({ $0[model] }) { return slot }
+        let slot: AnalyzerSlot
+        if let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 {
+            do { slot = .ready(try Analyzer(model: loaded)) } catch { slot = .refused("\(model): \(error)") }
+        } else {
+            // Removed between the claim and now: not cached, so a later claim can see it again.
+            return .unavailable("\(model) is no longer in the model repository")
+        }
+        analyzers.withLock { $0[model] = slot }
+        return slot
+    }
+}

@@ -1,0 +1,142 @@
+public import Models
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Drains a `JobQueue` through the pipeline: claims batches across jobs (one model version per batch,
+/// so one input shape), decodes and preprocesses the next batch while the engine runs the current one,
+/// and records results durably. Any number of workers, in any processes, may share a data directory.
+///
+/// One engine call at a time, on the worker's own engine thread: the engine owns its threads.
+public final class Worker: Sendable {
+    public struct Options: Sendable {
+        /// Overrides every model's `batching.maxBatchSize` from its manifest.
+        public var maxBatch: Int?
+        /// Overrides every model's `batching.maxDelayMs`.
+        public var maxDelay: Duration?
+        /// Used when neither an override nor the manifest says.
+        public var defaultPolicy = BatchPolicy(maxBatch: 8, maxDelay: .milliseconds(50))
+        /// Return once nothing this worker can serve is queued (`medinfer worker --once`).
+        public var once = false
+        /// How often an idle worker looks for work submitted by other processes.
+        public var pollInterval: Duration = .milliseconds(20)
+        /// Waits this long after each inference, before results are written. For crash tests only: it
+        /// widens the window in which a killed worker leaves a batch half done.
+        public var holdAfterInference: Duration = .zero
+
+        public init() {}
+    }
+
+    /// Counts since `run()` started.
+    public struct Summary: Sendable, Equatable {
+        public var batches = 0
+        public var largestBatch = 0
+        public var succeeded = 0
+        public var failed = 0
+        /// Transient failures sent back to the queue.
+        public var retried = 0
+        /// Images of dead workers taken back at start-up.
+        public var reclaimed = 0
+    }
+
+    public let queue: JobQueue
+    public let models: ModelRepository
+    public let options: Options
+    let identity: WorkerIdentity
+    let log: @Sendable (String) -> Void
+    let engine = EngineThread()
+    let analyzers = Mutex<[ModelIdentity: AnalyzerSlot]>([:])
+    let summary = Mutex(Summary())
+    let stopping = Atomic<Bool>(false)
+
+    /// `log` receives one line per notable event (start-up recovery, failures); never patient data.
+    public init(queue: JobQueue, models: ModelRepository, options: Options = .init(),
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.queue = queue
+        self.models = models
+        self.options = options
+        self.log = log
+        let host = Self.hostName()
+        let pid = getpid()
+        identity = WorkerIdentity(id: "\(host):\(pid):\(UUID().uuidString.prefix(8).lowercased())", host: host, pid: pid)
+    }
+
+    /// Asks `run()` to return after the batch in progress; claimed but unstarted images go back to the queue.
+    public func stop() { stopping.store(true, ordering: .relaxed) }
+
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Works until `stop()` (or, with `once`, until nothing it can serve is queued). Start-up takes back
+    /// the images of dead workers and sweeps orphan files.
+    @discardableResult
+    public func run() async throws(JobQueueError) -> Summary {
+        models.reload()
+        try queue.heartbeat(identity)
+        let reclaimed = try queue.reclaimAbandoned(host: identity.host, isAlive: Self.isAlive)
+        summary.withLock { $0.reclaimed = reclaimed }
+        if reclaimed > 0 { log("took back \(reclaimed) image(s) from workers that stopped") }
+        let swept = try queue.sweep()
+        if swept.blobs + swept.temporaryFiles > 0 {
+            log("removed \(swept.blobs) orphan blob(s) and \(swept.temporaryFiles) temporary file(s)")
+        }
+        let heartbeat = Task { [queue, identity, log] in
+            let interval = queue.configuration.leaseDuration / 3
+            while (try? await Task.sleep(for: interval)) != nil {
+                do { try queue.heartbeat(identity) } catch { log("heartbeat failed: \(error)") }
+            }
+        }
+        defer { heartbeat.cancel() }
+
+        // One batch prepared ahead: decoding overlaps the engine.
+        var next = Task { try await self.nextBatch() }
+        var askedWhileIdle = false
+        while true {
+            let batch: PreparedBatch?
+            do { batch = try await next.value } catch { throw error as? JobQueueError ?? .database("\(error)") }
+            guard let batch else {
+                // `once`: an empty answer given while a batch was in flight may be stale (that batch can
+                // have queued retries); ask once more with nothing in flight.
+                if isStopping || !options.once || askedWhileIdle { break }
+                askedWhileIdle = true
+                next = Task { try await self.nextBatch() }
+                continue
+            }
+            askedWhileIdle = false
+            next = Task { try await self.nextBatch() }
+            await process(batch)
+            if isStopping {
+                if let ahead = try? await next.value { try? queue.release(identity, ahead.claimed) }
+                break
+            }
+        }
+        // Stop renewing first, so no late heartbeat registers this worker again.
+        heartbeat.cancel()
+        _ = await heartbeat.value
+        try queue.unregister(identity)
+        return summary.withLock { $0 }
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The single owner of engine calls: a serial queue, so batches never run concurrently and the engine's
+/// own threads (or OpenBLAS's) never compete with another batch's.
+final class EngineThread: Sendable {
+    private let queue = DispatchQueue(label: "medinfer.worker.engine", qos: .userInitiated)
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body()) }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Annotations
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct JobsResultCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "result",
+        abstract: "The reports of a job's images: a table of top findings, or the reports as JSON.",
+        discussion: """
+            A job still running shows the images done so far. Results are a decision aid, not a diagnosis.
+
+            Examples:
+              medinfer jobs result 3f2a9c7e-...
+              medinfer jobs result 3f2a9c7e-... --format json
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    @Argument(help: "The job id.")
+    var id: String
+
+    @Option(help: "table, or json (an array of reports).")
+    var format: Format = .table
+
+    @OptionGroup var data: DataDirOptions
+
+    func run() throws {
+        let queue = try data.open()
+        let result = try queueCall { () throws(JobQueueError) in try queue.result(id) }
+        if result.reports.isEmpty && !result.job.status.isTerminal {
+            throw CLIError(message: "job \(id) is \(result.job.status.rawValue); no results yet", exitCode: 1)
+        }
+        switch format {
+        case .json:
+            try printJSON(result.reports)
+        case .table:
+            var rows = [["IMAGE", "FILE", "MODALITY", "TOP FINDING", "PROBABILITY", "FLAG", "WARNINGS"]]
+            for r in result.reports {
+                let top = r.topFinding
+                rows.append([String(r.image), r.source.path ?? "-", r.source.modality ?? "-", top?.label ?? "-",
+                             top.map { String(format: "%.4f", $0.probability) } ?? "-",
+                             top.map { $0.positive ? "positive" : "-" } ?? "-",
+                             r.warnings.isEmpty ? "-" : r.warnings.joined(separator: "; ")])
+            }
+            for i in result.job.images where i.status != .succeeded {
+                rows.append([String(i.index), i.name ?? "-", "-", i.status.rawValue, "-", "-", i.error ?? "-"])
+            }
+            printTable(rows)
+            print("\nmodel \(result.job.model.name):\(result.job.model.version) sha256 \(result.job.model.sha256)")
+            print("Results are a \(Report.disclaimer).")
+        }
+    }
+}

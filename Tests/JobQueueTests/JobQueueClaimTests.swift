@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+@testable import JobQueue
+import Testing
+
+/// Claims, batching decisions, retries, leases and recovery.
+@Suite struct JobQueueClaimTests {
+    @Test func claimsByPriorityThenArrival() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let low = try t.submit(priority: 1).job.id
+        let urgent1 = try t.submit(priority: 9).job.id
+        let mid = try t.submit(priority: 5).job.id
+        let urgent2 = try t.submit(priority: 9).job.id
+        var order: [String] = []
+        for _ in 0..<4 { order += try t.claim(BatchPolicy(maxBatch: 1, maxDelay: .zero)).map(\.jobID) }
+        #expect(order == [urgent1, urgent2, mid, low])
+        #expect(try t.queue.status(urgent1).status == .running)
+    }
+
+    @Test func imagesOfAModelTheWorkerCannotServeStayQueued() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let id = try t.submit().job.id
+        #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in nil }) == .idle)
+        #expect(try t.queue.status(id).status == .queued)
+        #expect(try t.claim().count == 1)
+    }
+
+    @Test func batchesAcrossJobsAndWaitsForMaxDelay() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        try t.submit(2)
+        try t.submit(1)
+        let patient = BatchPolicy(maxBatch: 4, maxDelay: .seconds(60))
+        // Three of four: not full, not due: wait until the oldest has waited the delay.
+        guard case .wait(let until) = try t.queue.claim(TemporaryQueue.worker, policy: { _ in patient }) else {
+            Issue.record("expected to wait")
+            return
+        }
+        #expect(until > Timestamp.now() + 50_000)
+        try t.submit(1)
+        let batch = try t.claim(patient)
+        #expect(batch.count == 4 && Set(batch.map(\.jobID)).count == 3)
+        #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in patient }) == .idle)
+    }
+
+    @Test func transientFailuresBackOffThenGiveUpPermanentOnesFailAtOnce() throws {
+        let t = try TemporaryQueue { $0.maxAttempts = 2; $0.backoffBase = .milliseconds(100) }
+        defer { t.remove() }
+        let id = try t.submit(2).job.id
+        var batch = try t.claim()
+        try t.queue.complete(TemporaryQueue.worker, [(batch[0], .failed("engine busy", permanent: false)),
+                                                     (batch[1], .failed("cannot decode", permanent: true))])
+        var job = try t.queue.status(id)
+        #expect(job.status == .running)  // one image final, one waiting to retry
+        #expect(job.images[0].status == .queued && job.images[0].error == "engine busy")
+        #expect(job.images[1].status == .failed && job.images[1].error == "cannot decode")
+        guard case .wait = try t.queue.claim(TemporaryQueue.worker, policy: { _ in TemporaryQueue.now }) else {
+            Issue.record("expected the retry to wait for its backoff")
+            return
+        }
+        Thread.sleep(forTimeInterval: 0.15)
+        batch = try t.claim()
+        #expect(batch.count == 1 && batch[0].index == 0)
+        try t.queue.complete(TemporaryQueue.worker, [(batch[0], .failed("engine busy", permanent: false))])
+        job = try t.queue.status(id)
+        #expect(job.status == .failed && job.attempts == 2 && job.finishedAt != nil)
+        #expect(job.images[0].error == "gave up after 2 attempts: engine busy")
+        #expect(job.error == "2 of 2 images failed: image 0: gave up after 2 attempts: engine busy; image 1: cannot decode")
+        #expect(t.queue.backoff(afterAttempt: 1) == 100 && t.queue.backoff(afterAttempt: 3) == 400)
+    }
+
+    @Test func expiredLeaseGoesToAnotherWorkerAndTheFirstResultIsFencedOff() throws {
+        let t = try TemporaryQueue { $0.leaseDuration = .milliseconds(200) }
+        defer { t.remove() }
+        let id = try t.submit().job.id
+        let first = try t.claim()
+        #expect(first.count == 1)
+        let other = WorkerIdentity(id: "other", host: "test-host", pid: 2)
+        #expect(try t.claim(as: other).isEmpty)
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try t.claim(as: other)
+        #expect(second == first)
+        let blob = try t.queue.blobs.put(Data("report".utf8))
+        let done = ImageOutcome.succeeded([Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json")])
+        #expect(try t.queue.complete(TemporaryQueue.worker, [(first[0], done)]) == [false])
+        #expect(try t.queue.complete(other, [(second[0], done)]) == [true])
+        let job = try t.queue.status(id)
+        #expect(job.status == .succeeded && job.attempts == 1)
+        let reports = try t.queue.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM artifacts") }
+        #expect(reports == 1)
+    }
+
+    @Test func startUpTakesBackTheImagesOfADeadWorkerAtOnce() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let id = try t.submit(3).job.id
+        #expect(try t.claim().count == 3)
+        #expect(try t.queue.reclaimAbandoned(host: "test-host", isAlive: { _ in true }) == 0)
+        #expect(try t.queue.reclaimAbandoned(host: "test-host", isAlive: { _ in false }) == 3)
+        let job = try t.queue.status(id)
+        #expect(job.status == .queued && job.attempts == 0 && job.images.allSatisfy { $0.status == .queued })
+        #expect(try t.claim().count == 3)
+    }
+
+    @Test func cancelOnlyWhileQueued() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let queued = try t.submit().job.id
+        let running = try t.submit(priority: 9).job.id
+        _ = try t.claim(BatchPolicy(maxBatch: 1, maxDelay: .zero))
+        #expect(throws: JobQueueError.notCancellable(id: running, status: .running)) { try t.queue.cancel(running) }
+        let job = try t.queue.cancel(queued)
+        #expect(job.status == .cancelled && job.images[0].status == .cancelled && job.finishedAt != nil)
+        #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in TemporaryQueue.now }) == .idle)
+    }
+
+    @Test func pruneRemovesOldFinishedJobsAndTheirFilesSweepRemovesOrphans() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let kept = try t.submit(seed: "kept").job.id
+        let old = try t.submit(seed: "old").job.id
+        try t.queue.cancel(old)
+        // Orphans: a blob no row names (a crash before its commit) and a temporary file.
+        let orphan = try t.queue.blobs.put(Data("orphan".utf8))
+        try Data("partial".utf8).write(to: t.queue.blobs.tmp.appendingPathComponent("x.tmp"))
+        #expect(t.files.blobs.count == 3 && t.files.temporary == 1)
+        #expect(try t.queue.prune(olderThan: .seconds(3600)) == PruneSummary(jobs: 0, files: 2))
+        #expect(!t.files.blobs.contains(orphan.sha256) && t.files.temporary == 0)
+        Thread.sleep(forTimeInterval: 0.01)
+        #expect(try t.queue.prune(olderThan: .zero) == PruneSummary(jobs: 1, files: 1))
+        #expect(try t.queue.list().jobs.map(\.id) == [kept])
+        #expect(t.files.blobs.count == 1)
+        // An upload in progress holds the lock: the sweep waits for another day.
+        let upload = try t.queue.beginUpload()
+        #expect(try t.queue.sweep().skipped)
+        _ = upload
+    }
+}

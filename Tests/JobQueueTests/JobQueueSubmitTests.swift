@@ -1,0 +1,116 @@
+import Annotations
+import Crypto
+import Foundation
+import GRDB
+@testable import JobQueue
+import Testing
+
+/// Submission, idempotency, backpressure and durability of the bytes, on an on-disk database.
+@Suite struct JobQueueSubmitTests {
+    @Test func submitStoresBytesBeforeTheJobAndReportsStatus() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let bytes = Data("scan bytes".utf8)
+        let s = try t.queue.submit([(name: "a.dcm", data: bytes)], model: TemporaryQueue.model, priority: 7)
+        #expect(s.created)
+        let job = s.job
+        #expect(job.status == .queued && job.priority == 7 && job.queuePosition == 0 && job.attempts == 0)
+        #expect(job.model.name == "m" && job.model.version == "1")
+        #expect(job.images == [JobStatus.Image(index: 0, status: .queued, name: "a.dcm", attempts: 0, error: nil)])
+        let sha = SHA256.hash(data: bytes).hexString
+        #expect(try Data(contentsOf: t.queue.blobs.url(for: sha)) == bytes)
+        #expect(t.files.temporary == 0)
+        // A second job waits behind the first; a more urgent one goes ahead of both.
+        #expect(try t.submit().job.queuePosition == 1)
+        #expect(try t.submit(priority: 9).job.queuePosition == 0)
+        #expect(try t.queue.status(job.id).queuePosition == 1)
+        #expect(throws: JobQueueError.notFound(id: "nope")) { try t.queue.status("nope") }
+    }
+
+    @Test func idempotentResubmissionAndConflict() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let first = try t.submit(2, key: "ris-1", seed: "s")
+        let again = try t.submit(2, key: "ris-1", seed: "s")
+        #expect(first.created && !again.created && again.job.id == first.job.id)
+        #expect(throws: JobQueueError.idempotencyConflict(key: "ris-1", job: first.job.id)) {
+            try t.submit(2, key: "ris-1", seed: "other")
+        }
+        #expect(throws: JobQueueError.idempotencyConflict(key: "ris-1", job: first.job.id)) {
+            try t.submit(2, priority: 6, key: "ris-1", seed: "s")
+        }
+        #expect(try t.queue.list().jobs.count == 1)
+        #expect(throws: JobQueueError.invalidArgument("priority must be 0...9, got 10")) { try t.submit(priority: 10) }
+    }
+
+    @Test func queueFullCarriesRetryAfterAndCreatesNothing() throws {
+        let t = try TemporaryQueue { $0.maxQueuedImages = 3 }
+        defer { t.remove() }
+        try t.submit(2)
+        do {
+            try t.submit(2)
+            Issue.record("expected queueFull")
+        } catch let JobQueueError.queueFull(queued, limit, retry) {
+            #expect(queued == 2 && limit == 3 && retry >= 1)
+        }
+        #expect(try t.queue.list().jobs.count == 1)
+        #expect(t.files.temporary == 0)
+    }
+
+    @Test func unwritableDataDirectoryIsAClearErrorAndNoJob() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-file-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(throws: JobQueueError.storage(path: file.path, reason: "the data directory is a file, not a folder")) {
+            try JobQueue(directory: file)
+        }
+        // The blob folder goes away under a running queue: the upload fails and no row is written.
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        try FileManager.default.removeItem(at: t.queue.blobs.tmp)
+        try Data().write(to: t.queue.blobs.tmp)
+        do {
+            try t.submit()
+            Issue.record("expected a storage error")
+        } catch let JobQueueError.storage(path, reason) {
+            #expect(path.hasPrefix(t.queue.blobs.tmp.path) && reason.hasPrefix("cannot create file"), "\(path): \(reason)")
+        }
+        #expect(try t.queue.list().jobs.isEmpty)
+    }
+
+    @Test func listIsNewestFirstWithCursorAndFilter() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let ids = try (0..<5).map { _ in try t.submit().job.id }
+        try t.queue.cancel(ids[1])
+        let p1 = try t.queue.list(limit: 2)
+        #expect(p1.jobs.map(\.id) == [ids[4], ids[3]] && p1.nextCursor != nil)
+        let p2 = try t.queue.list(limit: 2, cursor: p1.nextCursor)
+        #expect(p2.jobs.map(\.id) == [ids[2], ids[1]])
+        let p3 = try t.queue.list(limit: 2, cursor: p2.nextCursor)
+        #expect(p3.jobs.map(\.id) == [ids[0]] && p3.nextCursor == nil)
+        #expect(try t.queue.list(state: .cancelled).jobs.map(\.id) == [ids[1]])
+        #expect(throws: JobQueueError.invalidArgument("not a cursor of this queue: 'x'")) { try t.queue.list(cursor: "x") }
+    }
+
+    @Test func schemaEnforcesIntegrity() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let id = try t.submit().job.id
+        let (migrations, journal) = try t.queue.database.read { db in
+            (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+        }
+        #expect(migrations == ["v1 jobs, images, artifacts, workers"] && journal == "wal")
+        #expect(throws: (any Error).self) {
+            try t.queue.database.write { db in try db.execute(sql: "UPDATE jobs SET priority = 12 WHERE id = ?", arguments: [id]) }
+        }
+        #expect(throws: (any Error).self) {
+            try t.queue.database.write { db in try db.execute(sql: "UPDATE images SET status = 'running' WHERE job_id = ?", arguments: [id]) }
+        }
+        #expect(throws: (any Error).self) {
+            try t.queue.database.write { db in
+                try db.execute(sql: "INSERT INTO images (job_id, idx, blob, byte_count, status, ready_at) VALUES ('none', 0, 'x', 1, 'queued', 0)")
+            }
+        }
+    }
+}

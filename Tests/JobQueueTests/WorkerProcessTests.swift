@@ -1,0 +1,132 @@
+import Annotations
+import Foundation
+import GRDB
+@testable import JobQueue
+import Models
+import TestSupport
+import Testing
+
+/// The built `medinfer worker` as real child processes on one data directory: killed mid-batch and
+/// restarted, or two at once.
+extension WorkerSuites {
+@Suite struct WorkerProcessTests {
+    /// The `medinfer` executable beside the test runner.
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("medinfer")
+
+    static func start(_ arguments: [String], log: URL) throws -> Process {
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: log)
+        try p.run()
+        return p
+    }
+
+    struct Setup {
+        let t: TemporaryQueue
+        let repo: TinyModelRepository
+        let model: ModelIdentity
+        var ids: [String] = []
+
+        init(jobs: Int, imagesPerJob: Int) throws {
+            t = try TemporaryQueue()
+            repo = try TinyModelRepository()
+            let models = ModelRepository(root: repo.root)
+            models.reload()
+            model = ModelIdentity(try #require(models.active(TinyModelRepository.name)))
+            for _ in 0..<jobs { try submit(imagesPerJob) }
+        }
+
+        mutating func submit(_ n: Int) throws {
+            ids.append(try t.queue.submit(try WorkerSuites.WorkerTests.images(n), model: model).job.id)
+        }
+
+        func workerArguments(_ extra: [String]) -> [String] {
+            ["worker", "--data-dir", t.directory.path, "--models-dir", repo.root.path, "--threads", "1"] + extra
+        }
+
+        func remove() { t.remove(); repo.remove() }
+
+        /// Every job succeeded; every image has exactly one report, naming it; no file is unreferenced.
+        func checkAllDoneExactlyOnce() throws {
+            for id in ids {
+                let result = try t.queue.result(id)
+                #expect(result.job.status == .succeeded, "\(result.job)")
+                #expect(result.reports.map(\.image) == Array(result.job.images.indices) && result.reports.allSatisfy { $0.job == id })
+            }
+            let (reports, referenced, running) = try t.queue.database.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM artifacts WHERE name = 'report.json'") ?? -1,
+                 Set(try String.fetchAll(db, sql: "SELECT blob FROM images UNION SELECT blob FROM artifacts")),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE status != 'succeeded'") ?? -1)
+            }
+            let images = try ids.map { try t.queue.status($0).images.count }.reduce(0, +)
+            #expect(reports == images && running == 0)
+            #expect(t.files.blobs == referenced && t.files.temporary == 0)
+        }
+    }
+
+    @Test func killedMidBatchTenTimesEveryJobSucceedsExactlyOnce() throws {
+        var s = try Setup(jobs: 12, imagesPerJob: 2)
+        defer { s.remove() }
+        let log = s.t.directory.appendingPathComponent("worker.log")
+        var kills = 0
+        var pids: [Int32] = []
+        for cycle in 0..<10 {
+            let p = try Self.start(s.workerArguments(["--max-batch", "4", "--max-delay-ms", "0",
+                                                     "--hold-after-inference-ms", "100"]), log: log)
+            pids.append(p.processIdentifier)
+            // Mid-batch: wait until this process holds leases, then let it run a little further.
+            let deadline = Date().addingTimeInterval(20)
+            var holding = false
+            while Date() < deadline && p.isRunning && !holding {
+                holding = try s.t.queue.database.read { db in
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE lease_owner LIKE ?)",
+                                      arguments: ["%:\(p.processIdentifier):%"])
+                } ?? false
+                if !holding { Thread.sleep(forTimeInterval: 0.002) }
+            }
+            Thread.sleep(forTimeInterval: Double((cycle * 37) % 120) / 1000)
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            p.waitUntilExit()
+            if holding { #expect(p.terminationReason == .uncaughtSignal) }
+            // Jobs keep arriving while workers die.
+            try s.submit(1)
+        }
+        #expect(kills == 10)
+        let last = try Self.start(s.workerArguments(["--once", "--max-batch", "4", "--max-delay-ms", "0"]), log: log)
+        last.waitUntilExit()
+        #expect(last.terminationStatus == 0, "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
+        try s.checkAllDoneExactlyOnce()
+        // Each of the killed workers was noticed dead at the next start: nothing waited for a lease to expire.
+        let workers = try s.t.queue.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM workers") }
+        #expect(workers.isEmpty, "\(workers), started \(pids + [last.processIdentifier])")
+    }
+
+    @Test func twoWorkersNeverProcessAnImageTwice() throws {
+        let s = try Setup(jobs: 20, imagesPerJob: 2)
+        defer { s.remove() }
+        let logs = (0..<2).map { s.t.directory.appendingPathComponent("worker\($0).log") }
+        let workers = try logs.map { try Self.start(s.workerArguments(["--once", "--max-batch", "3", "--max-delay-ms", "0"]), log: $0) }
+        for w in workers { w.waitUntilExit() }
+        var succeeded = 0
+        for (w, log) in zip(workers, logs) {
+            let text = String(decoding: try Data(contentsOf: log), as: UTF8.self)
+            #expect(w.terminationStatus == 0, "\(text)")
+            // "... batches (largest n), k images succeeded, ..."
+            if let range = text.range(of: #"(\d+) images succeeded"#, options: .regularExpression) {
+                succeeded += Int(text[range].split(separator: " ")[0]) ?? 0
+            }
+        }
+        #expect(succeeded == 40)
+        try s.checkAllDoneExactlyOnce()
+        let attempts = try s.t.queue.database.read { db in try Int.fetchAll(db, sql: "SELECT attempts FROM images") }
+        #expect(attempts.allSatisfy { $0 == 1 }, "\(attempts)")
+    }
+}
+}

@@ -1,0 +1,95 @@
+import Annotations
+import Foundation
+import Imaging
+@testable import JobQueue
+import Models
+import Pipeline
+import TestSupport
+import Testing
+
+/// Tests that time the worker or start worker processes run one at a time: each keeps both cores busy.
+@Suite(.serialized) enum WorkerSuites {}
+
+extension WorkerSuites {
+/// The worker in-process, on the tiny fixture model.
+@Suite struct WorkerTests {
+    static func images(_ n: Int) throws -> [(name: String?, data: Data)] {
+        try (0..<n).map { i in
+            let url = TinyModelRepository.images[i % TinyModelRepository.images.count]
+            return (name: url.lastPathComponent, data: try Data(contentsOf: url))
+        }
+    }
+
+    @Test func batchesAcrossJobsAndStoresOneReportPerImage() async throws {
+        let t = try TemporaryQueue()
+        let repo = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
+        defer { t.remove(); repo.remove() }
+        let models = ModelRepository(root: repo.root)
+        models.reload()
+        let model = try #require(models.active(TinyModelRepository.name))
+        var ids: [String] = []
+        for _ in 0..<5 { ids.append(try t.queue.submit(try Self.images(2), model: ModelIdentity(model)).job.id) }
+        // One undecodable image fails alone, permanently, with the reason.
+        let bad = try t.queue.submit([(name: "bad.png", data: Data("not an image".utf8))], model: ModelIdentity(model)).job.id
+        var options = Worker.Options()
+        options.once = true
+        let summary = try await Worker(queue: t.queue, models: models, options: options).run()
+        #expect(summary.succeeded == 10 && summary.failed == 1 && summary.largestBatch == 4, "\(summary)")
+
+        let analyzer = try Analyzer(model: model)
+        for id in ids {
+            let result = try t.queue.result(id)
+            #expect(result.job.status == .succeeded && result.job.attempts == 1)
+            #expect(result.reports.map(\.image) == [0, 1] && result.reports.allSatisfy { $0.job == id })
+            // Same findings as the pipeline called directly (batch invariance).
+            for (i, report) in result.reports.enumerated() {
+                let direct = try analyzer.analyze([AnalysisInput(image: try Imaging.decode(try Self.images(2)[i].data))])[0]
+                #expect(report.findings == direct.findings)
+                #expect(report.model.sha256 == model.sha256 && report.source.path == TinyModelRepository.images[i].lastPathComponent)
+            }
+        }
+        let failed = try t.queue.status(bad)
+        #expect(failed.status == .failed && failed.attempts == 1)
+        #expect(failed.images[0].error?.hasPrefix("cannot decode the image:") == true, "\(failed.images[0].error ?? "")")
+        #expect(t.files.temporary == 0)
+    }
+
+    @Test func loneJobFinishesWithinMaxDelayPlusOneInference() async throws {
+        let t = try TemporaryQueue()
+        let repo = try TinyModelRepository()
+        defer { t.remove(); repo.remove() }
+        let models = ModelRepository(root: repo.root)
+        models.reload()
+        let model = try #require(models.active(TinyModelRepository.name))
+        // One inference of one image, measured directly (decode + preprocess + engine).
+        let analyzer = try Analyzer(model: model)
+        let bytes = try Self.images(1)
+        let clock = ContinuousClock()
+        var inference = Duration.zero
+        for _ in 0..<3 {
+            inference = max(inference, try clock.measure { _ = try analyzer.analyze([AnalysisInput(image: try Imaging.decode(bytes[0].data))]) })
+        }
+
+        var options = Worker.Options()
+        options.maxBatch = 8
+        options.maxDelay = .milliseconds(300)
+        let worker = Worker(queue: t.queue, models: models, options: options)
+        let running = Task { try await worker.run() }
+        defer { worker.stop() }
+        try await Task.sleep(for: .milliseconds(200))  // the worker is up and idle
+        let start = clock.now
+        let id = try t.queue.submit(bytes, model: ModelIdentity(model)).job.id
+        while try t.queue.status(id).status != .succeeded {
+            try await Task.sleep(for: .milliseconds(2))
+            if clock.now - start > .seconds(10) { break }
+        }
+        let elapsed = clock.now - start
+        // Waits for the batch to fill up to max delay, then one inference; slack for polling (20 ms), the
+        // database and a shared machine.
+        #expect(elapsed >= .milliseconds(290), "\(elapsed)")
+        #expect(elapsed < .milliseconds(300) + inference + .milliseconds(200), "\(elapsed), inference \(inference)")
+        worker.stop()
+        _ = try await running.value
+    }
+}
+}
