@@ -3,10 +3,10 @@ import TestSupport
 import Testing
 
 /// The exact text of `medinfer analyze --help`, `medinfer models --help` and of the analyze table on fixed
-/// sample images, against the files in `Tests/MedinferTests/Golden/` (how to regenerate them: the
+/// sample images, against the files in `Tests/Fixtures/cli-golden/` (how to regenerate them: the
 /// README there). Nothing that varies between runs (durations, dates, temporary paths) is in them.
 @Suite struct GoldenOutputTests {
-    static let folder = Fixtures.packageRoot.appendingPathComponent("Tests/MedinferTests/Golden")
+    static let folder = Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/cli-golden")
     /// Help text is wrapped to the terminal width: fixed here, whatever the caller's terminal says.
     static let environment = ["COLUMNS": "80", "LINES": "24"]
 
