@@ -21,8 +21,8 @@ struct AnalyzeCommand: ParsableCommand {
             Examples:
               medinfer analyze SampleImages/
               medinfer analyze scan.dcm --model brain-mri-tumor:1 --format json
-              medinfer analyze scans/ --overlay --output-dir out/   (out/<file name>.overlay.png)
-              medinfer analyze scan.dcm --format sr --output-dir results/   (results/scan.dcm.sr.dcm)
+              medinfer analyze scans/ --overlay --output-dir out/
+              medinfer analyze scan.dcm --format sr --output-dir results/
             """
     )
 
