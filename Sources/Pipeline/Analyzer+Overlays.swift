@@ -24,7 +24,7 @@ extension Analyzer {
         guard model.manifest.task == .classification else { return .none(warning: nil) }
         let method = options.heatmap ?? model.manifest.heatmap
         switch method {
-        case .none: return .none(warning: nil)
+        case .off: return .none(warning: nil)
         case .occlusion: return .occlusion
         case .auto, .cam:
             switch CAMHead.find(in: model.model.graph, output: model.manifest.outputs[0].name) {
