@@ -9,8 +9,9 @@ public struct ModelManifest: Sendable, Equatable {
     /// How a classifier's heatmap is made (`"heatmap"` in model.json; segmentation models draw their mask).
     /// `auto`: a class activation map when the graph ends global average pooling -> linear, else none;
     /// `cam`: the same, named explicitly; `occlusion`: occlusion sensitivity (one extra run per grid cell,
-    /// slower, works for any classifier); `none`: never.
-    public enum HeatmapMethod: String, Sendable, CaseIterable { case auto, cam, occlusion, none }
+    /// slower, works for any classifier); `"none"` (`.off`, so that it is never mistaken for `Optional.none`):
+    /// never.
+    public enum HeatmapMethod: String, Sendable, CaseIterable { case auto, cam, occlusion, off = "none" }
 
     /// One model input and what images it accepts.
     public struct Input: Sendable, Equatable {

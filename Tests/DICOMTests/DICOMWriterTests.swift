@@ -47,7 +47,7 @@ import Testing
         ds.set(Tag(0x0008, 0x0119), .UC, ["a long code value", "second"])
         ds.set(Tag(0x0008, 0x0120), .UR, "https://example.org/x?y=1")
         try ds.set(Tag(0x0028, 0x0010), .US, integers: [512])
-        try ds.set(Tag(0x0018, 0x1050 + 0), .UL, integers: [4_000_000_000])  // VR from the element
+        try ds.set(Tag(0x0009, 0x100A), .UL, integers: [4_000_000_000])
         ds.set(Tag(0x0009, 0x1008), .UN, bytes: Data([9, 9, 9]))
         ds.set(Tag(0x0040, 0xA160), .UT, String(repeating: "long text ", count: 8000))
         try ds.set(Tag(0x0009, 0x1009), .UV, integers: [Int.max])

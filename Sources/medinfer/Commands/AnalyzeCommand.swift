@@ -28,7 +28,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, sr }
     /// `ModelManifest.HeatmapMethod`'s values (a local type: a conformance of the library's would be public).
-    enum Heatmap: String, ExpressibleByArgument, CaseIterable { case auto, cam, occlusion, none }
+    enum Heatmap: String, ExpressibleByArgument, CaseIterable { case auto, cam, occlusion, off = "none" }
 
     @Argument(help: "Image files or folders.")
     var paths: [String]
