@@ -8,10 +8,10 @@ import Darwin
 
 /// A stored file: input image bytes, a report, an overlay. Named by content, so a blob is never
 /// rewritten and two jobs with the same image share it.
-public struct BlobRef: Sendable, Hashable, Codable {
+struct BlobRef: Sendable, Hashable {
     /// Lowercase hex SHA-256 of the content.
-    public var sha256: String
-    public var byteCount: Int64
+    var sha256: String
+    var byteCount: Int64
 }
 
 /// Content-addressed files under `<data>/blobs/<first two hex digits>/<sha256>`. A blob is written to

@@ -9,10 +9,8 @@ import Darwin
 /// about to commit, in this process or another. The kernel drops it when the process dies.
 final class FileLock {
     private let fd: Int32
-    let path: String
 
     init(path: String) throws(JobQueueError) {
-        self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .storage(path: path, reason: "cannot open lock file: \(errnoDescription())") }
     }

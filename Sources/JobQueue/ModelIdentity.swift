@@ -2,7 +2,7 @@ public import Models
 
 /// The exact model version a job runs on, fixed at submission: later activations do not move queued
 /// jobs to other weights.
-public struct ModelIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct ModelIdentity: Sendable, Hashable, CustomStringConvertible {
     public var name: String
     public var version: Int
     /// SHA-256 of `model.onnx`; the worker refuses a job whose version's weights changed since.

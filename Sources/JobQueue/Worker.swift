@@ -68,10 +68,20 @@ public final class Worker: Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Works until `stop()` (or, with `once`, until nothing it can serve is queued). Start-up takes back
-    /// the images of dead workers and sweeps orphan files.
+    /// Works until `stop()` or the task is cancelled (or, with `once`, until nothing it can serve is
+    /// queued); either way the batch in progress is finished and recorded first, so a service group's
+    /// graceful shutdown loses nothing. Start-up takes back the images of dead workers and sweeps orphan files.
     @discardableResult
     public func run() async throws(JobQueueError) -> Summary {
+        let result: Result<Summary, JobQueueError> = await withTaskCancellationHandler {
+            do throws(JobQueueError) { return .success(try await work()) } catch { return .failure(error) }
+        } onCancel: {
+            stop()
+        }
+        return try result.get()
+    }
+
+    private func work() async throws(JobQueueError) -> Summary {
         models.reload()
         try queue.heartbeat(identity)
         let reclaimed = try queue.reclaimAbandoned(host: identity.host, isAlive: Self.isAlive)

@@ -90,6 +90,7 @@ import Testing
         let p3 = try t.queue.list(limit: 2, cursor: p2.nextCursor)
         #expect(p3.jobs.map(\.id) == [ids[0]] && p3.nextCursor == nil)
         #expect(try t.queue.list(state: .cancelled).jobs.map(\.id) == [ids[1]])
+        #expect(try t.queue.jobCounts() == [.queued: 4, .running: 0, .succeeded: 0, .failed: 0, .cancelled: 1])
         #expect(throws: JobQueueError.invalidArgument("not a cursor of this queue: 'x'")) { try t.queue.list(cursor: "x") }
     }
 

@@ -108,6 +108,27 @@ extension WorkerSuites {
         #expect(workers.isEmpty, "\(workers), started \(pids + [last.processIdentifier])")
     }
 
+    @Test func sigtermStopsCleanlyAndLeavesQueuedJobsForTheNextStart() throws {
+        var s = try Setup(jobs: 0, imagesPerJob: 1)
+        defer { s.remove() }
+        let log = s.t.directory.appendingPathComponent("worker.log")
+        let p = try Self.start(s.workerArguments(["--max-delay-ms", "60000"]), log: log)
+        // Registered and idle; a job that arrives now waits for its batch to fill.
+        while try s.t.queue.database.read({ db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }) == 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try s.submit(1)
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0,
+                "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
+        let workers = try s.t.queue.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }
+        #expect(workers == 0)
+        let job = try s.t.queue.status(s.ids[0])
+        #expect(job.status == .queued && job.attempts == 0)
+    }
+
     @Test func twoWorkersNeverProcessAnImageTwice() throws {
         let s = try Setup(jobs: 20, imagesPerJob: 2)
         defer { s.remove() }

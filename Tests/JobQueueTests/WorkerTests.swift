@@ -75,7 +75,7 @@ extension WorkerSuites {
         options.maxDelay = .milliseconds(300)
         let worker = Worker(queue: t.queue, models: models, options: options)
         let running = Task { try await worker.run() }
-        defer { worker.stop() }
+        defer { running.cancel() }
         try await Task.sleep(for: .milliseconds(200))  // the worker is up and idle
         let start = clock.now
         let id = try t.queue.submit(bytes, model: ModelIdentity(model)).job.id
@@ -88,7 +88,8 @@ extension WorkerSuites {
         // database and a shared machine.
         #expect(elapsed >= .milliseconds(290), "\(elapsed)")
         #expect(elapsed < .milliseconds(300) + inference + .milliseconds(200), "\(elapsed), inference \(inference)")
-        worker.stop()
+        // Cancelling the task stops it like `stop()` (a service group's shutdown).
+        running.cancel()
         _ = try await running.value
     }
 }

@@ -102,6 +102,14 @@ import Testing
         #expect(blobs.filter { !$0.hasPrefix(".") && $0 != "tmp" }.isEmpty, "\(blobs)")
     }
 
+    @Test func dataDirectoryThatIsAFileIsAClearError() throws {
+        let file = CLI.temporaryFile("not-a-folder")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try CLI.run(["jobs", "list", "--data-dir", file.path])
+        #expect(r.status == 1 && r.stderr == "medinfer: \(file.path): the data directory is a file, not a folder\n", "\(r.stderr)")
+    }
+
     @Test func helpNamesEveryCommandWithAnExample() throws {
         let jobs = try CLI.run(["jobs", "--help"])
         for sub in ["submit", "list", "show", "watch", "result", "cancel", "prune"] {
