@@ -40,6 +40,8 @@ enum ClaimOutcome: Sendable, Equatable {
 /// A file stored for one image, recorded in `artifacts` in the transaction that marks the image done.
 struct Artifact: Sendable {
     static let reportName = "report.json"
+    /// The heatmap or mask overlay, served at `/v1/jobs/{id}/images/{index}/overlay.png`.
+    static let overlayName = "overlay.png"
     var name: String
     var blob: BlobRef
     var mediaType: String

@@ -103,20 +103,24 @@ extension Worker {
     /// one transaction, all under the blob lock so no sweep can remove a report before its row commits.
     func process(_ batch: PreparedBatch) async {
         var outcomes = batch.failures
-        var reports: [(ClaimedImage, Report)] = []
+        var analyses: [(ClaimedImage, Analysis)] = []
         if let analyzer = batch.analyzer, !batch.ready.isEmpty {
             let prepared = batch.ready.map(\.prepared)
-            let result = await engine.run { () -> Result<[Report], PipelineError> in
-                do throws(PipelineError) { return .success(try analyzer.run(prepared)) } catch { return .failure(error) }
+            let wanted = AnalysisOptions(overlays: options.overlays)
+            let analysisOptions = analyzer.makesOverlay(wanted) ? wanted : AnalysisOptions(overlays: false)
+            let result = await engine.run { () -> Result<[Analysis], PipelineError> in
+                do throws(PipelineError) { return .success(try analyzer.analyses(prepared, options: analysisOptions)) } catch {
+                    return .failure(error)
+                }
             }
             if options.holdAfterInference > .zero { try? await Task.sleep(for: options.holdAfterInference) }
             switch result {
             case .success(let made):
-                for ((image, _), report) in zip(batch.ready, made) {
-                    var r = report
-                    r.job = image.jobID
-                    r.image = image.index
-                    reports.append((image, r))
+                for ((image, _), analysis) in zip(batch.ready, made) {
+                    var a = analysis
+                    a.report.job = image.jobID
+                    a.report.image = image.index
+                    analyses.append((image, a))
                 }
             case .failure(let error):
                 // A model that cannot take this input will not take it next time either.
@@ -127,12 +131,21 @@ extension Worker {
         let applied: [Bool]
         do {
             applied = try queue.withBlobLock { () throws(JobQueueError) in
-                for (image, report) in reports {
+                for (image, analysis) in analyses {
                     do {
+                        var report = analysis.report
+                        var artifacts: [Artifact] = []
+                        if let overlay = analysis.overlay {
+                            let png = try queue.blobs.put(try overlay.pngData())
+                            artifacts.append(Artifact(name: Artifact.overlayName, blob: png, mediaType: "image/png"))
+                            report.overlays.append(Report.Overlay(
+                                kind: overlay.kind.rawValue,
+                                path: "/v1/jobs/\(image.jobID)/images/\(image.index)/\(Artifact.overlayName)"))
+                        }
                         let json = Data(try report.jsonLine().utf8)
                         let blob = try queue.blobs.put(json)
-                        outcomes.append((image, .succeeded([Artifact(name: Artifact.reportName, blob: blob,
-                                                                     mediaType: "application/json")])))
+                        artifacts.insert(Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json"), at: 0)
+                        outcomes.append((image, .succeeded(artifacts)))
                     } catch let error as JobQueueError {
                         outcomes.append((image, .failed("cannot store the result: \(error)", permanent: false)))
                     } catch {

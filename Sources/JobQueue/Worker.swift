@@ -25,6 +25,9 @@ public final class Worker: Sendable {
         /// Waits this long after each inference, before results are written. For crash tests only: it
         /// widens the window in which a killed worker leaves a batch half done.
         public var holdAfterInference: Duration = .zero
+        /// Store a heatmap (classifiers whose manifest or graph allows one) or mask overlay per image as
+        /// the `overlay.png` artifact, listed in the report's `overlays`.
+        public var overlays = true
 
         public init() {}
     }

@@ -18,6 +18,16 @@ extension Analyzer {
         }
     }
 
+    /// Whether `options` give this model an overlay: a mask, or a heatmap the options, manifest and graph
+    /// allow. The job worker asks first, so a model without a heatmap gets no "no heatmap" warning in
+    /// every report it makes.
+    public func makesOverlay(_ options: AnalysisOptions) -> Bool {
+        guard options.overlays else { return false }
+        if model.manifest.task == .segmentation { return true }
+        if case .none = heatmapSource(options) { return false }
+        return true
+    }
+
     /// `options.heatmap ?? manifest.heatmap`, resolved against the graph: `auto` becomes CAM when the
     /// graph has a CAM head and nothing otherwise; `cam` without a head becomes a warning.
     func heatmapSource(_ options: AnalysisOptions) -> HeatmapSource {

@@ -8,8 +8,9 @@ public struct TinyModelRepository {
     public let root: URL
     public static let name = "tiny"
 
-    /// `batching`: the manifest's `{maxBatchSize, maxDelayMs}` when given.
-    public init(batching: (maxBatch: Int, maxDelayMs: Int)? = nil) throws {
+    /// `batching`: the manifest's `{maxBatchSize, maxDelayMs}` when given; `heatmap`: the manifest's method
+    /// (the model's graph has a class activation map, so `auto` makes one).
+    public init(batching: (maxBatch: Int, maxDelayMs: Int)? = nil, heatmap: String? = nil) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-tiny-\(UUID().uuidString)")
         root = base.appendingPathComponent("Models", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -22,6 +23,7 @@ public struct TinyModelRepository {
             "sha256": ["model.onnx": String(repeating: "0", count: 64)],
             "license": "CC0", "source": "Scripts/make_onnx_models.py", "intendedUse": "tests", "limitations": "none",
         ]
+        if let heatmap { manifest["heatmap"] = heatmap }
         if let batching { manifest["batching"] = ["maxBatchSize": batching.maxBatch, "maxDelayMs": batching.maxDelayMs] }
         let file = base.appendingPathComponent("model.json")
         try JSONSerialization.data(withJSONObject: manifest).write(to: file)

@@ -1,0 +1,60 @@
+import Annotations
+import Foundation
+import Imaging
+@testable import JobQueue
+import Models
+import TestSupport
+import Testing
+
+extension WorkerSuites {
+/// The worker stores each image's heatmap or mask overlay beside its report, and lists it in the report.
+@Suite struct WorkerOverlayTests {
+    @Test func heatmapAndMaskOverlaysAreStoredAndListed() async throws {
+        let t = try TemporaryQueue()
+        // A copy: the repository is a folder the test may not write to in place.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-overlay-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Fixtures.url("tiny-models"), to: root)
+        defer { t.remove(); try? FileManager.default.removeItem(at: root) }
+        let models = ModelRepository(root: root)
+        models.reload()
+        let png = Fixtures.url("png/gray8.png")
+        let source = try Imaging.decode(try Data(contentsOf: png))
+        var jobs: [(id: String, kind: String)] = []
+        for (name, kind) in [("tiny-classifier", "heatmap"), ("tiny-segmenter", "mask")] {
+            let model = try #require(models.active(name))
+            let id = try t.queue.submit([(name: "gray8.png", data: try Data(contentsOf: png))], model: ModelIdentity(model)).job.id
+            jobs.append((id, kind))
+        }
+        var options = Worker.Options()
+        options.once = true
+        let summary = try await Worker(queue: t.queue, models: models, options: options).run()
+        #expect(summary.succeeded == 2, "\(summary)")
+
+        for (id, kind) in jobs {
+            let report = try #require(try t.queue.result(id).reports.first)
+            #expect(report.overlays == [Report.Overlay(kind: kind, path: "/v1/jobs/\(id)/images/0/overlay.png")])
+            let stored = try t.queue.artifact(job: id, image: 0, name: "overlay.png")
+            #expect(stored.mediaType == "image/png")
+            let overlay = try Imaging.decode(stored.data)
+            #expect(overlay.rows == source.rows && overlay.columns == source.columns)
+        }
+    }
+
+    @Test func modelWithoutHeatmapGetsNoOverlayAndNoWarning() async throws {
+        let t = try TemporaryQueue()
+        let repo = try TinyModelRepository(heatmap: "none")
+        defer { t.remove(); repo.remove() }
+        let models = ModelRepository(root: repo.root)
+        models.reload()
+        let model = try #require(models.active(TinyModelRepository.name))
+        let id = try t.queue.submit(try WorkerTests.images(1), model: ModelIdentity(model)).job.id
+        var options = Worker.Options()
+        options.once = true
+        _ = try await Worker(queue: t.queue, models: models, options: options).run()
+        let report = try #require(try t.queue.result(id).reports.first)
+        #expect(report.overlays.isEmpty)
+        #expect(!report.warnings.contains { $0.hasPrefix("no heatmap") }, "\(report.warnings)")
+        #expect(throws: JobQueueError.self) { try t.queue.artifact(job: id, image: 0, name: "overlay.png") }
+    }
+}
+}
