@@ -50,13 +50,15 @@ import Testing
         r = try env.run(["jobs", "result", id, "--format", "json"])
         let reports = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
         #expect(reports.map { $0["image"] as? Int } == [0, 1] && reports.allSatisfy { $0["job"] as? String == id })
+        // The tiny model's graph has a class activation map: each image also has a heatmap overlay.
+        #expect(reports.map { ($0["overlays"] as? [[String: Any]])?.first?["kind"] as? String } == ["heatmap", "heatmap"])
         r = try env.run(["jobs", "result", id])
         #expect(r.stdout.hasPrefix("IMAGE  FILE        MODALITY  TOP FINDING") && r.stdout.contains("decision aid"), "\(r.stdout)")
 
         r = try env.run(["jobs", "cancel", id])
         #expect(r.status == 1 && r.stderr == "medinfer: job \(id) is succeeded; only queued jobs can be cancelled\n")
         r = try env.run(["jobs", "prune", "--older-than", "0s"])
-        #expect(r.status == 0 && r.stdout == "removed 1 job and 4 files\n", "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 0 && r.stdout == "removed 1 job and 6 files\n", "\(r.stdout)\(r.stderr)")
         r = try env.run(["jobs", "show", id])
         #expect(r.status == 1 && r.stderr == "medinfer: no job \(id)\n")
     }
