@@ -67,7 +67,7 @@ let package = Package(
         // Durable jobs on SQLite (WAL) and the worker that drains them through `Pipeline`: no HTTP, no pixel formats.
         .target(
             name: "JobQueue",
-            dependencies: ["Pipeline", "Models", "Annotations", "Imaging", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["Pipeline", "Models", "Annotations", "Imaging", "DICOM", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
@@ -105,7 +105,8 @@ let package = Package(
                                                     .product(name: "GRDB", package: "GRDB.swift"),
                                                     .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "DICOM", "TestSupport"],
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "DICOM", "TestSupport",
+                                                   .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strictSettings),
     ]
 )

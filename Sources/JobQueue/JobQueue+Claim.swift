@@ -201,6 +201,7 @@ extension JobQueue {
                   finished_at = CASE WHEN ? THEN COALESCE(finished_at, ?) ELSE NULL END
                 WHERE id = ?
                 """, arguments: [state.rawValue, error, state.rawValue, now, state.isTerminal, now, id])
+            if state.isTerminal && state.rawValue != current { try Self.auditOutcome(db, job: id, state: state, now: now) }
         }
     }
 }

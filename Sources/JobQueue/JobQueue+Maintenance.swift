@@ -30,6 +30,7 @@ extension JobQueue {
             try db.execute(sql: "UPDATE images SET status = 'cancelled', finished_at = ? WHERE job_id = ? AND status = 'queued'",
                            arguments: [now, id])
             try db.execute(sql: "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", arguments: [now, id])
+            try Self.auditOutcome(db, job: id, state: .cancelled, now: now)
         }
         return try status(id)
     }

@@ -70,6 +70,7 @@ extension JobQueue {
                 CREATE INDEX artifacts_blob ON artifacts(blob);
                 """)
         }
+        registerReviewsAndAudit(&migrator)
         return migrator
     }
 }

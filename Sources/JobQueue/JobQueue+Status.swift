@@ -51,19 +51,9 @@ extension JobQueue {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
                 throw JobQueueError.notFound(id: id)
             }
-            let blobs = try String.fetchAll(db, sql: """
-                SELECT blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx
-                """, arguments: [id, Artifact.reportName])
-            return (try Self.jobStatus(db, row), blobs)
+            return (try Self.jobStatus(db, row), try Self.reportBlobs(db, id))
         }
-        var reports: [Report] = []
-        for sha in blobs {
-            let data = try self.blobs.read(sha)
-            do { reports.append(try JSONDecoder().decode(Report.self, from: data)) } catch {
-                throw .storage(path: self.blobs.url(for: sha).path, reason: "stored report is not valid: \(error)")
-            }
-        }
-        return JobResult(job: job, reports: reports)
+        return JobResult(job: job, reports: try reports(blobs))
     }
 
     /// One stored artifact of one image (`report.json`, `overlay.png`, ...): its bytes and media type.

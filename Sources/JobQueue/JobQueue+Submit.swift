@@ -64,6 +64,7 @@ extension JobQueue {
                     VALUES (?, ?, ?, ?, ?, 'queued', ?)
                     """, arguments: [id, i, image.name, ref.sha256, ref.byteCount, now])
             }
+            try Self.auditSubmission(db, job: id, model: model, priority: priority, images: images.count, content: content, now: now)
             return (id, true)
         }
         return Submission(job: try status(id), created: created)

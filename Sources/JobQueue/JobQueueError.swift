@@ -15,6 +15,8 @@ public enum JobQueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case queueFull(queued: Int, limit: Int, retryAfterSeconds: Int)
     /// Only queued jobs can be cancelled.
     case notCancellable(id: String, status: JobState)
+    /// Only succeeded jobs can be reviewed.
+    case notReviewable(id: String, status: JobState)
     /// A bad argument: priority outside 0...9, no images, an unreadable cursor, ...
     case invalidArgument(String)
 
@@ -28,6 +30,7 @@ public enum JobQueueError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .queueFull(queued, limit, retry):
             "the queue is full (\(queued) images waiting, limit \(limit)); retry after \(retry) s"
         case let .notCancellable(id, status): "job \(id) is \(status.rawValue); only queued jobs can be cancelled"
+        case let .notReviewable(id, status): "job \(id) is \(status.rawValue); only succeeded jobs can be reviewed"
         case let .invalidArgument(reason): reason
         }
     }

@@ -6,25 +6,34 @@ import JobQueue
 struct JobsResultCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "result",
-        abstract: "The reports of a job's images: a table of top findings, or the reports as JSON.",
+        abstract: "The reports of a job's images: a table of top findings, the reports as JSON, or a DICOM SR.",
         discussion: """
             A job still running shows the images done so far. Results are a decision aid, not a diagnosis.
 
             Examples:
               medinfer jobs result 3f2a9c7e-...
               medinfer jobs result 3f2a9c7e-... --format json
+              medinfer jobs result 3f2a9c7e-... --format sr --output results/
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, sr }
 
     @Argument(help: "The job id.")
     var id: String
 
-    @Option(help: "table, or json (an array of reports).")
+    @Option(help: "table, json (an array of reports), or sr (one DICOM Comprehensive 3D SR of the job; needs --output).")
     var format: Format = .table
 
+    @Option(help: "With --format sr: the file to write, or a folder (then <folder>/<job id>.sr.dcm).")
+    var output: String?
+
     @OptionGroup var data: DataDirOptions
+
+    func validate() throws {
+        if format == .sr && output == nil { throw ValidationError("--format sr needs --output FILE or --output DIR") }
+        if format != .sr && output != nil { throw ValidationError("--output is for --format sr") }
+    }
 
     func run() throws {
         let queue = try data.open()
@@ -33,6 +42,8 @@ struct JobsResultCommand: ParsableCommand {
             throw CLIError(message: "job \(id) is \(result.job.status.rawValue); no results yet", exitCode: 1)
         }
         switch format {
+        case .sr:
+            print(try writeStructuredReport(queue, result.job))
         case .json:
             try printJSON(result.reports)
         case .table:

@@ -156,12 +156,17 @@ func printJob(_ job: JobStatus) {
 
 /// Left-aligned columns, two spaces apart.
 func printTable(_ rows: [[String]]) {
-    guard let first = rows.first else { return }
+    for line in formatTable(rows) { print(line) }
+}
+
+/// The lines of `printTable`.
+func formatTable(_ rows: [[String]]) -> [String] {
+    guard let first = rows.first else { return [] }
     var widths = [Int](repeating: 0, count: first.count)
     for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
-    for row in rows {
-        print(row.enumerated().map { i, c in
+    return rows.map { row in
+        row.enumerated().map { i, c in
             i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-        }.joined(separator: "  "))
+        }.joined(separator: "  ")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobQueue
 import Models
 
 struct ModelsVerifyCommand: ParsableCommand {
@@ -81,6 +82,8 @@ struct ModelsActivateCommand: ParsableCommand {
         commandName: "activate",
         abstract: "Pin a verified version as the one to serve (writes ACTIVE atomically).",
         discussion: """
+            The activation, or its refusal, is appended to the audit trail of --data-dir.
+
             Example:
               medinfer models activate brain-mri-tumor 2
             """
@@ -91,12 +94,18 @@ struct ModelsActivateCommand: ParsableCommand {
     @Argument(help: "The version to serve.")
     var version: Int
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var data: DataDirOptions
 
     func run() throws {
         let repo = try repository.open()
+        let queue = try data.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
-        do { try repo.activate(name, version: version) } catch { throw CLIError(message: "\(error)", exitCode: 1) }
+        do { try repo.activate(name, version: version) } catch {
+            try auditActivation(queue, repo, name, refusal: error, previous: before)
+            throw CLIError(message: "\(error)", exitCode: 1)
+        }
+        try auditActivation(queue, repo, name, refusal: nil, previous: before)
         print("\(name): active version \(version)" + (before.map { $0 == version ? "" : " (was \($0))" } ?? ""))
     }
 }
@@ -106,6 +115,8 @@ struct ModelsRollbackCommand: ParsableCommand {
         commandName: "rollback",
         abstract: "Serve the highest verified version below the active one (and pin it).",
         discussion: """
+            The activation is appended to the audit trail of --data-dir.
+
             Example:
               medinfer models rollback brain-mri-tumor
             """
@@ -114,12 +125,32 @@ struct ModelsRollbackCommand: ParsableCommand {
     @Argument(help: "The model name.")
     var name: String
     @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var data: DataDirOptions
 
     func run() throws {
         let repo = try repository.open()
+        let queue = try data.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
         do { try repo.rollback(name) } catch { throw CLIError(message: "\(error)", exitCode: 1) }
+        try auditActivation(queue, repo, name, refusal: nil, previous: before)
         print("\(name): active version \(repo.active(name)?.version.description ?? "none")" + (before.map { " (was \($0))" } ?? ""))
     }
+}
+
+/// Appends `model.activated` (the version now active, its weights' hash, the one before) or, for a version
+/// the repository refused, `model.refused` with the reason (about the model, never a patient).
+func auditActivation(_ queue: JobQueue, _ repo: ModelRepository, _ name: String, refusal: ModelsError?, previous: Int?) throws {
+    var event: AuditEvent
+    switch refusal {
+    case let .refused(_, version, reason)?:
+        event = AuditEvent(kind: .modelRefused, subject: "\(name):\(version)", details: ["reason": reason])
+    case nil:
+        guard let active = repo.active(name) else { return }
+        event = AuditEvent(kind: .modelActivated, subject: "\(name):\(active.version)", details: ["sha256": active.sha256])
+    default:
+        return  // unknown model or version, or the pin could not be written: nothing changed
+    }
+    if let previous { event.details["previous"] = String(previous) }
+    _ = try queueCall { () throws(JobQueueError) in try queue.audit.append(event) }
 }

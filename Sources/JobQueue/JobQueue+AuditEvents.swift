@@ -1,0 +1,30 @@
+import GRDB
+
+/// The audit rows the queue appends in the transactions of the changes they record.
+extension JobQueue {
+    static func auditSubmission(_ db: Database, job: String, model: ModelIdentity, priority: Int, images: Int,
+                                content: String, now: Int64) throws {
+        try AuditTrail.append(db, AuditEvent(kind: .jobSubmitted, job: job, subject: model.description, details: [
+            "content": content, "modelSHA256": model.sha256, "images": String(images), "priority": String(priority),
+        ]), now: now)
+    }
+
+    /// A job reached `state` (succeeded, failed or cancelled): the row names the SHA-256 of every stored
+    /// report, so a result can later be shown to be the one that was recorded.
+    static func auditOutcome(_ db: Database, job: String, state: JobState, now: Int64) throws {
+        let kind: AuditEventKind = switch state {
+        case .succeeded: .jobSucceeded
+        case .failed: .jobFailed
+        default: .jobCancelled
+        }
+        var details: [String: String] = [:]
+        let reports = try Row.fetchAll(db, sql: "SELECT idx, blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx",
+                                       arguments: [job, Artifact.reportName])
+        if !reports.isEmpty { details["reports"] = reports.map { "\($0["idx"] as Int):\($0["blob"] as String)" }.joined(separator: " ") }
+        if state == .failed {
+            details["failedImages"] = String(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE job_id = ? AND status = 'failed'",
+                                                               arguments: [job]) ?? 0)
+        }
+        try AuditTrail.append(db, AuditEvent(kind: kind, job: job, details: details), now: now)
+    }
+}

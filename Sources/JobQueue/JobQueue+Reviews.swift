@@ -1,0 +1,132 @@
+public import Annotations
+import Crypto
+import Foundation
+import GRDB
+
+/// A clinician's verdict on a job's results. A job may be reviewed again: every verdict is kept, the
+/// latest counts.
+public struct Review: Codable, Sendable, Equatable {
+    /// Increasing in the order of recording, across jobs.
+    public var id: Int64
+    public var job: String
+    /// Agrees with the findings (true) or not (false).
+    public var agree: Bool
+    public var comment: String?
+    /// Who decided: the API key's name over HTTP, `--reviewer` locally.
+    public var reviewer: String
+    /// ISO 8601 (UTC, milliseconds).
+    public var createdAt: String
+}
+
+/// A succeeded job on the clinician's worklist.
+public struct WorklistItem: Codable, Sendable, Equatable {
+    public var job: JobStatus
+    /// Labels positive in at least one image, in order of first appearance.
+    public var positiveFindings: [String]
+    /// The finding with the highest probability over all images.
+    public var topFinding: Report.Finding?
+    /// The latest verdict (only when reviewed jobs were asked for).
+    public var latestReview: Review?
+}
+
+extension JobQueue {
+    /// Longest reviewer name and comment accepted (in characters).
+    static let maxReviewerLength = 200, maxCommentLength = 10_000
+
+    /// Records a verdict on a succeeded job, and its audit row, in one transaction.
+    ///
+    /// - Throws: `.notFound`, `.notReviewable` (the job is not succeeded: queued, running, failed or
+    ///   cancelled), `.invalidArgument` (empty or too long reviewer, too long comment).
+    @discardableResult
+    public func recordReview(job id: String, agree: Bool, comment: String? = nil, reviewer: String) throws(JobQueueError) -> Review {
+        let who = reviewer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !who.isEmpty, who.count <= Self.maxReviewerLength else {
+            throw .invalidArgument("the reviewer must have 1 to \(Self.maxReviewerLength) characters")
+        }
+        let text = comment.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        if let text, text.count > Self.maxCommentLength {
+            throw .invalidArgument("the comment must have at most \(Self.maxCommentLength) characters, got \(text.count)")
+        }
+        return try write { db in
+            guard let raw = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [id]) else {
+                throw JobQueueError.notFound(id: id)
+            }
+            let state = JobState(rawValue: raw) ?? .failed
+            guard state == .succeeded else { throw JobQueueError.notReviewable(id: id, status: state) }
+            let now = Timestamp.now()
+            try db.execute(sql: "INSERT INTO reviews (job_id, agree, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, agree, text, who, now])
+            let review = Review(id: db.lastInsertedRowID, job: id, agree: agree, comment: text, reviewer: who,
+                                createdAt: Timestamp.iso8601(now))
+            var details = ["review": String(review.id), "verdict": agree ? "agree" : "disagree"]
+            // The comment is free text a person typed: recorded by its hash only.
+            if let text { details["commentSHA256"] = SHA256.hash(data: Data(text.utf8)).hexString }
+            try AuditTrail.append(db, AuditEvent(kind: .jobReviewed, job: id, subject: who, details: details), now: now)
+            return review
+        }
+    }
+
+    /// Every verdict on a job, oldest first (the last one counts).
+    public func reviews(for id: String) throws(JobQueueError) -> [Review] {
+        try read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)", arguments: [id]) == true else {
+                throw JobQueueError.notFound(id: id)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM reviews WHERE job_id = ? ORDER BY id", arguments: [id]).map(Self.review)
+        }
+    }
+
+    /// The clinician's worklist: succeeded jobs not yet reviewed (with `includeReviewed`, all succeeded
+    /// jobs and their latest verdict), most urgent first, then jobs with a positive finding, then oldest
+    /// first. Reads each listed job's reports.
+    public func worklist(includeReviewed: Bool = false) throws(JobQueueError) -> [WorklistItem] {
+        let candidates = try read { db in
+            let unreviewed = includeReviewed ? "" : " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.job_id = jobs.id)"
+            return try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq")
+                .map { row -> (JobStatus, [String], Review?) in
+                    let id: String = row["id"]
+                    let latest = try Row.fetchOne(db, sql: "SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1",
+                                                  arguments: [id]).map(Self.review)
+                    return (try Self.jobStatus(db, row), try Self.reportBlobs(db, id), latest)
+                }
+        }
+        var items: [WorklistItem] = []
+        for (job, blobs, latest) in candidates {
+            let findings = try reports(blobs).flatMap(\.findings)
+            var positive: [String] = []
+            for f in findings where f.positive && !positive.contains(f.label) { positive.append(f.label) }
+            items.append(WorklistItem(job: job, positiveFindings: positive,
+                                      topFinding: findings.max { $0.probability < $1.probability }, latestReview: latest))
+        }
+        // Stable: within a priority, positive jobs first, each group in arrival order (the SQL order).
+        return items.enumerated().sorted { a, b in
+            if a.element.job.priority != b.element.job.priority { return a.element.job.priority > b.element.job.priority }
+            let pa = !a.element.positiveFindings.isEmpty, pb = !b.element.positiveFindings.isEmpty
+            if pa != pb { return pa }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
+    static func review(_ row: Row) -> Review {
+        Review(id: row["id"], job: row["job_id"], agree: row["agree"], comment: row["comment"], reviewer: row["reviewer"],
+               createdAt: Timestamp.iso8601(row["created_at"]))
+    }
+
+    /// The report blobs of a job's images, in image order.
+    static func reportBlobs(_ db: Database, _ id: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx",
+                            arguments: [id, Artifact.reportName])
+    }
+
+    /// Reads and decodes stored reports.
+    func reports(_ blobs: [String]) throws(JobQueueError) -> [Report] {
+        var reports: [Report] = []
+        for sha in blobs {
+            let data = try self.blobs.read(sha)
+            do { reports.append(try JSONDecoder().decode(Report.self, from: data)) } catch {
+                throw .storage(path: self.blobs.url(for: sha).path, reason: "stored report is not valid: \(error)")
+            }
+        }
+        return reports
+    }
+}

@@ -1,0 +1,79 @@
+import Annotations
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "The clinician's worklist of finished jobs, their findings, and verdicts on them.",
+        discussion: """
+            From the worklist to a recorded verdict in three commands (each verdict is also appended to the \
+            audit trail, see `medinfer audit`):
+
+            Example:
+              medinfer review && medinfer review show 3f2a9c7e-... && \\
+                medinfer review decide 3f2a9c7e-... --agree --reviewer "Dr. A. Jones"
+            """,
+        subcommands: [ReviewListCommand.self, ReviewShowCommand.self, ReviewDecideCommand.self],
+        defaultSubcommand: ReviewListCommand.self
+    )
+}
+
+struct ReviewListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "The worklist (the default): succeeded jobs not yet reviewed, most urgent first.",
+        discussion: """
+            Order: priority (9 first), then jobs with a positive finding, then oldest first. Positive jobs are \
+            shown in colour when stdout is a terminal (not when NO_COLOR is set).
+
+            Examples:
+              medinfer review
+              medinfer review list --all --json
+            """
+    )
+
+    @Flag(help: "Include reviewed jobs, with their latest verdict.")
+    var all = false
+
+    @Flag(help: "Print a JSON array of worklist items.")
+    var json = false
+
+    @OptionGroup var data: DataDirOptions
+
+    func run() throws {
+        let queue = try data.open()
+        let items = try queueCall { () throws(JobQueueError) in try queue.worklist(includeReviewed: all) }
+        if json { return try printJSON(items) }
+        if items.isEmpty { return print(all ? "no succeeded jobs" : "no jobs to review") }
+        var rows = [["PRIORITY", "JOB", "MODEL", "IMAGES", "POSITIVE", "TOP FINDING", "CREATED"] + (all ? ["REVIEW"] : [])]
+        for item in items {
+            let top = item.topFinding.map { "\($0.label) \(String(format: "%.4f", $0.probability))" } ?? "-"
+            var row = [String(item.job.priority), item.job.id, "\(item.job.model.name):\(item.job.model.version)",
+                       String(item.job.images.count), item.positiveFindings.isEmpty ? "-" : item.positiveFindings.joined(separator: ", "),
+                       top, item.job.createdAt]
+            if all { row.append(item.latestReview.map { "\($0.agree ? "agree" : "disagree") (\($0.reviewer))" } ?? "-") }
+            rows.append(row)
+        }
+        let style = TerminalStyle.standardOutput
+        for (i, line) in formatTable(rows).enumerated() {
+            print(i > 0 && !items[i - 1].positiveFindings.isEmpty ? style.alert(line) : line)
+        }
+        print("\(items.count) job\(items.count == 1 ? "" : "s"); results are a \(Report.disclaimer).")
+    }
+}
+
+/// ANSI colour, only when stdout is a terminal and NO_COLOR is unset (https://no-color.org).
+struct TerminalStyle {
+    var enabled: Bool
+
+    static var standardOutput: TerminalStyle {
+        TerminalStyle(enabled: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+    }
+
+    /// Bold red.
+    func alert(_ text: String) -> String { enabled ? "\u{1B}[1;31m\(text)\u{1B}[0m" : text }
+    /// Bold.
+    func strong(_ text: String) -> String { enabled ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+@testable import JobQueue
+import Testing
+
+/// The hash chain: rows appended with the events they record, and every kind of tampering (edit, delete,
+/// insert, with the append-only triggers dropped as an attacker would) found at the right row.
+@Suite struct AuditTrailTests {
+    /// Five rows: submitted, succeeded, submitted, cancelled, reviewed.
+    static func fiveRows(_ t: TemporaryQueue) throws -> (done: String, cancelled: String) {
+        let done = try t.succeededJob([("a", 0.8)])
+        let cancelled = try t.submit().job.id
+        try t.queue.cancel(cancelled)
+        try t.queue.recordReview(job: done, agree: false, comment: "Mrs X's scan: artefact", reviewer: "Dr. Jones")
+        return (done, cancelled)
+    }
+
+    /// Runs `sql` on the database file directly, without the queue's triggers.
+    static func tamper(_ t: TemporaryQueue, _ sql: String, arguments: StatementArguments = []) throws {
+        let db = try DatabaseQueue(path: t.directory.appendingPathComponent("queue.sqlite").path)
+        try db.write { db in
+            try db.execute(sql: "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete")
+            try db.execute(sql: sql, arguments: arguments)
+        }
+    }
+
+    @Test func eventsAreChainedInTheirTransactions() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let (done, cancelled) = try Self.fiveRows(t)
+        let rows = try t.queue.audit.list()
+        #expect(rows.map(\.kind) == [.jobSubmitted, .jobSucceeded, .jobSubmitted, .jobCancelled, .jobReviewed])
+        #expect(rows.map(\.seq) == [1, 2, 3, 4, 5])
+        #expect(rows.map(\.job) == [done, done, cancelled, cancelled, done])
+        #expect(rows.first?.prevHash == AuditTrail.genesis)
+        for (a, b) in zip(rows, rows.dropFirst()) { #expect(b.prevHash == a.hash) }
+        // The result row names the stored report; the review row the comment's hash, never its text.
+        let report = try #require(rows[1].details["reports"])
+        #expect(report.hasPrefix("0:") && report.count == 66)
+        #expect(rows[4].subject == "Dr. Jones" && rows[4].details["verdict"] == "disagree" && rows[4].details["commentSHA256"]?.count == 64)
+        #expect(!rows.contains { $0.details.values.contains { $0.contains("Mrs X") } })
+        #expect(try t.queue.audit.list(job: cancelled).map(\.seq) == [3, 4])
+
+        let check = try t.queue.audit.verify()
+        #expect(check == AuditVerification(rows: 5, head: rows[4].hash, problem: nil))
+    }
+
+    @Test func appendedEventsOutsideTheQueueJoinTheChain() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let row = try t.queue.audit.append(AuditEvent(kind: .modelActivated, subject: "m:2", details: ["sha256": "ab"]))
+        #expect(row.seq == 1 && row.job == nil)
+        _ = try t.succeededJob()
+        #expect(try t.queue.audit.verify().problem == nil && t.queue.audit.verify().rows == 3)
+    }
+
+    @Test func triggersRefuseUpdatesAndDeletes() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try t.submit()
+        let db = try DatabaseQueue(path: t.directory.appendingPathComponent("queue.sqlite").path)
+        for sql in ["UPDATE audit_log SET subject = 'x'", "DELETE FROM audit_log"] {
+            #expect(throws: (any Error).self) { try db.write { try $0.execute(sql: sql) } }
+        }
+        #expect(try t.queue.audit.verify().problem == nil)
+    }
+
+    @Test func anEditedRowIsNamed() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try Self.fiveRows(t)
+        try Self.tamper(t, "UPDATE audit_log SET details = '{\"verdict\":\"agree\"}' WHERE seq = 5")
+        #expect(try t.queue.audit.verify().problem == .edited(seq: 5))
+        try Self.tamper(t, "UPDATE audit_log SET at = at + 1 WHERE seq = 2")
+        #expect(try t.queue.audit.verify().problem == .edited(seq: 2))
+    }
+
+    /// An edit whose hash was recomputed passes its own row, and breaks the link of the next.
+    @Test func aRehashedEditBreaksTheNextLink() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try Self.fiveRows(t)
+        let row = try #require(try t.queue.audit.list().first { $0.seq == 2 })
+        let details = "{}"
+        let hash = AuditTrail.chainHash(prev: row.prevHash, seq: 2, at: 0, kind: row.kind.rawValue, job: row.job,
+                                        subject: nil, details: details)
+        try Self.tamper(t, "UPDATE audit_log SET at = 0, details = ?, hash = ? WHERE seq = 2", arguments: [details, hash])
+        let problem = try t.queue.audit.verify().problem
+        #expect(problem == .unlinked(seq: 3))
+        #expect(problem?.description == "row 3 does not follow row 2: row 3 was inserted, or row 2 was edited and its hash recomputed")
+    }
+
+    @Test func aDeletedRowIsNamed() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try Self.fiveRows(t)
+        try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3")
+        let check = try t.queue.audit.verify()
+        #expect(check.problem == .deleted(seq: 3) && check.rows == 2)
+    }
+
+    @Test func aDeletedRowIsNamedWhenLaterRowsWereRenumbered() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try Self.fiveRows(t)
+        try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3")
+        #expect(try t.queue.audit.verify().problem == .deleted(seq: 3))
+    }
+
+    /// A forged row with a correct link and hash, slipped in by renumbering the rows after it.
+    @Test func anInsertedRowIsNamed() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try Self.fiveRows(t)
+        let before = try #require(try t.queue.audit.list().first { $0.seq == 2 })
+        let hash = AuditTrail.chainHash(prev: before.hash, seq: 3, at: 1, kind: "job.reviewed", job: before.job,
+                                        subject: "forger", details: "{}")
+        try Self.tamper(t, """
+            UPDATE audit_log SET seq = -seq WHERE seq >= 3;
+            UPDATE audit_log SET seq = 1 - seq WHERE seq < 0;
+            INSERT INTO audit_log (seq, at, kind, job_id, subject, details, prev_hash, hash)
+              VALUES (3, 1, 'job.reviewed', ?, 'forger', '{}', ?, ?)
+            """, arguments: [before.job, before.hash, hash])
+        #expect(try t.queue.audit.verify().problem == .inserted(seq: 3))
+    }
+
+    /// A row appended by hand with a made-up link.
+    @Test func aRowAppendedByHandIsNamed() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        _ = try Self.fiveRows(t)
+        let hash = AuditTrail.chainHash(prev: AuditTrail.genesis, seq: 6, at: 1, kind: "job.reviewed", job: nil,
+                                        subject: "forger", details: "{}")
+        try Self.tamper(t, """
+            INSERT INTO audit_log (seq, at, kind, subject, details, prev_hash, hash) VALUES (6, 1, 'job.reviewed', 'forger', '{}', ?, ?)
+            """, arguments: [AuditTrail.genesis, hash])
+        #expect(try t.queue.audit.verify().problem == .unlinked(seq: 6))
+    }
+}

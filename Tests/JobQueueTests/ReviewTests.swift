@@ -1,0 +1,60 @@
+import Annotations
+import Foundation
+@testable import JobQueue
+import Testing
+
+/// `recordReview`, `reviews(for:)` and `worklist` on a temporary queue (reports written as a worker does).
+@Suite struct ReviewTests {
+    @Test func verdictsAreKeptAndTheLatestCounts() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let id = try t.succeededJob([("a", 0.9)])
+        #expect(try t.queue.worklist().map(\.job.id) == [id])
+
+        let first = try t.queue.recordReview(job: id, agree: true, comment: "  ", reviewer: " Dr. Jones ")
+        #expect(first.reviewer == "Dr. Jones" && first.comment == nil && first.agree)
+        let second = try t.queue.recordReview(job: id, agree: false, comment: "artefact at the apex", reviewer: "Dr. Smith")
+        #expect(try t.queue.reviews(for: id) == [first, second])
+        #expect(try t.queue.worklist().isEmpty)
+        let all = try t.queue.worklist(includeReviewed: true)
+        #expect(all.map(\.job.id) == [id] && all.first?.latestReview == second)
+        #expect(all.first?.positiveFindings == ["a"] && all.first?.topFinding?.probability == 0.9)
+    }
+
+    @Test func onlySucceededJobsCanBeReviewed() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let queued = try t.submit().job.id
+        #expect(throws: JobQueueError.notReviewable(id: queued, status: .queued)) {
+            try t.queue.recordReview(job: queued, agree: true, reviewer: "r")
+        }
+        let cancelled = try t.submit().job.id
+        try t.queue.cancel(cancelled)
+        #expect(throws: JobQueueError.notReviewable(id: cancelled, status: .cancelled)) {
+            try t.queue.recordReview(job: cancelled, agree: true, reviewer: "r")
+        }
+        #expect(throws: JobQueueError.notFound(id: "nope")) { try t.queue.recordReview(job: "nope", agree: true, reviewer: "r") }
+        #expect(throws: JobQueueError.notFound(id: "nope")) { try t.queue.reviews(for: "nope") }
+        let done = try t.succeededJob()
+        #expect(throws: JobQueueError.invalidArgument("the reviewer must have 1 to 200 characters")) {
+            try t.queue.recordReview(job: done, agree: true, reviewer: "  ")
+        }
+        #expect(try t.queue.reviews(for: done).isEmpty)
+    }
+
+    /// Priority first (9 before 5), then jobs with a positive finding, then oldest first.
+    @Test func worklistOrder() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let oldNegative = try t.succeededJob([("a", 0.2)])
+        let oldPositive = try t.succeededJob([("a", 0.2), ("b", 0.7)])
+        let urgentNegative = try t.succeededJob([("a", 0.1)], priority: 9)
+        let newPositive = try t.succeededJob([("c", 0.95)])
+        let newNegative = try t.succeededJob([("a", 0.4)])
+        let low = try t.succeededJob([("a", 0.99)], priority: 1)
+        _ = try t.submit(priority: 9)  // queued: not on the worklist
+        let list = try t.queue.worklist()
+        #expect(list.map(\.job.id) == [urgentNegative, oldPositive, newPositive, oldNegative, newNegative, low])
+        #expect(list[1].positiveFindings == ["b"] && list[1].topFinding?.label == "b")
+    }
+}
