@@ -116,8 +116,8 @@ import Testing
         let hash = AuditTrail.chainHash(prev: before.hash, seq: 3, at: 1, kind: "job.reviewed", job: before.job,
                                         subject: "forger", details: "{}")
         try Self.tamper(t, """
-            UPDATE audit_log SET seq = -seq WHERE seq >= 3;
-            UPDATE audit_log SET seq = 1 - seq WHERE seq < 0;
+            UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3;
+            UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000;
             INSERT INTO audit_log (seq, at, kind, job_id, subject, details, prev_hash, hash)
               VALUES (3, 1, 'job.reviewed', ?, 'forger', '{}', ?, ?)
             """, arguments: [before.job, before.hash, hash])
