@@ -8,8 +8,8 @@ import Testing
     static let model = "Tests/Fixtures/onnx-models/opset7/model.onnx"
 
     @Test func addListActivateRollbackVerify() throws {
-        let root = CLI.temporaryFile("Models")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = CLI.temporaryFile("Models"), data = CLI.temporaryFile("data")  // activations are audited there
+        defer { for dir in [root, data] { try? FileManager.default.removeItem(at: dir) } }
         for expected in ["tiny 1: added", "tiny 2: added"] {
             let r = try CLI.run(["models", "add", Self.model, "--name", "tiny", "--root", root.path])
             #expect(r.status == 0, "\(r.stderr)")
@@ -22,12 +22,12 @@ import Testing
         let sha = try FileChecksum.sha256(of: Fixtures.packageRoot.appendingPathComponent(Self.model))
         #expect(lines.dropFirst().first == "tiny  1,2       2       \(sha.prefix(12))  classification  ok")
 
-        r = try CLI.run(["models", "rollback", "tiny", "--root", root.path])
+        r = try CLI.run(["models", "rollback", "tiny", "--root", root.path, "--data-dir", data.path])
         #expect(r.status == 0 && r.stdout == "tiny: active version 1 (was 2)\n", "\(r.stdout)\(r.stderr)")
         #expect(try String(contentsOf: root.appendingPathComponent("tiny/ACTIVE"), encoding: .utf8) == "1\n")
-        r = try CLI.run(["models", "rollback", "tiny", "--root", root.path])
+        r = try CLI.run(["models", "rollback", "tiny", "--root", root.path, "--data-dir", data.path])
         #expect(r.status == 1 && r.stderr == "medinfer: tiny: no verified version below 1 to roll back to\n", "\(r.stderr)")
-        r = try CLI.run(["models", "activate", "tiny", "2", "--root", root.path])
+        r = try CLI.run(["models", "activate", "tiny", "2", "--root", root.path, "--data-dir", data.path])
         #expect(r.status == 0 && r.stdout == "tiny: active version 2 (was 1)\n", "\(r.stdout)\(r.stderr)")
 
         r = try CLI.run(["models", "inspect", "tiny:1", "--root", root.path])

@@ -109,6 +109,21 @@ import Testing
         #expect(r.status == 1 && r.stderr.hasPrefix("medinfer: audit trail broken: row 2 was deleted"), "\(r.stderr)")
     }
 
+    /// `models activate` appends `model.activated` with the weights' hash; an unknown version changes nothing.
+    @Test func modelActivationIsAudited() throws {
+        let env = try Env()
+        defer { env.remove() }
+        let models = ["--models-dir", env.repo.root.path]
+        var r = try env.run(["models", "activate", "tiny", "1"] + models)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try env.run(["models", "activate", "tiny", "9"] + models)
+        #expect(r.status == 1, "\(r.stderr)")
+        r = try env.run(["audit", "list", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1 && rows[0]["kind"] as? String == "model.activated" && rows[0]["subject"] as? String == "tiny:1", "\(r.stdout)")
+        #expect((rows[0]["details"] as? [String: String])?["sha256"]?.count == 64)
+    }
+
     @Test func helpNamesEveryCommandWithAnExample() throws {
         for (command, subs) in [("review", ["list", "show", "decide"]), ("audit", ["list", "verify"])] {
             let help = try CLI.run([command, "--help"])
