@@ -10,12 +10,6 @@ public struct AuditEventKind: RawRepresentable, Hashable, Codable, Sendable, Cus
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-
     /// A job was accepted (details: content hash, model and weights hash, image count).
     public static let jobSubmitted = Self("job.submitted")
     /// Every image of a job succeeded (details: the SHA-256 of each stored report).

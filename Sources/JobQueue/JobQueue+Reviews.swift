@@ -111,22 +111,4 @@ extension JobQueue {
         Review(id: row["id"], job: row["job_id"], agree: row["agree"], comment: row["comment"], reviewer: row["reviewer"],
                createdAt: Timestamp.iso8601(row["created_at"]))
     }
-
-    /// The report blobs of a job's images, in image order.
-    static func reportBlobs(_ db: Database, _ id: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx",
-                            arguments: [id, Artifact.reportName])
-    }
-
-    /// Reads and decodes stored reports.
-    func reports(_ blobs: [String]) throws(JobQueueError) -> [Report] {
-        var reports: [Report] = []
-        for sha in blobs {
-            let data = try self.blobs.read(sha)
-            do { reports.append(try JSONDecoder().decode(Report.self, from: data)) } catch {
-                throw .storage(path: self.blobs.url(for: sha).path, reason: "stored report is not valid: \(error)")
-            }
-        }
-        return reports
-    }
 }

@@ -101,7 +101,7 @@ import Testing
         let (migrations, journal) = try t.queue.database.read { db in
             (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
         }
-        #expect(migrations == ["v1 jobs, images, artifacts, workers"] && journal == "wal")
+        #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit"] && journal == "wal")
         #expect(throws: (any Error).self) {
             try t.queue.database.write { db in try db.execute(sql: "UPDATE jobs SET priority = 12 WHERE id = ?", arguments: [id]) }
         }

@@ -1,0 +1,24 @@
+import Annotations
+import Foundation
+import GRDB
+
+/// Reading stored reports (for `result`, `worklist` and the SR).
+extension JobQueue {
+    /// The report blobs of a job's images, in image order.
+    static func reportBlobs(_ db: Database, _ id: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx",
+                            arguments: [id, Artifact.reportName])
+    }
+
+    /// Reads and decodes stored reports.
+    func reports(_ blobs: [String]) throws(JobQueueError) -> [Report] {
+        var reports: [Report] = []
+        for sha in blobs {
+            let data = try self.blobs.read(sha)
+            do { reports.append(try JSONDecoder().decode(Report.self, from: data)) } catch {
+                throw .storage(path: self.blobs.url(for: sha).path, reason: "stored report is not valid: \(error)")
+            }
+        }
+        return reports
+    }
+}
