@@ -10,7 +10,8 @@ extension JobQueue {
     }
 
     /// A job reached `state` (succeeded, failed or cancelled): the row names the SHA-256 of every stored
-    /// report, so a result can later be shown to be the one that was recorded.
+    /// artifact (details `report.json`, `overlay.png`, ...: `<image>:<sha256>` separated by spaces), so a
+    /// result can later be shown to be the one that was recorded.
     static func auditOutcome(_ db: Database, job: String, state: JobState, now: Int64) throws {
         let kind: AuditEventKind = switch state {
         case .succeeded: .jobSucceeded
@@ -18,9 +19,10 @@ extension JobQueue {
         default: .jobCancelled
         }
         var details: [String: String] = [:]
-        let reports = try Row.fetchAll(db, sql: "SELECT idx, blob FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx",
-                                       arguments: [job, Artifact.reportName])
-        if !reports.isEmpty { details["reports"] = reports.map { "\($0["idx"] as Int):\($0["blob"] as String)" }.joined(separator: " ") }
+        for row in try Row.fetchAll(db, sql: "SELECT idx, name, blob FROM artifacts WHERE job_id = ? ORDER BY name, idx", arguments: [job]) {
+            let name: String = row["name"], entry = "\(row["idx"] as Int):\(row["blob"] as String)"
+            details[name] = details[name].map { "\($0) \(entry)" } ?? entry
+        }
         if state == .failed {
             details["failedImages"] = String(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE job_id = ? AND status = 'failed'",
                                                                arguments: [job]) ?? 0)

@@ -35,7 +35,7 @@ import Testing
         #expect(rows.first?.prevHash == AuditTrail.genesis)
         for (a, b) in zip(rows, rows.dropFirst()) { #expect(b.prevHash == a.hash) }
         // The result row names the stored report; the review row the comment's hash, never its text.
-        let report = try #require(rows[1].details["reports"])
+        let report = try #require(rows[1].details["report.json"])
         #expect(report.hasPrefix("0:") && report.count == 66)
         #expect(rows[4].subject == "Dr. Jones" && rows[4].details["verdict"] == "disagree" && rows[4].details["commentSHA256"]?.count == 64)
         #expect(!rows.contains { $0.details.values.contains { $0.contains("Mrs X") } })
