@@ -19,9 +19,13 @@ import Testing
         return (urgent, other)
     }
 
-    static func normalise(_ text: String, _ ids: [String]) -> String {
+    /// `columns`: pad the id placeholders to the ids' width, so the table's columns stay aligned (times are last).
+    static func normalise(_ text: String, _ ids: [String], columns: Bool = false) -> String {
         var out = text
-        for (i, id) in ids.enumerated() { out = out.replacingOccurrences(of: id, with: "<JOB\(i + 1)>") }
+        for (i, id) in ids.enumerated() {
+            let placeholder = "<JOB\(i + 1)>"
+            out = out.replacingOccurrences(of: id, with: columns ? placeholder.padding(toLength: id.count, withPad: " ", startingAt: 0) : placeholder)
+        }
         return out.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"#, with: "<TIME>", options: .regularExpression)
     }
 
@@ -33,7 +37,7 @@ import Testing
 
         var r = try env.run(["review"])
         #expect(r.status == 0 && !r.stdout.contains("\u{1B}["), "\(r.stderr)")  // no colour into a pipe
-        try GoldenOutputTests.check(Self.normalise(r.stdout, ids), "review-list.txt")
+        try GoldenOutputTests.check(Self.normalise(r.stdout, ids, columns: true), "review-list.txt")
 
         r = try env.run(["review", "show", urgent])
         #expect(r.status == 0, "\(r.stderr)")
