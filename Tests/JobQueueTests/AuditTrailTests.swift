@@ -107,6 +107,19 @@ import Testing
         #expect(try t.queue.audit.verify().problem == .deleted(seq: 3))
     }
 
+    /// Rows deleted from the end leave no gap: what they recorded, still in the database, names them.
+    @Test func rowsDeletedFromTheEndAreFound() throws {
+        let t = try TemporaryQueue()
+        defer { t.remove() }
+        let (done, cancelled) = try Self.fiveRows(t)
+        try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 5")
+        var check = try t.queue.audit.verify()
+        #expect(check.problem == .truncated(seq: 5, missing: "review 1 of job \(done)") && check.rows == 4)
+        try Self.tamper(t, "DELETE FROM audit_log WHERE seq >= 3")
+        check = try t.queue.audit.verify()
+        #expect(check.problem?.description == "rows from 3 on were deleted: the submission of job \(cancelled) has no row")
+    }
+
     /// A forged row with a correct link and hash, slipped in by renumbering the rows after it.
     @Test func anInsertedRowIsNamed() throws {
         let t = try TemporaryQueue()
