@@ -9,10 +9,11 @@ struct ReviewDecideCommand: ParsableCommand {
         discussion: """
             The reviewer is --reviewer, else $MEDINFER_REVIEWER; one of them is required. The login name is \
             not used: workstation accounts are often shared, and a verdict must name the clinician. The \
-            verdict is appended to the audit trail with the comment's SHA-256 (never its text).
+            comment is kept with the verdict; the audit trail records only its SHA-256.
 
-            Example:
-              medinfer review decide 3f2a9c7e-... --disagree --comment "artefact" --reviewer "Dr. A. Jones"
+            Examples:
+              medinfer review decide 3f2a9c7e-... --agree --reviewer "Dr. A. Jones"
+              MEDINFER_REVIEWER=jones medinfer review decide 3f2a... --disagree --comment artefact
             """
     )
 
