@@ -105,7 +105,7 @@ let package = Package(
                                                     .product(name: "GRDB", package: "GRDB.swift"),
                                                     .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "Models", "Tensor", "DICOM", "TestSupport",
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "JobQueue", "Models", "Tensor", "DICOM", "TestSupport",
                                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strictSettings),
     ]

@@ -56,6 +56,9 @@ extension JobQueue {
         return JobResult(job: job, reports: try reports(blobs))
     }
 
+    /// The name of an image's heatmap or mask overlay artifact, for `artifact(job:image:name:)`.
+    public static let overlayArtifactName = Artifact.overlayName
+
     /// One stored artifact of one image (`report.json`, `overlay.png`, ...): its bytes and media type.
     public func artifact(job id: String, image: Int, name: String) throws(JobQueueError) -> (data: Data, mediaType: String) {
         let row = try read { db in

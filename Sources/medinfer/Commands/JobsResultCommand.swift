@@ -13,6 +13,7 @@ struct JobsResultCommand: ParsableCommand {
             Examples:
               medinfer jobs result 3f2a9c7e-...
               medinfer jobs result 3f2a9c7e-... --format json
+              medinfer jobs result 3f2a9c7e-... --overlay-dir overlays/
               medinfer jobs result 3f2a9c7e-... --format sr --output results/
             """
     )
@@ -28,11 +29,14 @@ struct JobsResultCommand: ParsableCommand {
     @Option(help: "With --format sr: the file to write, or a folder (then <folder>/<job id>.sr.dcm).")
     var output: String?
 
+    @OptionGroup var overlays: OverlayDirOptions
+
     @OptionGroup var data: DataDirOptions
 
     func validate() throws {
         if format == .sr && output == nil { throw ValidationError("--format sr needs --output FILE or --output DIR") }
         if format != .sr && output != nil { throw ValidationError("--output is for --format sr") }
+        if format == .sr && overlays.overlayDir != nil { throw ValidationError("--overlay-dir is for --format table or json") }
     }
 
     func run() throws {
@@ -45,18 +49,23 @@ struct JobsResultCommand: ParsableCommand {
         case .sr:
             print(try writeStructuredReport(queue, result.job))
         case .json:
-            try printJSON(result.reports)
+            try printJSON(try overlays.export(result.reports, of: result.job.id, from: queue))
         case .table:
-            var rows = [["IMAGE", "FILE", "MODALITY", "TOP FINDING", "PROBABILITY", "FLAG", "WARNINGS"]]
-            for r in result.reports {
+            // With --overlay-dir, a last column names each image's written overlay file.
+            let withOverlays = overlays.overlayDir != nil
+            let reports = try overlays.export(result.reports, of: result.job.id, from: queue)
+            var rows = [["IMAGE", "FILE", "MODALITY", "TOP FINDING", "PROBABILITY", "FLAG", "WARNINGS"] + (withOverlays ? ["OVERLAY"] : [])]
+            for r in reports {
                 let top = r.topFinding
-                rows.append([String(r.image), r.source.path ?? "-", r.source.modality ?? "-", top?.label ?? "-",
-                             top.map { String(format: "%.4f", $0.probability) } ?? "-",
-                             top.map { $0.positive ? "positive" : "-" } ?? "-",
-                             r.warnings.isEmpty ? "-" : r.warnings.joined(separator: "; ")])
+                var row = [String(r.image), r.source.path ?? "-", r.source.modality ?? "-", top?.label ?? "-",
+                           top.map { String(format: "%.4f", $0.probability) } ?? "-",
+                           top.map { $0.positive ? "positive" : "-" } ?? "-",
+                           r.warnings.isEmpty ? "-" : r.warnings.joined(separator: "; ")]
+                if withOverlays { row.append(r.overlays.first?.path ?? "-") }
+                rows.append(row)
             }
             for i in result.job.images where i.status != .succeeded {
-                rows.append([String(i.index), i.name ?? "-", "-", i.status.rawValue, "-", "-", i.error ?? "-"])
+                rows.append([String(i.index), i.name ?? "-", "-", i.status.rawValue, "-", "-", i.error ?? "-"] + (withOverlays ? ["-"] : []))
             }
             printTable(rows)
             print("\nmodel \(result.job.model.name):\(result.job.model.version) sha256 \(result.job.model.sha256)")

@@ -10,8 +10,9 @@ struct ReviewShowCommand: ParsableCommand {
         discussion: """
             Also shows the weights' SHA-256, overlay paths and every earlier verdict.
 
-            Example:
+            Examples:
               medinfer review show 3f2a9c7e-...
+              medinfer review show 3f2a9c7e-... --overlay-dir overlays/
             """
     )
 
@@ -20,6 +21,8 @@ struct ReviewShowCommand: ParsableCommand {
 
     @Flag(help: "Print {job, reports, reviews} as JSON.")
     var json = false
+
+    @OptionGroup var overlays: OverlayDirOptions
 
     @OptionGroup var data: DataDirOptions
 
@@ -33,13 +36,14 @@ struct ReviewShowCommand: ParsableCommand {
         let queue = try data.open()
         let result = try queueCall { () throws(JobQueueError) in try queue.result(id) }
         let reviews = try queueCall { () throws(JobQueueError) in try queue.reviews(for: id) }
-        if json { return try printJSON(Shown(job: result.job, reports: result.reports, reviews: reviews)) }
+        let reports = try overlays.export(result.reports, of: result.job.id, from: queue)
+        if json { return try printJSON(Shown(job: result.job, reports: reports, reviews: reviews)) }
         let job = result.job, style = TerminalStyle.standardOutput
         print("job           \(job.id)")
         print("status        \(job.status.rawValue), priority \(job.priority), \(job.images.count) image\(job.images.count == 1 ? "" : "s")")
         print("model         \(job.model.name)@\(job.model.version) weights sha256 \(job.model.sha256)")
         print("created       \(job.createdAt)" + (job.finishedAt.map { ", finished \($0)" } ?? ""))
-        for report in result.reports {
+        for report in reports {
             let s = report.source
             print("\nimage \(report.image)       \(s.path ?? "-") (\(s.format)\(s.modality.map { " \($0)" } ?? "") \(s.columns)x\(s.rows))")
             var rows = [["  LABEL", "PROBABILITY", "THRESHOLD", "FLAG"]]
