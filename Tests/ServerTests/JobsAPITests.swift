@@ -53,9 +53,10 @@ import Testing
             body += Data("\r\n".utf8)
         }
         body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--\(boundary)--\r\n".utf8)
+        let payload = body
         try await server.live { client in
             let posted = try await client.call("/v1/jobs", .post, key: key,
-                                               headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: body)
+                                               headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: payload)
             #expect(posted.status == .accepted, "\(String(buffer: posted.body))")
             let job = try posted.json()
             let images = try #require(job["images"] as? [[String: Any]])

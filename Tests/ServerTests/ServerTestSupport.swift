@@ -8,18 +8,20 @@ import Testing
 
 /// A server on the tiny fixture model with a temporary data directory, its admin key and keys of the
 /// other roles.
-struct TestServer {
+struct TestServer: Sendable {
     let services: ServerServices
-    let repository: TinyModelRepository
+    /// The temporary folder holding `Models/` and `data/`.
+    let folder: URL
     let admin: String
     let submitter: String
     let reviewer: String
 
     init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000) throws {
-        repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
+        let repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
+        folder = repository.root.deletingLastPathComponent()
         var c = ServerConfiguration()
         c.port = 0
-        c.dataDirectory = repository.root.deletingLastPathComponent().appendingPathComponent("data", isDirectory: true)
+        c.dataDirectory = folder.appendingPathComponent("data", isDirectory: true)
         c.modelsDirectory = repository.root
         c.workers = workers
         c.maxBodyBytes = maxBodyBytes
@@ -30,7 +32,7 @@ struct TestServer {
         reviewer = try services.keys.create(name: "dr", role: .reviewer).key
     }
 
-    func remove() { repository.remove() }
+    func remove() { try? FileManager.default.removeItem(at: folder) }
 
     /// Runs `body` against the application over a real socket.
     func live(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {

@@ -70,7 +70,8 @@ struct KeysListCommand: ParsableCommand {
 
     func run() throws {
         let keys: [APIKeyRecord]
-        do { keys = try openKeys(data).list() } catch { throw CLIError.internal(error.description) }
+        let store = try openKeys(data)
+        do { keys = try store.list() } catch { throw CLIError.internal(error.description) }
         if json { return try printJSON(keys) }
         for k in keys {
             print([k.id, k.role.rawValue, k.name, k.createdAt, k.revokedAt.map { "revoked \($0)" } ?? "active"]
@@ -90,6 +91,7 @@ struct KeysRevokeCommand: ParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() throws {
-        do { try openKeys(data).revoke(id: id) } catch { throw CLIError(message: error.description, exitCode: 1) }
+        let store = try openKeys(data)
+        do { try store.revoke(id: id) } catch { throw CLIError(message: error.description, exitCode: 1) }
     }
 }
