@@ -26,7 +26,6 @@ struct UploadReceiver {
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > maxBytes { throw tooLarge }
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let images: [ReceivedImage]
         if Self.imageTypes.contains(mediaType) {
             images = [try await receiveRaw(request.body)]
@@ -140,6 +139,7 @@ final class FileSink {
 
     init(directory: URL) throws {
         url = directory.appendingPathComponent("upload-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw Problem(.init(code: 507, reasonPhrase: "Insufficient Storage"), "Insufficient Storage",
                           detail: "cannot create a temporary file in \(url.deletingLastPathComponent().path)")

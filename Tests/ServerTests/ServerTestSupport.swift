@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Models
 import Server
 import TestSupport
 import Testing
@@ -27,6 +28,7 @@ struct TestServer: Sendable {
         c.maxBodyBytes = maxBodyBytes
         c.maxQueuedImages = maxQueuedImages
         services = try ServerServices(configuration: c)
+        services.models.reload()
         admin = try #require(try services.keys.bootstrapAdminKey())
         submitter = try services.keys.create(name: "router", role: .submitter).key
         reviewer = try services.keys.create(name: "dr", role: .reviewer).key
