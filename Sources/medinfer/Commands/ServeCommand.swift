@@ -89,13 +89,17 @@ struct ServeCommand: ParsableCommand {
             throw CLIError.input(configuration.dataDirectory.path, "\(error)")
         }
         if let key = try services.keys.bootstrapAdminKey() {
-            print("""
+            // Unbuffered: the key must reach a pipe or log file now, not at exit.
+            FileHandle.standardOutput.write(Data("""
                 Created the admin API key (shown only this once; only its SHA-256 is stored):
                   \(key)
-                Use it as: Authorization: Bearer <key>
-                """)
+                Use it as: Authorization: Bearer <key>\n
+                """.utf8))
         }
-        print("medinfer: serving on http://\(configuration.host):\(configuration.port) (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))")
+        FileHandle.standardOutput.write(Data("""
+            medinfer: serving on http://\(configuration.host):\(configuration.port) \
+            (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
+            """.utf8))
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
