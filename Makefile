@@ -3,7 +3,7 @@
 APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev libopenjp2-7-dev pkg-config dicom3tools dcmtk
 SWIFT ?= swift
 
-.PHONY: test build release deps clean bench-decode
+.PHONY: test build release deps clean bench-decode serve
 
 # Install the system packages that are missing (as root, or through sudo when available).
 deps:
@@ -25,6 +25,11 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The HTTP server on 127.0.0.1:8080 with the data directory ./.medinfer and the repository's default model.
+# The first start prints the admin API key once.
+serve: release
+	.build/release/medinfer serve --host 127.0.0.1 --port 8080 --data-dir .medinfer --models-dir Models
 
 bench-decode: release
 	Benchmarks/decode/run.sh

@@ -1,0 +1,45 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import JobQueue
+public import Logging
+import Models
+
+/// Builds the MedInfer HTTP application: routes, middleware (metrics, auth, errors) and the in-process
+/// workers, as services of one group, so `runService()` serves until SIGINT/SIGTERM and then stops
+/// accepting, lets the running batch finish and leaves queued jobs for the next start.
+///
+/// The model repository is loaded (verified, canaries run) before this returns, so a fresh server is
+/// ready as soon as it listens.
+public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer")) -> some ApplicationProtocol {
+    let configuration = services.configuration
+    services.metrics.record(services.models.reload())
+
+    let router = Router(context: ServerContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: AuthMiddleware(keys: services.keys, openMetrics: configuration.openMetrics))
+    JobsController(services: services).addRoutes(to: router.group("v1/jobs"))
+    KServeController(services: services).addRoutes(to: router.group("v2"))
+    DICOMwebController(services: services).addRoutes(to: router.group("dicomweb"))
+    OperationsController(services: services).addRoutes(to: router)
+
+    var workerOptions = Worker.Options()
+    workerOptions.maxBatch = configuration.maxBatch
+    workerOptions.maxDelay = configuration.maxDelayMs.map { .milliseconds($0) }
+    let workers = (0..<max(configuration.workers, 0)).map { _ in
+        WorkerService(worker: Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
+            logger.info("\(line)")
+        })
+    }
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "medinfer"),
+        services: workers,
+        logger: logger
+    )
+}
+
+/// Builds the application for `services` and serves until SIGINT or SIGTERM (then shuts down gracefully).
+public func runServer(_ services: ServerServices, logger: Logger = Logger(label: "medinfer")) async throws {
+    try await buildApplication(services, logger: logger).runService()
+}

@@ -1,0 +1,148 @@
+import DICOM
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Imaging
+import JobQueue
+import Models
+
+/// DICOMweb STOW-RS (`multipart/related; type="application/dicom"`): the instances of one request for one
+/// study become one job; the answer is a DICOM JSON Store Instances Response.
+struct DICOMwebController {
+    let services: ServerServices
+
+    /// Failure reasons of PS3.18 / PS3.4 used in the FailedSOPSequence.
+    enum FailureReason: Int {
+        case cannotUnderstand = 0xC000
+        case sopClassNotSupported = 0x0122
+        case outOfResources = 0xA700
+        case studyMismatch = 0xA900
+    }
+
+    func addRoutes(to group: RouterGroup<ServerContext>) {
+        group.post("studies", use: store)
+        group.post("studies/:study", use: store)
+        group.post(":model/studies", use: store)
+    }
+
+    struct Instance {
+        var image: ReceivedImage
+        var sopClass: String?
+        var sopInstance: String?
+        var study: String?
+        var failure: FailureReason?
+        var reason: String?
+    }
+
+    @Sendable func store(_ request: Request, context: ServerContext) async throws -> Response {
+        let key = try context.require(.submitter)
+        let model = try services.resolveModel(context.parameters.get("model"))
+        let contentType = request.headers[.contentType] ?? ""
+        let media = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
+        let type = MultipartParser.parameter("type", in: contentType)?.lowercased()
+        guard media == "multipart/related", type == nil || type == "application/dicom" else {
+            throw Problem.unsupportedMediaType("STOW-RS needs Content-Type multipart/related; type=\"application/dicom\", got '\(contentType)'")
+        }
+        guard let boundary = MultipartParser.parameter("boundary", in: contentType), !boundary.isEmpty else {
+            throw Problem.badRequest("multipart/related needs a boundary parameter")
+        }
+        let receiver = UploadReceiver(directory: services.configuration.dataDirectory.appendingPathComponent("http-uploads"),
+                                      maxBytes: services.configuration.maxBodyBytes)
+        if let length = request.headers[.contentLength].flatMap(Int64.init), length > receiver.maxBytes { throw receiver.tooLarge }
+        let parts = try await receiver.receiveMultipart(request.body, boundary: boundary, filesOnly: false)
+        defer { receiver.discard(parts) }
+        var instances = parts.map { Self.examine($0) }
+        if let expected = context.parameters.get("study") {
+            for i in instances.indices where instances[i].failure == nil && instances[i].study != expected {
+                instances[i].failure = .studyMismatch
+                instances[i].reason = "StudyInstanceUID \(instances[i].study ?? "(none)") is not \(expected) of the URL"
+            }
+        }
+        // One job per study, in arrival order.
+        var studies: [String] = []
+        for instance in instances where instance.failure == nil {
+            if !studies.contains(instance.study!) { studies.append(instance.study!) }
+        }
+        var jobOf: [String: String] = [:]
+        for study in studies {
+            let members = instances.filter { $0.failure == nil && $0.study == study }
+            let submission = try queueCall { () throws(JobQueueError) in
+                var uploads: [ImageUpload] = []
+                for m in members {
+                    let upload = try services.queue.beginUpload(name: m.sopInstance)
+                    try upload.write(contentsOf: m.image.file)
+                    uploads.append(upload)
+                }
+                return try services.queue.submit(uploads, model: ModelIdentity(model))
+            }
+            try keyCall { () throws(APIKeyError) in try services.keys.recordOwner(job: submission.job.id, key: key.id) }
+            jobOf[study] = submission.job.id
+        }
+        return try Self.response(instances, jobOf: jobOf)
+    }
+
+    /// Parses one part: its UIDs, and whether its pixels can be decoded.
+    static func examine(_ image: ReceivedImage) -> Instance {
+        var instance = Instance(image: image)
+        let data: Data
+        do { data = try Data(contentsOf: image.file, options: .alwaysMapped) } catch {
+            instance.failure = .outOfResources
+            instance.reason = "cannot read back the part: \(error.localizedDescription)"
+            return instance
+        }
+        let file: DICOMFile
+        do { file = try DICOMParser.parse(data) } catch {
+            instance.failure = .cannotUnderstand
+            instance.reason = "not a DICOM instance: \(error)"
+            return instance
+        }
+        instance.sopClass = file.dataSet.string(.sopClassUID)
+        instance.sopInstance = file.dataSet.string(.sopInstanceUID)
+        instance.study = file.dataSet.string(.studyInstanceUID)
+        guard instance.sopClass != nil, instance.sopInstance != nil, instance.study != nil else {
+            instance.failure = .cannotUnderstand
+            instance.reason = "SOPClassUID, SOPInstanceUID or StudyInstanceUID is missing"
+            return instance
+        }
+        guard file.dataSet.contains(Tag(0x7FE0, 0x0010)) else {
+            instance.failure = .sopClassNotSupported
+            instance.reason = "the instance has no pixel data (SOP class \(instance.sopClass!))"
+            return instance
+        }
+        do { _ = try DICOMImageDecoder().decode(file) } catch {
+            instance.failure = .cannotUnderstand
+            instance.reason = "the pixel data cannot be decoded: \(error)"
+        }
+        return instance
+    }
+
+    /// The Store Instances Response: 200 all stored, 202 some failed, 409 all failed on the study of the
+    /// URL, 400 all failed otherwise.
+    static func response(_ instances: [Instance], jobOf: [String: String]) throws -> Response {
+        func ui(_ v: String?) -> [String: Any] {
+            guard let v else { return ["vr": "UI"] }
+            return ["vr": "UI", "Value": [v]]
+        }
+        var referenced: [[String: Any]] = []
+        var failed: [[String: Any]] = []
+        for i in instances {
+            if let failure = i.failure {
+                failed.append(["00081150": ui(i.sopClass), "00081155": ui(i.sopInstance),
+                               "00081197": ["vr": "US", "Value": [failure.rawValue]] as [String: Any]])
+            } else {
+                referenced.append(["00081150": ui(i.sopClass), "00081155": ui(i.sopInstance),
+                                   "00081190": ["vr": "UR", "Value": ["/v1/jobs/\(jobOf[i.study!]!)"]] as [String: Any]])
+            }
+        }
+        var object: [String: Any] = [:]
+        if !referenced.isEmpty { object["00081199"] = ["vr": "SQ", "Value": referenced] as [String: Any] }
+        if !failed.isEmpty { object["00081198"] = ["vr": "SQ", "Value": failed] as [String: Any] }
+        if jobOf.count == 1 { object["00081190"] = ["vr": "UR", "Value": ["/v1/jobs/\(jobOf.values.first!)"]] as [String: Any] }
+        let status: HTTPResponse.Status = failed.isEmpty ? .ok : !referenced.isEmpty ? .accepted
+            : instances.allSatisfy({ $0.failure == .studyMismatch }) ? .conflict : .badRequest
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var headers: HTTPFields = [.contentType: "application/dicom+json"]
+        if let job = jobOf.values.first, jobOf.count == 1 { headers[.location] = "/v1/jobs/\(job)" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The OpenAPI 3.1 document served at `GET /openapi.json`: every route with the statuses it answers.
+/// `OpenAPITests` checks each route's answers against it, so it stays true.
+enum OpenAPIDocument {
+    /// (method, path, summary, statuses, open) per route.
+    static let routes: [(method: String, path: String, summary: String, statuses: [Int], open: Bool)] = [
+        ("post", "/v1/jobs", "Submit one job (raw image or multipart/form-data)",
+         [200, 202, 400, 401, 403, 409, 413, 415, 429, 503, 507], false),
+        ("get", "/v1/jobs", "List jobs, newest first", [200, 400, 401, 403], false),
+        ("get", "/v1/jobs/{id}", "One job", [200, 401, 403, 404], false),
+        ("delete", "/v1/jobs/{id}", "Cancel a queued job", [200, 401, 403, 404, 409], false),
+        ("get", "/v1/jobs/{id}/result", "The reports (JSON) or a DICOM SR (format=sr)",
+         [200, 401, 403, 404, 406, 409], false),
+        ("get", "/v1/jobs/{id}/images/{index}/overlay.png", "An image's overlay", [200, 401, 403, 404], false),
+        ("post", "/v1/jobs/{id}/reviews", "A reviewer's verdict {agree, comment}, appended to the audit trail",
+         [201, 400, 401, 403, 404, 409], false),
+        ("get", "/v2", "KServe V2 server metadata", [200, 401], false),
+        ("get", "/v2/health/live", "Liveness", [200], true),
+        ("get", "/v2/health/ready", "Readiness (the default model is verified)", [200, 503], true),
+        ("get", "/v2/models/{name}", "Model metadata", [200, 401, 404], false),
+        ("get", "/v2/models/{name}/versions/{version}", "Model version metadata", [200, 400, 401, 404], false),
+        ("get", "/v2/models/{name}/ready", "Model readiness", [200, 401, 404], false),
+        ("get", "/v2/models/{name}/versions/{version}/ready", "Model version readiness", [200, 400, 401, 404], false),
+        ("post", "/v2/models/{name}/infer", "Inference with JSON tensors", [200, 400, 401, 404, 413], false),
+        ("post", "/v2/models/{name}/versions/{version}/infer", "Inference on one version", [200, 400, 401, 404, 413], false),
+        ("post", "/v2/repository/index", "Every model version and its state", [200, 401, 403], false),
+        ("post", "/v2/repository/models/{name}/load", "Re-verify a model from disk", [200, 400, 401, 403], false),
+        ("post", "/v2/repository/models/{name}/unload", "Not supported", [401, 403, 501], false),
+        ("post", "/dicomweb/studies", "STOW-RS", [200, 202, 400, 401, 403, 409, 413, 415], false),
+        ("post", "/dicomweb/studies/{study}", "STOW-RS for one study", [200, 202, 400, 401, 403, 409, 413, 415], false),
+        ("post", "/dicomweb/{model}/studies", "STOW-RS on a named model", [200, 202, 400, 401, 403, 409, 413, 415], false),
+        ("get", "/metrics", "Prometheus metrics", [200, 401, 403], true),
+        ("get", "/openapi.json", "This document", [200], true),
+    ]
+
+    static let json: Data = {
+        var paths: [String: [String: Any]] = [:]
+        for r in routes {
+            var responses: [String: Any] = [:]
+            for s in r.statuses { responses[String(s)] = ["description": HTTPStatusText.text(s)] }
+            var operation: [String: Any] = ["summary": r.summary, "responses": responses]
+            if r.open { operation["security"] = [] as [Any] }
+            paths[r.path, default: [:]][r.method] = operation
+        }
+        let document: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": ["title": "MedInfer", "version": "0.1.0",
+                     "description": "Medical imaging inference. Results are a decision aid, never a diagnosis."],
+            "components": ["securitySchemes": ["apiKey": ["type": "http", "scheme": "bearer"]]],
+            "security": [["apiKey": [] as [Any]]],
+            "paths": paths,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }()
+}
+
+enum HTTPStatusText {
+    static func text(_ code: Int) -> String {
+        [200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+         406: "Not Acceptable", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
+         429: "Too Many Requests", 501: "Not Implemented", 503: "Service Unavailable", 507: "Insufficient Storage"][code]
+            ?? "Status \(code)"
+    }
+}

@@ -1,0 +1,65 @@
+public import Foundation
+
+/// Everything `buildApplication` needs: where to listen, where the data and models live, and the limits.
+/// `medinfer serve` fills it from flags, falling back to `MEDINFER_*` environment variables
+/// (`init(environment:)`), then to these defaults.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests).
+    public var port = 8080
+    /// The job queue's data directory (also holds `keys.sqlite`).
+    public var dataDirectory = URL(fileURLWithPath: ".medinfer", isDirectory: true)
+    public var modelsDirectory = URL(fileURLWithPath: "Models", isDirectory: true)
+    /// The model jobs run on when a request names none; nil: the first model (by name) with a verified version.
+    public var defaultModel: String?
+    /// In-process workers draining the queue (each one engine owner).
+    public var workers = 1
+    /// Overrides the manifests' `batching.maxBatchSize`.
+    public var maxBatch: Int?
+    /// Overrides the manifests' `batching.maxDelayMs`.
+    public var maxDelayMs: Int?
+    /// Engine threads per worker.
+    public var threads = 1
+    /// Largest accepted request body (one image or a whole multipart upload); larger ones get 413.
+    public var maxBodyBytes: Int64 = 2 << 30
+    /// Waiting images above which submissions get 429.
+    public var maxQueuedImages = 10_000
+    /// When false `GET /metrics` needs an admin key.
+    public var openMetrics = true
+
+    public init() {}
+
+    /// The defaults overridden by `MEDINFER_HOST`, `MEDINFER_PORT`, `MEDINFER_DATA_DIR`, `MEDINFER_MODELS_DIR`,
+    /// `MEDINFER_DEFAULT_MODEL`, `MEDINFER_WORKERS`, `MEDINFER_MAX_BATCH`, `MEDINFER_MAX_DELAY_MS`,
+    /// `MEDINFER_THREADS`, `MEDINFER_MAX_BODY_BYTES`, `MEDINFER_MAX_QUEUED_IMAGES`, `MEDINFER_METRICS_OPEN` (0/1).
+    /// - Throws: `ServerConfigurationError` naming the variable whose value is not a valid number.
+    public init(environment: [String: String]) throws(ServerConfigurationError) {
+        self.init()
+        func int(_ key: String) throws(ServerConfigurationError) -> Int? {
+            guard let text = environment[key] else { return nil }
+            guard let value = Int(text) else { throw ServerConfigurationError(variable: key, value: text) }
+            return value
+        }
+        if let v = environment["MEDINFER_HOST"] { host = v }
+        if let v = try int("MEDINFER_PORT") { port = v }
+        if let v = environment["MEDINFER_DATA_DIR"] { dataDirectory = URL(fileURLWithPath: v, isDirectory: true) }
+        if let v = environment["MEDINFER_MODELS_DIR"] ?? environment["MEDINFER_MODELS"] {
+            modelsDirectory = URL(fileURLWithPath: v, isDirectory: true)
+        }
+        if let v = environment["MEDINFER_DEFAULT_MODEL"] { defaultModel = v }
+        if let v = try int("MEDINFER_WORKERS") { workers = v }
+        if let v = try int("MEDINFER_MAX_BATCH") { maxBatch = v }
+        if let v = try int("MEDINFER_MAX_DELAY_MS") { maxDelayMs = v }
+        if let v = try int("MEDINFER_THREADS") { threads = v }
+        if let v = try int("MEDINFER_MAX_BODY_BYTES") { maxBodyBytes = Int64(v) }
+        if let v = try int("MEDINFER_MAX_QUEUED_IMAGES") { maxQueuedImages = v }
+        if let v = try int("MEDINFER_METRICS_OPEN") { openMetrics = v != 0 }
+    }
+}
+
+/// An environment variable whose value could not be read.
+public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var variable: String
+    public var value: String
+    public var description: String { "\(variable)=\(value): expected an integer" }
+}

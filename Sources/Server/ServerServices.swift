@@ -1,0 +1,56 @@
+import Engine
+public import Foundation
+public import JobQueue
+public import Models
+
+/// The libraries one application serves: the queue, the model repository and the key store.
+/// Controllers only translate HTTP to calls on these.
+public struct ServerServices: Sendable {
+    public let configuration: ServerConfiguration
+    public let queue: JobQueue
+    public let models: ModelRepository
+    public let keys: APIKeyStore
+    let metrics: ServerMetrics
+
+    /// Opens the data directory (queue and keys) and the model repository (not yet loaded).
+    public init(configuration: ServerConfiguration) throws {
+        self.configuration = configuration
+        var queueConfiguration = JobQueue.Configuration()
+        queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
+        queue = try JobQueue(directory: configuration.dataDirectory, configuration: queueConfiguration)
+        models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
+        keys = try APIKeyStore(directory: configuration.dataDirectory)
+        metrics = ServerMetrics(queue: queue)
+    }
+
+    /// The model a request without `model=` runs on: the configured default's active version, else the
+    /// first model (by name) that has one; nil while none is verified.
+    var defaultModel: LoadedModel? {
+        if let name = configuration.defaultModel { return models.active(name) }
+        return models.models().lazy.compactMap { models.active($0.name) }.first
+    }
+
+    /// `NAME[:VERSION]`, or the default, as a verified version; 400 for a malformed or unknown reference,
+    /// 503 while the default is not loaded.
+    func resolveModel(_ reference: String?) throws(Problem) -> LoadedModel {
+        guard let reference, !reference.isEmpty else {
+            guard let model = defaultModel else { throw Problem.notReady("the default model is not loaded yet") }
+            return model
+        }
+        let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
+        if parts.count == 2 {
+            guard let version = Int(parts[1]) else {
+                throw Problem.badRequest("model=\(reference): expected NAME[:VERSION] with an integer version")
+            }
+            guard let model = models.model(parts[0], version: version) else {
+                let why = models.refusal(parts[0], version: version).map { " (refused: \($0))" } ?? ""
+                throw Problem.badRequest("model=\(reference): no verified version \(version) of '\(parts[0])'\(why)")
+            }
+            return model
+        }
+        guard let model = models.active(reference) else {
+            throw Problem.badRequest("model=\(reference): no model of that name has a verified version")
+        }
+        return model
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Server
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "API keys and their roles (submitter, reviewer, admin).",
+        discussion: """
+            Keys live in <data-dir>/keys.sqlite as SHA-256 hashes; a new key is printed once.
+
+            Examples:
+              medinfer keys create --role submitter --name ris-router
+              medinfer keys list --json
+              medinfer keys revoke 3f9a1c0b2d4e
+            """,
+        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysRevokeCommand.self]
+    )
+}
+
+/// Opens the key store of `--data-dir`.
+func openKeys(_ data: DataDirOptions) throws -> APIKeyStore {
+    do { return try APIKeyStore(directory: data.url) } catch { throw CLIError.internal(error.description) }
+}
+
+struct KeysCreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Creates a key and prints it (only this once).",
+        discussion: "Example:\n  medinfer keys create --role reviewer --name dr-smith")
+
+    @Option(help: "submitter, reviewer or admin.")
+    var role: String
+
+    @Option(help: "A label for the key (1 to 100 characters).")
+    var name: String
+
+    @Flag(help: "Print the key and its record as JSON.")
+    var json = false
+
+    @OptionGroup var data: DataDirOptions
+
+    func validate() throws {
+        guard Role(rawValue: role) != nil else { throw ValidationError("--role must be submitter, reviewer or admin") }
+    }
+
+    func run() throws {
+        let store = try openKeys(data)
+        let created: (key: String, record: APIKeyRecord)
+        do { created = try store.create(name: name, role: Role(rawValue: role)!) } catch {
+            throw CLIError(message: error.description, exitCode: 1)
+        }
+        if json {
+            struct Created: Encodable { var key: String; var record: APIKeyRecord }
+            try printJSON(Created(key: created.key, record: created.record))
+        } else {
+            print(created.key)
+        }
+    }
+}
+
+struct KeysListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Lists keys (id, role, name, created, revoked); never the secrets.",
+        discussion: "Example:\n  medinfer keys list")
+
+    @Flag(help: "Print a JSON array.")
+    var json = false
+
+    @OptionGroup var data: DataDirOptions
+
+    func run() throws {
+        let keys: [APIKeyRecord]
+        let store = try openKeys(data)
+        do { keys = try store.list() } catch { throw CLIError.internal(error.description) }
+        if json { return try printJSON(keys) }
+        for k in keys {
+            print([k.id, k.role.rawValue, k.name, k.createdAt, k.revokedAt.map { "revoked \($0)" } ?? "active"]
+                .joined(separator: "  "))
+        }
+    }
+}
+
+struct KeysRevokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revokes a key by id: it authenticates no more.",
+        discussion: "Example:\n  medinfer keys revoke 3f9a1c0b2d4e")
+
+    @Argument(help: "The key's id (as `keys list` shows it).")
+    var id: String
+
+    @OptionGroup var data: DataDirOptions
+
+    func run() throws {
+        let store = try openKeys(data)
+        do { try store.revoke(id: id) } catch { throw CLIError(message: error.description, exitCode: 1) }
+    }
+}

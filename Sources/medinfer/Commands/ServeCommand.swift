@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Server
+import Synchronization
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Runs the HTTP server (job API, KServe V2, metrics) with in-process workers.",
+        discussion: """
+            Every option also reads a MEDINFER_* environment variable (MEDINFER_HOST, MEDINFER_PORT, \
+            MEDINFER_DATA_DIR, MEDINFER_MODELS_DIR, MEDINFER_DEFAULT_MODEL, MEDINFER_WORKERS, MEDINFER_MAX_BATCH, \
+            MEDINFER_MAX_DELAY_MS, MEDINFER_THREADS, MEDINFER_MAX_BODY_BYTES, MEDINFER_MAX_QUEUED_IMAGES, \
+            MEDINFER_METRICS_OPEN); a flag wins over its variable. The first start creates an admin API key and \
+            prints it once; only its SHA-256 is stored. SIGINT or SIGTERM: stops accepting, finishes the running \
+            batch, leaves queued jobs for the next start.
+
+            Examples:
+              medinfer serve
+              medinfer serve --host 0.0.0.0 --port 9000 --data-dir /var/lib/medinfer --max-batch 4
+            """
+    )
+
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port (default 8080; 0 picks a free one).")
+    var port: Int?
+
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var repository: RepositoryOptions
+
+    @Option(help: "NAME of the model used when a request names none (default: the first verified model).")
+    var defaultModel: String?
+
+    @Option(help: "In-process workers draining the queue (default 1).")
+    var workers: Int?
+
+    @Option(help: "Images per engine batch (overrides the manifests).")
+    var maxBatch: Int?
+
+    @Option(help: "Longest wait for a batch to fill, in ms (overrides the manifests).")
+    var maxDelayMs: Int?
+
+    @Option(help: "Engine threads per worker (default 1).")
+    var threads: Int?
+
+    @Option(help: "Largest request body in bytes (default 2 GiB).")
+    var maxBodyBytes: Int64?
+
+    @Flag(help: "Require an admin key for GET /metrics.")
+    var closeMetrics = false
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
+        if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
+        if let maxBatch, maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
+        if let maxDelayMs, maxDelayMs < 0 { throw ValidationError("--max-delay-ms must not be negative") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
+    }
+
+    /// Defaults, then MEDINFER_* variables, then flags.
+    func serverConfiguration() throws -> ServerConfiguration {
+        var c: ServerConfiguration
+        do { c = try ServerConfiguration(environment: ProcessInfo.processInfo.environment) } catch {
+            throw CLIError(message: error.description, exitCode: 1)
+        }
+        if let host { c.host = host }
+        if let port { c.port = port }
+        c.dataDirectory = data.url
+        c.modelsDirectory = repository.url
+        if let defaultModel { c.defaultModel = defaultModel }
+        if let workers { c.workers = workers }
+        if let maxBatch { c.maxBatch = maxBatch }
+        if let maxDelayMs { c.maxDelayMs = maxDelayMs }
+        if let threads { c.threads = threads }
+        if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
+        if closeMetrics { c.openMetrics = false }
+        return c
+    }
+
+    func run() throws {
+        signal(SIGXFSZ, SIG_IGN)
+        let configuration = try serverConfiguration()
+        _ = try repository.open()
+        let services: ServerServices
+        do { services = try ServerServices(configuration: configuration) } catch {
+            throw CLIError.input(configuration.dataDirectory.path, "\(error)")
+        }
+        if let key = try services.keys.bootstrapAdminKey() {
+            // Unbuffered: the key must reach a pipe or log file now, not at exit.
+            FileHandle.standardOutput.write(Data("""
+                Created the admin API key (shown only this once; only its SHA-256 is stored):
+                  \(key)
+                Use it as: Authorization: Bearer <key>\n
+                """.utf8))
+        }
+        FileHandle.standardOutput.write(Data("""
+            medinfer: serving on http://\(configuration.host):\(configuration.port) \
+            (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
+            """.utf8))
+        let failure = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await runServer(services) } catch { failure.withLock { $0 = "\(error)" } }
+            done.signal()
+        }
+        done.wait()
+        if let message = failure.withLock({ $0 }) { throw CLIError.internal(message) }
+    }
+}
