@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
@@ -72,7 +73,7 @@ let package = Package(
         // Durable jobs on SQLite (WAL) and the worker that drains them through `Pipeline`: no HTTP, no pixel formats.
         .target(
             name: "JobQueue",
-            dependencies: ["Pipeline", "Models", "Annotations", "Imaging", "DICOM", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["Pipeline", "Models", "Annotations", "Imaging", "DICOM", "Engine", "Tensor", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
@@ -86,7 +87,8 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
-                           .product(name: "Prometheus", package: "swift-prometheus")],
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strictSettings
         ),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib", "Models"], path: "Sources/TestSupport",
@@ -126,7 +128,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "Models", "Tensor", "TestSupport",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
-                                                  .product(name: "HTTPTypes", package: "swift-http-types")],
+                                                  .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                  .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "JobQueue", "Models", "Tensor", "DICOM", "TestSupport",
                                                    .product(name: "GRDB", package: "GRDB.swift")],

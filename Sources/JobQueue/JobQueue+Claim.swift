@@ -27,6 +27,8 @@ struct ClaimedImage: Sendable, Hashable {
     var name: String?
     var blob: String
     var model: ModelIdentity
+    /// When the job was submitted (ms since 1970), for end-to-end latency.
+    var submittedAt: Int64 = 0
 }
 
 enum ClaimOutcome: Sendable, Equatable {
@@ -92,7 +94,7 @@ extension JobQueue {
 
     private func take(_ db: Database, _ model: ModelIdentity, limit: Int, worker: WorkerIdentity, now: Int64) throws -> [ClaimedImage] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT i.job_id, i.idx, i.name, i.blob FROM images i JOIN jobs j ON j.id = i.job_id
+            SELECT i.job_id, i.idx, i.name, i.blob, j.created_at FROM images i JOIN jobs j ON j.id = i.job_id
             WHERE i.status = 'queued' AND i.ready_at <= ? AND j.model_name = ? AND j.model_version = ? AND j.model_sha256 = ?
             ORDER BY j.priority DESC, j.seq, i.idx LIMIT ?
             """, arguments: [now, model.name, model.version, model.sha256, limit])
@@ -101,7 +103,8 @@ extension JobQueue {
         let expires = now + Timestamp.milliseconds(configuration.leaseDuration)
         var claimed: [ClaimedImage] = []
         for r in rows {
-            let image = ClaimedImage(jobID: r["job_id"], index: r["idx"], name: r["name"], blob: r["blob"], model: model)
+            let image = ClaimedImage(jobID: r["job_id"], index: r["idx"], name: r["name"], blob: r["blob"], model: model,
+                                     submittedAt: r["created_at"])
             try db.execute(sql: """
                 UPDATE images SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1, error = NULL
                 WHERE job_id = ? AND idx = ? AND status = 'queued'

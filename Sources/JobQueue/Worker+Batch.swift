@@ -27,10 +27,15 @@ extension Worker {
     /// this worker's repository has no verified version with these weights.
     func policy(for model: ModelIdentity) -> BatchPolicy? {
         guard let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 else { return nil }
-        let manifest = loaded.manifest.batching
+        return Self.policy(loaded.manifest, options)
+    }
+
+    /// Flags override the manifest, which overrides the defaults (job batches and infer batches alike).
+    static func policy(_ manifest: ModelManifest, _ options: Options) -> BatchPolicy {
+        let batching = manifest.batching
         return BatchPolicy(
-            maxBatch: options.maxBatch ?? manifest?.maxBatchSize ?? options.defaultPolicy.maxBatch,
-            maxDelay: options.maxDelay ?? manifest.map { .milliseconds($0.maxDelayMs) } ?? options.defaultPolicy.maxDelay)
+            maxBatch: options.maxBatch ?? batching?.maxBatchSize ?? options.defaultPolicy.maxBatch,
+            maxDelay: options.maxDelay ?? batching.map { .milliseconds($0.maxDelayMs) } ?? options.defaultPolicy.maxDelay)
     }
 
     /// Claims and prepares the next due batch; nil when stopping, or (with `once`) when nothing this worker
@@ -104,15 +109,18 @@ extension Worker {
     func process(_ batch: PreparedBatch) async {
         var outcomes = batch.failures
         var analyses: [(ClaimedImage, Analysis)] = []
+        var inference: Duration?
         if let analyzer = batch.analyzer, !batch.ready.isEmpty {
             let prepared = batch.ready.map(\.prepared)
             let wanted = AnalysisOptions(overlays: options.overlays)
             let analysisOptions = analyzer.makesOverlay(wanted) ? wanted : AnalysisOptions(overlays: false)
+            let started = ContinuousClock.now
             let result = await engine.run { () -> Result<[Analysis], PipelineError> in
                 do throws(PipelineError) { return .success(try analyzer.analyses(prepared, options: analysisOptions)) } catch {
                     return .failure(error)
                 }
             }
+            inference = ContinuousClock.now - started
             if options.holdAfterInference > .zero { try? await Task.sleep(for: options.holdAfterInference) }
             switch result {
             case .success(let made):
@@ -161,6 +169,7 @@ extension Worker {
             stop()
             return
         }
+        report(batch, inference: inference, outcomes: outcomes, applied: applied)
         summary.withLock { s in
             s.batches += 1
             s.largestBatch = max(s.largestBatch, batch.claimed.count)
@@ -172,6 +181,22 @@ extension Worker {
                 }
             }
         }
+    }
+
+    /// Tells the observer about an engine run: its size, engine time and, per image now finished (succeeded
+    /// or failed for good), the time since its job was submitted.
+    func report(_ batch: PreparedBatch, inference: Duration?, outcomes: [(ClaimedImage, ImageOutcome)], applied: [Bool]) {
+        guard let observer = options.observer, let inference, let model = batch.claimed.first?.model else { return }
+        let now = Timestamp.now()
+        var endToEnd: [Duration] = []
+        for ((image, outcome), recorded) in zip(outcomes, applied) where recorded {
+            switch outcome {
+            case .succeeded, .failed(_, permanent: true): endToEnd.append(.milliseconds(max(0, now - image.submittedAt)))
+            case .failed: break
+            }
+        }
+        observer(BatchRecord(kind: .jobs, model: model, size: batch.ready.count, requests: batch.ready.count,
+                             inference: inference, endToEnd: endToEnd))
     }
 
     /// `complete`, tried three times half a second apart: another process may hold the write lock for

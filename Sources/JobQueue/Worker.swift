@@ -28,6 +28,9 @@ public final class Worker: Sendable {
         /// Store a heatmap (classifiers whose manifest or graph allows one) or mask overlay per image as
         /// the `overlay.png` artifact, listed in the report's `overlays`.
         public var overlays = true
+        /// Told about every engine run (job batches and merged infer requests), on the engine thread: keep
+        /// it quick. The server records metrics from it.
+        public var observer: (@Sendable (BatchRecord) -> Void)?
 
         public init() {}
     }
@@ -49,7 +52,9 @@ public final class Worker: Sendable {
     public let options: Options
     let identity: WorkerIdentity
     let log: @Sendable (String) -> Void
-    let engine = EngineThread()
+    let engine: EngineThread
+    /// Raw-tensor requests (KServe V2 infer) batched on this worker's engine thread, between its job batches.
+    public let inference: InferenceBatcher
     let analyzers = Mutex<[ModelIdentity: AnalyzerSlot]>([:])
     let summary = Mutex(Summary())
     let stopping = Atomic<Bool>(false)
@@ -61,6 +66,9 @@ public final class Worker: Sendable {
         self.models = models
         self.options = options
         self.log = log
+        let engine = EngineThread()
+        self.engine = engine
+        inference = InferenceBatcher(options: options, engine: engine)
         let host = Self.hostName()
         let pid = getpid()
         identity = WorkerIdentity(id: "\(host):\(pid):\(UUID().uuidString.prefix(8).lowercased())", host: host, pid: pid)
@@ -142,8 +150,8 @@ public final class Worker: Sendable {
     }
 }
 
-/// The single owner of engine calls: a serial queue, so batches never run concurrently and the engine's
-/// own threads (or OpenBLAS's) never compete with another batch's.
+/// The single owner of engine calls: a serial queue, so batches (of jobs or of infer requests) never run
+/// concurrently and the engine's own threads (or OpenBLAS's) never compete with another batch's.
 final class EngineThread: Sendable {
     private let queue = DispatchQueue(label: "medinfer.worker.engine", qos: .userInitiated)
 
@@ -151,5 +159,10 @@ final class EngineThread: Sendable {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: body()) }
         }
+    }
+
+    /// Queues `body` behind the runs already waiting, without waiting for it.
+    func submit(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
     }
 }

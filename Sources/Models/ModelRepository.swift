@@ -23,9 +23,12 @@ public final class ModelRepository: Sendable {
         var versions: [Int: VersionRecord] = [:]
         var pinned: Int?
         var active: Int?
+        /// Set by `unload(_:)`: no version serves until `load(_:)`, whatever is verified.
+        var unloaded = false
 
-        /// The pin when verified, else the highest verified version.
+        /// The pin when verified, else the highest verified version; nil while unloaded.
         func choose() -> Int? {
+            if unloaded { return nil }
             if let p = pinned, versions[p]?.loaded != nil { return p }
             return versions.filter { $0.value.loaded != nil }.keys.max()
         }
@@ -118,7 +121,7 @@ public final class ModelRepository: Sendable {
                 versions.append(VersionStatus(version: v, state: .unverified, sha256: nil, task: nil))
             }
             return ModelStatus(name: name, versions: versions.sorted { $0.version < $1.version },
-                               active: r.active, pinned: r.pinned)
+                               active: r.active, pinned: r.pinned, unloaded: r.unloaded)
         }
     }
 
@@ -127,9 +130,9 @@ public final class ModelRepository: Sendable {
         state.withLock { s in s[name].flatMap { r in r.active.flatMap { r.versions[$0]?.loaded } } }
     }
 
-    /// A verified version (nil when unknown or refused).
+    /// A verified version (nil when unknown or refused, or while the model is unloaded).
     public func model(_ name: String, version: Int) -> LoadedModel? {
-        state.withLock { $0[name]?.versions[version]?.loaded }
+        state.withLock { s in s[name].flatMap { $0.unloaded ? nil : $0.versions[version]?.loaded } }
     }
 
     /// Why `version` was refused (nil when verified or unknown).

@@ -32,6 +32,8 @@ public struct ModelStatus: Sendable, Equatable {
     public var active: Int?
     /// The version named by `ACTIVE`, if any (it serves only when verified).
     public var pinned: Int?
+    /// Taken out of service by `ModelRepository.unload(_:)` (in this process) until `load(_:)`.
+    public var unloaded = false
 
     /// SHA-256 of the active version's `model.onnx`.
     public var sha256: String? { versions.first { $0.version == active }?.sha256 }

@@ -5,7 +5,7 @@ import JobQueue
 public import Logging
 import Models
 
-/// Builds the MedInfer HTTP application: routes, middleware (metrics, auth, errors) and the in-process
+/// Builds the MedInfer HTTP application: routes, middleware (request log, metrics, auth, errors) and the in-process
 /// workers, as services of one group, so `runService()` serves until SIGINT/SIGTERM and then stops
 /// accepting, lets the running batch finish and leaves queued jobs for the next start.
 ///
@@ -15,26 +15,33 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     let configuration = services.configuration
     services.metrics.record(services.models.reload())
 
-    let router = Router(context: ServerContext.self)
-    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: AuthMiddleware(keys: services.keys, openMetrics: configuration.openMetrics))
-    JobsController(services: services).addRoutes(to: router.group("v1/jobs"))
-    KServeController(services: services).addRoutes(to: router.group("v2"))
-    DICOMwebController(services: services).addRoutes(to: router.group("dicomweb"))
-    OperationsController(services: services).addRoutes(to: router)
-
     var workerOptions = Worker.Options()
     workerOptions.maxBatch = configuration.maxBatch
     workerOptions.maxDelay = configuration.maxDelayMs.map { .milliseconds($0) }
+    workerOptions.observer = { [metrics = services.metrics] in metrics.record($0) }
     let workers = (0..<max(configuration.workers, 0)).map { _ in
-        WorkerService(worker: Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
+        Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
             logger.info("\(line)")
-        })
+        }
     }
+    // Infer requests are batched on the first worker's engine thread, between its job batches; a server
+    // without workers still answers them, on an engine thread of their own.
+    let inference = workers.first?.inference ?? InferenceBatcher(options: workerOptions)
+    services.metrics.watch(inference)
+
+    let router = Router(context: ServerContext.self)
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: AuthMiddleware(keys: services.keys, openMetrics: configuration.openMetrics))
+    JobsController(services: services).addRoutes(to: router.group("v1/jobs"))
+    KServeController(services: services, inference: inference).addRoutes(to: router.group("v2"))
+    DICOMwebController(services: services).addRoutes(to: router.group("dicomweb"))
+    OperationsController(services: services).addRoutes(to: router)
+
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "medinfer"),
-        services: workers,
+        services: workers.map(WorkerService.init),
         logger: logger
     )
 }

@@ -2,16 +2,23 @@ import Engine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JobQueue
 import Models
 import Tensor
 
 /// The KServe V2 / Open Inference Protocol routes (`/v2`): health, model metadata and readiness, inference
-/// with JSON tensors, and the model repository extension wired to `ModelRepository`'s verified hot-swap.
-/// Errors are `{"error": "..."}` as the protocol defines.
+/// with JSON tensors and the binary tensor extension, and the model repository extension wired to
+/// `ModelRepository`'s verified hot-swap (load) and its unload. Errors are `{"error": "..."}` as the protocol
+/// defines.
 struct KServeController {
     static let platform = "medinfer_onnx"
     static let maxInferBody = 64 << 20
+    /// The protocol extensions `GET /v2` advertises (Triton's names).
+    static let extensions = ["model_repository", "binary_tensor_data"]
     let services: ServerServices
+    /// The batcher on the in-process worker's engine thread (infer requests share batches and the engine
+    /// with each other and with job batches).
+    let inference: InferenceBatcher
 
     func addRoutes(to group: RouterGroup<ServerContext>) {
         group.get(use: serverMetadata)
@@ -29,7 +36,7 @@ struct KServeController {
 
     @Sendable func serverMetadata(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.submitter, context)
-        return try Self.json(["name": "medinfer", "version": "0.1.0", "extensions": ["model_repository"]] as [String: Any])
+        return try Self.json(["name": "medinfer", "version": "0.1.0", "extensions": Self.extensions] as [String: Any])
     }
 
     @Sendable func live(_ request: Request, context: ServerContext) async throws -> Response {
@@ -54,41 +61,74 @@ struct KServeController {
         ] as [String: Any])
     }
 
+    /// 200 when the model (version) serves; 400 with `"ready": false` while it is unloaded (the protocol's
+    /// "4xx means false"); 404 when there is no such model.
     @Sendable func modelReady(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.submitter, context)
+        let name = try context.parameters.require("name")
+        if services.models.isUnloaded(name) {
+            var response = try Self.json(["name": name, "ready": false, "error": "model '\(name)' is unloaded"] as [String: Any])
+            response.status = .badRequest
+            return response
+        }
         let model = try resolve(context)
         return try Self.json(["name": model.name, "version": String(model.version), "ready": true] as [String: Any])
     }
 
-    /// `POST .../infer`: JSON tensors in (`data` flat or nested, row-major), JSON tensors out. Runs the
-    /// version's compiled plan directly, off the job queue.
+    /// `POST .../infer`: JSON tensors or the binary tensor extension in (`InferRequest`), the same out: an
+    /// output comes back as raw bytes when the request asks (`binary_data` per output, `binary_data_output`
+    /// for all), and then the answer carries `Inference-Header-Content-Length`. The tensors go through the
+    /// worker's batcher (`InferenceBatcher`), batched with concurrent requests for the same version.
     @Sendable func infer(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.submitter, context)
         let model = try resolve(context)
+        var headerLength: Int?
+        if let text = request.headers[.inferenceHeaderContentLength] {
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 0 else {
+                throw KServeError(.badRequest, "Inference-Header-Content-Length must be a non-negative integer, got '\(text)'")
+            }
+            headerLength = n
+        }
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: Self.maxInferBody) } catch {
             throw KServeError(.contentTooLarge, "the request body exceeds \(Self.maxInferBody) bytes")
         }
-        let parsed = try InferRequest(json: Data(body.readableBytesView))
-        var inputs: [String: Tensor] = [:]
-        for input in parsed.inputs { inputs[input.name] = input.tensor }
-        let started = ContinuousClock.now
-        let outputs: [String: Tensor]
-        do { outputs = try model.run(inputs) } catch {
-            throw KServeError(.badRequest, "inference failed: \(error)")
+        let parsed = try InferRequest(body: Data(body.readableBytesView), headerLength: headerLength)
+        let graphOutputs = model.model.graph.outputs.map(\.name)
+        let wanted = parsed.outputs ?? graphOutputs.map { InferRequest.Output(name: $0, binary: parsed.binaryOutput) }
+        if let unknown = wanted.first(where: { !graphOutputs.contains($0.name) }) {
+            throw KServeError(.badRequest, "the model has no output '\(unknown.name)' (outputs: \(graphOutputs.joined(separator: ", ")))")
         }
-        services.metrics.recordInference(ContinuousClock.now - started)
-        let wanted = parsed.outputs ?? model.model.graph.outputs.map(\.name)
+        let outputs: [String: Tensor]
+        do { outputs = try await inference.infer(model, parsed.tensors) } catch {
+            throw KServeError(.badRequest, error.description)
+        }
         var answer: [[String: Any]] = []
-        for name in wanted {
-            guard let tensor = outputs[name] else { throw KServeError(.badRequest, "the model has no output '\(name)'") }
-            answer.append(["name": name, "datatype": Self.datatype(tensor.dtype), "shape": tensor.shape,
-                           "data": tensor.dtype == .bool ? tensor.doubles().map { $0 != 0 } as [Any] : tensor.doubles() as [Any]])
+        var binary = Data()
+        for output in wanted {
+            guard let tensor = outputs[output.name] else {
+                throw KServeError(.badRequest, "the model returned no output '\(output.name)'")
+            }
+            var entry: [String: Any] = ["name": output.name, "datatype": KServeDatatype.name(tensor.dtype), "shape": tensor.shape]
+            if output.binary {
+                let bytes = KServeDatatype.bytes(tensor)
+                entry["parameters"] = ["binary_data_size": bytes.count]
+                binary.append(bytes)
+            } else {
+                entry["data"] = KServeDatatype.json(tensor)
+            }
+            answer.append(entry)
         }
         var object: [String: Any] = ["model_name": model.name, "model_version": String(model.version), "outputs": answer]
         if let id = parsed.id { object["id"] = id }
-        return try Self.json(object)
+        guard wanted.contains(where: \.binary) else { return try Self.json(object) }
+        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let jsonLength = data.count
+        data.append(binary)
+        return Response(status: .ok,
+                        headers: [.contentType: "application/octet-stream", .inferenceHeaderContentLength: String(jsonLength)],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// `POST /v2/repository/index` (admin): every version with its state.
@@ -99,6 +139,9 @@ struct KServeController {
             for v in model.versions {
                 var entry: [String: Any] = ["name": model.name, "version": String(v.version)]
                 switch v.state {
+                case .verified where model.unloaded:
+                    entry["state"] = "UNAVAILABLE"
+                    entry["reason"] = "unloaded"
                 case .verified: entry["state"] = v.version == model.active ? "READY" : "UNAVAILABLE"
                 case .refused(let reason):
                     entry["state"] = "UNAVAILABLE"
@@ -111,13 +154,14 @@ struct KServeController {
         return try Self.json(index)
     }
 
-    /// `POST /v2/repository/models/{name}/load` (admin): re-reads the model from disk and verifies new or
-    /// changed versions; a refused version leaves the serving one in place.
+    /// `POST /v2/repository/models/{name}/load` (admin): serves an unloaded model again and re-reads it from
+    /// disk, verifying new or changed versions (checksums, canaries) first; a refused version leaves the
+    /// serving one in place.
     @Sendable func load(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.admin, context)
         let name = try context.parameters.require("name")
         guard ModelRepository.isValidName(name) else { throw KServeError(.badRequest, "'\(name)' is not a valid model name") }
-        let events = services.models.reload(only: name)
+        let events = services.models.load(name)
         services.metrics.record(events)
         guard let active = services.models.active(name) else {
             var reasons: [String] = []
@@ -128,11 +172,19 @@ struct KServeController {
         return try Self.json(["name": name, "version": String(active.version), "events": events.map(\.description)] as [String: Any])
     }
 
-    /// `POST /v2/repository/models/{name}/unload`: not offered; the repository always serves a verified version.
+    /// `POST /v2/repository/models/{name}/unload` (admin): stops serving the model in this server until
+    /// `load`. New infer requests get 404, its readiness turns false and queued jobs for it wait; requests
+    /// and batches already accepted finish on the version they started with.
     @Sendable func unload(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.admin, context)
-        throw KServeError(.notImplemented,
-                          "unload is not supported: remove or pin versions (medinfer models activate/rollback), then load")
+        let name = try context.parameters.require("name")
+        guard ModelRepository.isValidName(name) else { throw KServeError(.badRequest, "'\(name)' is not a valid model name") }
+        let events: [ModelEvent]
+        do { events = try services.models.unload(name) } catch {
+            throw KServeError(.notFound, error.description)
+        }
+        services.metrics.record(events)
+        return try Self.json(["name": name, "unloaded": true, "events": events.map(\.description)] as [String: Any])
     }
 
     func requireRole(_ role: Role, _ context: ServerContext) throws -> APIKeyRecord {
@@ -142,6 +194,9 @@ struct KServeController {
     /// The model (and version) named by the path.
     func resolve(_ context: ServerContext) throws -> LoadedModel {
         let name = try context.parameters.require("name")
+        if services.models.isUnloaded(name) {
+            throw KServeError(.notFound, "model '\(name)' is unloaded (POST /v2/repository/models/\(name)/load serves it again)")
+        }
         if let v = context.parameters.get("version") {
             guard let version = Int(v) else { throw KServeError(.badRequest, "version '\(v)' is not an integer") }
             guard let model = services.models.model(name, version: version) else {
@@ -158,23 +213,7 @@ struct KServeController {
             if case .fixed(let n) = dim { return n }
             return -1
         } ?? [-1]
-        return ["name": info.name, "datatype": datatype(info.dtype), "shape": shape]
-    }
-
-    static func datatype(_ dtype: DType) -> String {
-        switch dtype {
-        case .float32: "FP32"
-        case .float64: "FP64"
-        case .int8: "INT8"
-        case .uint8: "UINT8"
-        case .int16: "INT16"
-        case .uint16: "UINT16"
-        case .int32: "INT32"
-        case .uint32: "UINT32"
-        case .int64: "INT64"
-        case .uint64: "UINT64"
-        case .bool: "BOOL"
-        }
+        return ["name": info.name, "datatype": KServeDatatype.name(info.dtype), "shape": shape]
     }
 
     static func json(_ object: Any) throws -> Response {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Models
 import Server
 import TestSupport
@@ -17,7 +18,10 @@ struct TestServer: Sendable {
     let submitter: String
     let reviewer: String
 
-    init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000) throws {
+    /// `maxBatch`/`maxDelayMs` override the manifest's batching (jobs and infer); `preload` verifies the models
+    /// before the app is built (else `buildApplication` does, and its model events reach the metrics).
+    init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000, maxBatch: Int? = nil,
+         maxDelayMs: Int? = nil, preload: Bool = true) throws {
         let repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         folder = repository.root.deletingLastPathComponent()
         var c = ServerConfiguration()
@@ -27,8 +31,10 @@ struct TestServer: Sendable {
         c.workers = workers
         c.maxBodyBytes = maxBodyBytes
         c.maxQueuedImages = maxQueuedImages
+        c.maxBatch = maxBatch
+        c.maxDelayMs = maxDelayMs
         services = try ServerServices(configuration: c)
-        services.models.reload()
+        if preload { services.models.reload() }
         admin = try #require(try services.keys.bootstrapAdminKey())
         submitter = try services.keys.create(name: "router", role: .submitter).key
         reviewer = try services.keys.create(name: "dr", role: .reviewer).key
@@ -37,8 +43,9 @@ struct TestServer: Sendable {
     func remove() { try? FileManager.default.removeItem(at: folder) }
 
     /// Runs `body` against the application over a real socket.
-    func live(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(services)
+    func live(logger: Logger = Logger(label: "medinfer"),
+              _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(services, logger: logger)
         try await app.test(.live, body)
     }
 
@@ -64,6 +71,43 @@ extension TestClientProtocol {
         }
         Issue.record("job \(id) did not finish")
         return [:]
+    }
+}
+
+extension TestClientProtocol {
+    /// `call` on a connection of its own, so concurrent requests are not queued behind each other on the
+    /// shared connection (HTTP/1.1 answers one request at a time).
+    func callAlone(_ uri: String, _ method: HTTPRequest.Method, key: String?, headers: HTTPFields = [:],
+                   body: Data? = nil) async throws -> TestClient.Response {
+        var fields = headers
+        if let key { fields[.authorization] = "Bearer \(key)" }
+        let headers = fields
+        let port = try #require(self.port)
+        return try await TestClient.withClient(host: "localhost", port: port) { client in
+            try await client.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: headers,
+                                                        body: body.map { ByteBuffer(bytes: $0) }))
+        }
+    }
+
+    /// `GET /metrics` as text.
+    func metricsText() async throws -> String {
+        String(buffer: try await call("/metrics", .get, key: nil).body)
+    }
+}
+
+/// The value of one Prometheus series (`name{labels}` exactly as exposed), nil when absent.
+func metricValue(_ text: String, _ series: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1).trimmingCharacters(in: .whitespaces))
+    }
+    return nil
+}
+
+extension TestClient.Response {
+    var data: Data { body.map { Data($0.readableBytesView) } ?? Data() }
+
+    func json() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 }
 
