@@ -20,19 +20,50 @@ enum OpenAPIDocument {
         ("get", "/v2/health/ready", "Readiness (the default model is verified)", [200, 503], true),
         ("get", "/v2/models/{name}", "Model metadata", [200, 401, 404], false),
         ("get", "/v2/models/{name}/versions/{version}", "Model version metadata", [200, 400, 401, 404], false),
-        ("get", "/v2/models/{name}/ready", "Model readiness", [200, 401, 404], false),
+        ("get", "/v2/models/{name}/ready", "Model readiness (400 with ready false while unloaded)", [200, 400, 401, 404], false),
         ("get", "/v2/models/{name}/versions/{version}/ready", "Model version readiness", [200, 400, 401, 404], false),
-        ("post", "/v2/models/{name}/infer", "Inference with JSON tensors", [200, 400, 401, 404, 413], false),
-        ("post", "/v2/models/{name}/versions/{version}/infer", "Inference on one version", [200, 400, 401, 404, 413], false),
+        ("post", "/v2/models/{name}/infer",
+         "Inference with JSON tensors or the binary tensor extension (Inference-Header-Content-Length); batched with concurrent requests",
+         [200, 400, 401, 404, 413], false),
+        ("post", "/v2/models/{name}/versions/{version}/infer", "Inference on one version (as infer)", [200, 400, 401, 404, 413], false),
         ("post", "/v2/repository/index", "Every model version and its state", [200, 401, 403], false),
-        ("post", "/v2/repository/models/{name}/load", "Re-verify a model from disk", [200, 400, 401, 403], false),
-        ("post", "/v2/repository/models/{name}/unload", "Not supported", [401, 403, 501], false),
+        ("post", "/v2/repository/models/{name}/load", "Serve a model (again), verifying new or changed versions from disk first",
+         [200, 400, 401, 403], false),
+        ("post", "/v2/repository/models/{name}/unload", "Stop serving a model until load; requests in flight finish",
+         [200, 400, 401, 403, 404], false),
         ("post", "/dicomweb/studies", "STOW-RS", [200, 202, 400, 401, 403, 409, 413, 415], false),
         ("post", "/dicomweb/studies/{study}", "STOW-RS for one study", [200, 202, 400, 401, 403, 409, 413, 415], false),
         ("post", "/dicomweb/{model}/studies", "STOW-RS on a named model", [200, 202, 400, 401, 403, 409, 413, 415], false),
         ("get", "/metrics", "Prometheus metrics", [200, 401, 403], true),
         ("get", "/openapi.json", "This document", [200], true),
     ]
+
+    /// Every route takes and echoes `X-Request-Id` (it names the request's log line).
+    static var requestIDParameter: [String: Any] {
+        [
+            "name": "X-Request-Id", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 128],
+            "description": "Echoed in the answer's X-Request-Id and logged; a new UUID when absent or not [A-Za-z0-9._:-]{1,128}",
+        ]
+    }
+    static var inferenceHeaderParameter: [String: Any] {
+        [
+            "name": "Inference-Header-Content-Length", "in": "header", "required": false, "schema": ["type": "integer", "minimum": 1],
+            "description": "Binary tensor extension: the body's first N bytes are the JSON request; the raw little-endian bytes of "
+                + "each input with parameters.binary_data_size follow, in input order",
+        ]
+    }
+    static var inferenceHeaderResponse: [String: Any] {
+        [
+            "schema": ["type": "integer"],
+            "description": "Present when an output was asked for as binary_data: the length of the JSON that starts the body",
+        ]
+    }
+    static var inferBody: [String: Any] {
+        [
+            "content": ["application/json": ["schema": ["type": "object"]],
+                        "application/octet-stream": ["schema": ["type": "string", "format": "binary"]]],
+        ]
+    }
 
     static let json: Data = {
         var paths: [String: [String: Any]] = [:]
@@ -41,12 +72,22 @@ enum OpenAPIDocument {
             for s in r.statuses { responses[String(s)] = ["description": HTTPStatusText.text(s)] }
             var operation: [String: Any] = ["summary": r.summary, "responses": responses]
             if r.open { operation["security"] = [] as [Any] }
+            var parameters: [[String: Any]] = [requestIDParameter]
+            if r.path.hasSuffix("/infer") {
+                parameters.append(inferenceHeaderParameter)
+                operation["requestBody"] = inferBody
+                responses["200"] = ["description": "OK", "content": inferBody["content"]!,
+                                    "headers": ["Inference-Header-Content-Length": inferenceHeaderResponse]]
+                operation["responses"] = responses
+            }
+            operation["parameters"] = parameters
             paths[r.path, default: [:]][r.method] = operation
         }
         let document: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": "MedInfer", "version": "0.1.0",
-                     "description": "Medical imaging inference. Results are a decision aid, never a diagnosis."],
+                     "description": "Medical imaging inference. Results are a decision aid, never a diagnosis. "
+                        + "Every answer carries X-Request-Id."],
             "components": ["securitySchemes": ["apiKey": ["type": "http", "scheme": "bearer"]]],
             "security": [["apiKey": [] as [Any]]],
             "paths": paths,

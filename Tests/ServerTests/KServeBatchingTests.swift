@@ -103,6 +103,12 @@ import Testing
             let early = try await inFlight.value
             #expect(early.status == .ok)
             #expect(Self.outputs(try early.json()) == expected[0])
+            try await client.expectDocumented([
+                ("post", "/v2/repository/models/{name}/unload", 200), ("post", "/v2/repository/models/{name}/unload", 404),
+                ("post", "/v2/repository/models/{name}/unload", 403), ("post", "/v2/repository/models/{name}/load", 200),
+                ("get", "/v2/models/{name}/ready", 400), ("get", "/v2/models/{name}/versions/{version}/ready", 400),
+                ("get", "/v2/health/ready", 503), ("post", "/v2/models/{name}/infer", 404),
+            ])
         }
     }
 }

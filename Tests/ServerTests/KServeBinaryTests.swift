@@ -141,6 +141,11 @@ import Testing
                 #expect(r.status == .badRequest, "\(what): \(r.status)")
                 #expect((try? r.json())?["error"] is String, "\(what)")
             }
+            try await client.expectDocumented([("post", "/v2/models/{name}/infer", 400), ("post", "/v2/models/{name}/infer", 200)])
+            let document = try await client.call("/openapi.json", .get, key: nil).json()
+            let infer = (document["paths"] as? [String: [String: [String: Any]]])?["/v2/models/{name}/infer"]?["post"]
+            let parameters = (infer?["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+            #expect(parameters.contains("Inference-Header-Content-Length") && parameters.contains("X-Request-Id"))
         }
     }
 }

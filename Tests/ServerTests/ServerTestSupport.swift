@@ -89,6 +89,18 @@ extension TestClientProtocol {
         }
     }
 
+    /// Checks that `/openapi.json` lists `status` among the answers of `method template`.
+    func expectDocumented(_ answers: [(method: String, template: String, status: Int)],
+                          sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let document = try await call("/openapi.json", .get, key: nil).json()
+        let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+        for a in answers {
+            let responses = paths[a.template]?[a.method]?["responses"] as? [String: Any]
+            #expect(responses?[String(a.status)] != nil, "\(a.method) \(a.template) \(a.status) in openapi.json",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
     /// `GET /metrics` as text.
     func metricsText() async throws -> String {
         String(buffer: try await call("/metrics", .get, key: nil).body)
