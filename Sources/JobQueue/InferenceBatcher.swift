@@ -185,6 +185,8 @@ public final class InferenceBatcher: Sendable {
         var signature: [String] = []
         for info in declared {
             guard let tensor = inputs[info.name] else { throw .invalidInput("input '\(info.name)' is missing") }
+            // An empty tensor has nothing to infer, and not every kernel takes a zero-sized dimension.
+            guard tensor.count > 0 else { throw .invalidInput("input '\(info.name)' has no elements (shape \(tensor.shape))") }
             guard tensor.dtype == info.dtype else {
                 throw .invalidInput("input '\(info.name)' must be \(info.dtype.rawValue), got \(tensor.dtype.rawValue)")
             }

@@ -95,6 +95,7 @@ import Testing
             (["input": good, "other": good], "no input 'other'"),
             (["input": try Tensor(shape: [1, 3, 32, 32], values: [Int32](repeating: 0, count: 3072))], "must be float32"),
             (["input": try good.reshaped([3, 32, 32])], "must have 4 dimensions"),
+            (["input": try Tensor(zeros: .float32, shape: [0, 3, 32, 32])], "has no elements"),
         ]
         for (inputs, words) in cases {
             await #expect {

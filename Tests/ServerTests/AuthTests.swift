@@ -16,6 +16,7 @@ import Testing
                 ("/v1/jobs/x/result", .get), ("/v1/jobs/x/images/0/overlay.png", .get),
                 ("/v2", .get), ("/v2/models/tiny", .get), ("/v2/models/tiny/ready", .get), ("/v2/models/tiny/infer", .post),
                 ("/v2/repository/index", .post), ("/v2/repository/models/tiny/load", .post),
+                ("/v2/repository/models/tiny/unload", .post),
             ]
             let document = try await client.call("/openapi.json", .get, key: nil).json()
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])

@@ -116,6 +116,7 @@ import Testing
              ["inputs": [input(size)], "outputs": [["name": "output", "parameters": ["binary_data": "yes"]] as [String: Any]]], [good],
              "true or false"),
             ("negative size", "auto", ["inputs": [input(["binary_data_size": -4])]], [], "non-negative integer"),
+            ("empty tensor", nil, ["inputs": [input(shape: [0, 3, 32, 32], data: [])]], [], "no elements"),
             ("fractional INT8 value", nil, ["inputs": [input(shape: [1], datatype: "INT8", data: [1.5])]], [], "not a valid INT8"),
         ]
         cases.append(("header not a number", "abc", ["inputs": [input(size)]], [good], "non-negative integer"))
