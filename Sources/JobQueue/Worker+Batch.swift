@@ -114,13 +114,17 @@ extension Worker {
             let prepared = batch.ready.map(\.prepared)
             let wanted = AnalysisOptions(overlays: options.overlays)
             let analysisOptions = analyzer.makesOverlay(wanted) ? wanted : AnalysisOptions(overlays: false)
-            let started = ContinuousClock.now
-            let result = await engine.run { () -> Result<[Analysis], PipelineError> in
-                do throws(PipelineError) { return .success(try analyzer.analyses(prepared, options: analysisOptions)) } catch {
-                    return .failure(error)
+            // Timed on the engine thread: a wait behind an infer batch is not this batch's engine time.
+            let (result, elapsed) = await engine.run { () -> (Result<[Analysis], PipelineError>, Duration) in
+                let started = ContinuousClock.now
+                do throws(PipelineError) {
+                    let made = try analyzer.analyses(prepared, options: analysisOptions)
+                    return (.success(made), ContinuousClock.now - started)
+                } catch {
+                    return (.failure(error), ContinuousClock.now - started)
                 }
             }
-            inference = ContinuousClock.now - started
+            inference = elapsed
             if options.holdAfterInference > .zero { try? await Task.sleep(for: options.holdAfterInference) }
             switch result {
             case .success(let made):

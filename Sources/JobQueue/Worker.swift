@@ -28,8 +28,8 @@ public final class Worker: Sendable {
         /// Store a heatmap (classifiers whose manifest or graph allows one) or mask overlay per image as
         /// the `overlay.png` artifact, listed in the report's `overlays`.
         public var overlays = true
-        /// Told about every engine run (job batches and merged infer requests), on the engine thread: keep
-        /// it quick. The server records metrics from it.
+        /// Told about every engine run (job batches, from the worker's task once their outcomes are recorded;
+        /// infer batches, on the engine thread): keep it quick. The server records metrics from it.
         public var observer: (@Sendable (BatchRecord) -> Void)?
 
         public init() {}
