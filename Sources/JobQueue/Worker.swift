@@ -28,6 +28,10 @@ public final class Worker: Sendable {
         /// Store a heatmap (classifiers whose manifest or graph allows one) or mask overlay per image as
         /// the `overlay.png` artifact, listed in the report's `overlays`.
         public var overlays = true
+        /// Append the model activations and refusals the worker's repository reloads find to the audit
+        /// trail (`AuditTrail.recordModelEvents`); the server's workers do, so a version picked up while
+        /// serving is on record.
+        public var auditModelEvents = false
 
         public init() {}
     }
@@ -85,7 +89,7 @@ public final class Worker: Sendable {
     }
 
     private func work() async throws(JobQueueError) -> Summary {
-        models.reload()
+        reloadModels()
         try queue.heartbeat(identity)
         let reclaimed = try queue.reclaimAbandoned(host: identity.host, isAlive: Self.isAlive)
         summary.withLock { $0.reclaimed = reclaimed }
@@ -150,6 +154,19 @@ final class EngineThread: Sendable {
     func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+extension Worker {
+    /// Re-reads the repository (verification only reruns for changed folders); with
+    /// `Options.auditModelEvents`, what changed goes to the audit trail. An audit failure is logged: it must
+    /// not stop the worker from serving the version that is verified.
+    func reloadModels() {
+        let events = models.reload()
+        guard options.auditModelEvents, !events.isEmpty else { return }
+        do { try queue.audit.recordModelEvents(events, repository: models, trigger: "worker reload") } catch {
+            log("cannot append the model events to the audit trail: \(error)")
         }
     }
 }

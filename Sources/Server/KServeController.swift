@@ -118,7 +118,7 @@ struct KServeController {
         let name = try context.parameters.require("name")
         guard ModelRepository.isValidName(name) else { throw KServeError(.badRequest, "'\(name)' is not a valid model name") }
         let events = services.models.reload(only: name)
-        services.metrics.record(events)
+        services.recordModelEvents(events, trigger: "repository load", logger: context.logger)
         guard let active = services.models.active(name) else {
             var reasons: [String] = []
             for case let .refused(_, v, r) in events { reasons.append("version \(v): \(r)") }
