@@ -132,7 +132,10 @@ let package = Package(
                                                   .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "JobQueue", "Models", "Tensor", "DICOM", "TestSupport",
-                                                   .product(name: "GRDB", package: "GRDB.swift")],
+                                                   "Server",  // remote mode: the CLI against an in-process server
+                                                   .product(name: "GRDB", package: "GRDB.swift"),
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
                     swiftSettings: strictSettings),
     ]
 )

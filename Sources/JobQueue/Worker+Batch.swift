@@ -66,7 +66,7 @@ extension Worker {
                 if options.once { return nil }
                 // Pick up model versions added since (verification only reruns for changed folders).
                 if ContinuousClock.now - lastReload > .seconds(10) {
-                    models.reload()
+                    reloadModels()
                     lastReload = .now
                 }
                 try? await Task.sleep(for: options.pollInterval)

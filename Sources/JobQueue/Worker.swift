@@ -31,6 +31,10 @@ public final class Worker: Sendable {
         /// Told about every engine run (job batches, from the worker's task once their outcomes are recorded;
         /// infer batches, on the engine thread): keep it quick. The server records metrics from it.
         public var observer: (@Sendable (BatchRecord) -> Void)?
+        /// Append the model activations and refusals the worker's repository reloads find to the audit
+        /// trail (`AuditTrail.recordModelEvents`); the server's workers do, so a version picked up while
+        /// serving is on record.
+        public var auditModelEvents = false
 
         public init() {}
     }
@@ -93,7 +97,7 @@ public final class Worker: Sendable {
     }
 
     private func work() async throws(JobQueueError) -> Summary {
-        models.reload()
+        reloadModels()
         try queue.heartbeat(identity)
         let reclaimed = try queue.reclaimAbandoned(host: identity.host, isAlive: Self.isAlive)
         summary.withLock { $0.reclaimed = reclaimed }
@@ -164,5 +168,18 @@ final class EngineThread: Sendable {
     /// Queues `body` behind the runs already waiting, without waiting for it.
     func submit(_ body: @escaping @Sendable () -> Void) {
         queue.async(execute: body)
+    }
+}
+
+extension Worker {
+    /// Re-reads the repository (verification only reruns for changed folders); with
+    /// `Options.auditModelEvents`, what changed goes to the audit trail. An audit failure is logged: it must
+    /// not stop the worker from serving the version that is verified.
+    func reloadModels() {
+        let events = models.reload()
+        guard options.auditModelEvents, !events.isEmpty else { return }
+        do { try queue.audit.recordModelEvents(events, repository: models, trigger: "worker reload") } catch {
+            log("cannot append the model events to the audit trail: \(error)")
+        }
     }
 }

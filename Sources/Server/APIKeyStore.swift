@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import GRDB
+public import JobQueue
 
 /// What a key may do. `admin` may do everything, `reviewer` reads every job, `submitter` posts scans and
 /// reads its own jobs.
@@ -32,9 +33,12 @@ public enum APIKeyError: Error, Sendable, CustomStringConvertible {
     case storage(path: String, reason: String)
     case notFound(id: String)
     case invalidName(String)
+    /// The key change was made but its audit row could not be appended.
+    case audit(String)
 
     public var description: String {
         switch self {
+        case let .audit(reason): "the key change could not be appended to the audit trail: \(reason)"
         case let .storage(path, reason): "\(path): \(reason)"
         case let .notFound(id): "no API key \(id)"
         case let .invalidName(name): "a key name needs 1 to 100 characters, got '\(name)'"
@@ -51,9 +55,13 @@ public enum APIKeyError: Error, Sendable, CustomStringConvertible {
 public final class APIKeyStore: Sendable {
     let database: DatabaseQueue
     let path: String
+    /// Where creations and revocations are recorded (key id, name and role; never the key or its hash).
+    let audit: AuditTrail?
 
-    /// Opens (creating when needed) the store in `directory`.
-    public init(directory: URL) throws(APIKeyError) {
+    /// Opens (creating when needed) the store in `directory`; with `audit` (the trail of the same data
+    /// directory's queue), every key created or revoked is appended to it.
+    public init(directory: URL, audit: AuditTrail? = nil) throws(APIKeyError) {
+        self.audit = audit
         path = directory.appendingPathComponent("keys.sqlite").path
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -97,6 +105,7 @@ public final class APIKeyStore: Sendable {
             try db.execute(sql: "INSERT INTO api_keys (id, name, role, sha256, created_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [id, name, role.rawValue, Self.digest(key), record.createdAt])
         }
+        try appendAudit(AuditEvent(kind: .keyCreated, subject: id, details: ["name": name, "role": role.rawValue]))
         return (key, record)
     }
 
@@ -119,12 +128,22 @@ public final class APIKeyStore: Sendable {
 
     /// Revokes a key: it authenticates no more.
     public func revoke(id: String) throws(APIKeyError) {
-        let changed = try write { db -> Int in
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        let revoked = try write { db -> Row? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT name, role FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+                                             arguments: [id]) else { return nil }
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?",
                            arguments: [ISO8601DateFormatter().string(from: Date()), id])
-            return db.changesCount
+            return row
         }
-        if changed == 0 { throw .notFound(id: id) }
+        guard let revoked else { throw .notFound(id: id) }
+        try appendAudit(AuditEvent(kind: .keyRevoked, subject: id, details: ["name": revoked["name"] as String, "role": revoked["role"] as String]))
+    }
+
+    /// Appends a key event to the audit trail, when there is one. The key database and the queue's are
+    /// separate files, so this follows the change it records (a failure is reported, the change stays).
+    func appendAudit(_ event: AuditEvent) throws(APIKeyError) {
+        guard let audit else { return }
+        do { try audit.append(event) } catch { throw .audit(error.description) }
     }
 
     /// The live key `presented` belongs to, or nil.

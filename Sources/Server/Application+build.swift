@@ -13,12 +13,13 @@ import Models
 /// ready as soon as it listens.
 public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer")) -> some ApplicationProtocol {
     let configuration = services.configuration
-    services.metrics.record(services.models.reload())
+    services.recordModelEvents(services.models.reload(), trigger: "server start", logger: logger)
 
     var workerOptions = Worker.Options()
     workerOptions.maxBatch = configuration.maxBatch
     workerOptions.maxDelay = configuration.maxDelayMs.map { .milliseconds($0) }
     workerOptions.observer = { [metrics = services.metrics] in metrics.record($0) }
+    workerOptions.auditModelEvents = true
     let workers = (0..<max(configuration.workers, 0)).map { _ in
         Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
             logger.info("\(line)")
@@ -34,6 +35,7 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: AuthMiddleware(keys: services.keys, openMetrics: configuration.openMetrics))
     JobsController(services: services).addRoutes(to: router.group("v1/jobs"))
+    ReviewsController(services: services).addRoutes(to: router.group("v1/reviews"))
     KServeController(services: services, inference: inference).addRoutes(to: router.group("v2"))
     DICOMwebController(services: services).addRoutes(to: router.group("dicomweb"))
     OperationsController(services: services).addRoutes(to: router)

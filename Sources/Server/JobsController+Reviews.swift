@@ -25,3 +25,12 @@ extension JobsController {
         return try Self.json(review, status: .created)
     }
 }
+
+extension JobsController {
+    /// `GET /v1/jobs/{id}/reviews` (reviewer role): every verdict on the job, oldest first (the last counts).
+    @Sendable func reviews(_ request: Request, context: ServerContext) async throws -> Response {
+        _ = try context.require(.reviewer)
+        let id = try context.parameters.require("id")
+        return try Self.json(try queueCall { () throws(JobQueueError) in try services.queue.reviews(for: id) })
+    }
+}

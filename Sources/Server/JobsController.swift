@@ -17,6 +17,7 @@ struct JobsController {
         group.get(":id/result", use: result)
         group.get(":id/images/:index/overlay.png", use: overlay)
         group.post(":id/reviews", use: review)
+        group.get(":id/reviews", use: reviews)
     }
 
     /// `POST /v1/jobs`: 202 with the job and `Location` (200 for an idempotent resubmission).

@@ -162,7 +162,7 @@ struct KServeController {
         let name = try context.parameters.require("name")
         guard ModelRepository.isValidName(name) else { throw KServeError(.badRequest, "'\(name)' is not a valid model name") }
         let events = services.models.load(name)
-        services.metrics.record(events)
+        services.recordModelEvents(events, trigger: "repository load", logger: context.logger)
         guard let active = services.models.active(name) else {
             var reasons: [String] = []
             for case let .refused(_, v, r) in events { reasons.append("version \(v): \(r)") }
@@ -183,7 +183,7 @@ struct KServeController {
         do { events = try services.models.unload(name) } catch {
             throw KServeError(.notFound, error.description)
         }
-        services.metrics.record(events)
+        services.recordModelEvents(events, trigger: "repository unload", logger: context.logger)
         return try Self.json(["name": name, "unloaded": true, "events": events.map(\.description)] as [String: Any])
     }
 

@@ -19,7 +19,7 @@ public struct ServerServices: Sendable {
         queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
         queue = try JobQueue(directory: configuration.dataDirectory, configuration: queueConfiguration)
         models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
-        keys = try APIKeyStore(directory: configuration.dataDirectory)
+        keys = try APIKeyStore(directory: configuration.dataDirectory, audit: queue.audit)
         metrics = ServerMetrics(queue: queue)
     }
 

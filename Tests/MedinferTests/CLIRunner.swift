@@ -38,3 +38,40 @@ enum CLI {
         FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-\(UUID().uuidString)-\(name)")
     }
 }
+
+extension CLI {
+    /// `run` off the cooperative thread pool (an in-process server keeps its threads), killed after
+    /// `timeout` seconds so a command that waits for ever (`jobs watch`) fails the test instead of hanging it.
+    static func runDetached(_ arguments: [String], environment: [String: String] = [:],
+                            timeout: TimeInterval = 120) async throws -> CLIResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let p = Process()
+                p.executableURL = executable
+                p.arguments = arguments
+                p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                p.currentDirectoryURL = Fixtures.packageRoot
+                let out = Pipe(), err = Pipe()
+                p.standardOutput = out
+                p.standardError = err
+                do { try p.run() } catch { return continuation.resume(throwing: error) }
+                let deadline = DispatchWorkItem { if p.isRunning { p.terminate() } }
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
+                // Both pipes drained at once: a full stderr pipe must not block the child while stdout is read.
+                let group = DispatchGroup()
+                nonisolated(unsafe) var e = Data()
+                group.enter()
+                DispatchQueue.global().async {
+                    e = err.fileHandleForReading.readDataToEndOfFile()
+                    group.leave()
+                }
+                let o = out.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                p.waitUntilExit()
+                deadline.cancel()
+                continuation.resume(returning: CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                                                         stderr: String(decoding: e, as: UTF8.self)))
+            }
+        }
+    }
+}

@@ -14,6 +14,7 @@ import Testing
             let routes: [(String, HTTPRequest.Method)] = [
                 ("/v1/jobs", .post), ("/v1/jobs", .get), ("/v1/jobs/x", .get), ("/v1/jobs/x", .delete),
                 ("/v1/jobs/x/result", .get), ("/v1/jobs/x/images/0/overlay.png", .get),
+                ("/v1/jobs/x/reviews", .post), ("/v1/jobs/x/reviews", .get), ("/v1/reviews/worklist", .get),
                 ("/v2", .get), ("/v2/models/tiny", .get), ("/v2/models/tiny/ready", .get), ("/v2/models/tiny/infer", .post),
                 ("/v2/repository/index", .post), ("/v2/repository/models/tiny/load", .post),
                 ("/v2/repository/models/tiny/unload", .post),
@@ -42,6 +43,18 @@ import Testing
                 #expect(try await client.call("/v2/repository/index", .post, key: key).status == .forbidden)
             }
             #expect(try await client.call("/v2/repository/index", .post, key: server.admin).status == .ok)
+            // Reviewer routes refuse submitters (403 naming the role) and answer reviewers and admins.
+            for (uri, method) in [("/v1/reviews/worklist", HTTPRequest.Method.get), ("/v1/jobs/x/reviews", .get),
+                                  ("/v1/jobs/x/reviews", .post)] {
+                let detail = try await client.call(uri, method, key: server.submitter).expectProblem(.forbidden)
+                #expect(detail.contains("reviewer role") && detail.contains("'router' has submitter"), "\(detail)")
+            }
+            for key in [server.reviewer, server.admin] {
+                let worklist = try await client.call("/v1/reviews/worklist", .get, key: key)
+                #expect(worklist.status == .ok && String(buffer: worklist.body) == "[]", "\(String(buffer: worklist.body))")
+                try await client.call("/v1/jobs/x/reviews", .get, key: key).expectProblem(.notFound)
+            }
+            try await client.call("/v1/reviews/worklist?all=maybe", .get, key: server.reviewer).expectProblem(.badRequest)
             // Revoked keys stop working.
             let made = try server.services.keys.create(name: "temp", role: .submitter)
             #expect(try await client.call("/v2", .get, key: made.key).status == .ok)

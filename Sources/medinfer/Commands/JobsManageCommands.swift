@@ -18,11 +18,10 @@ struct JobsCancelCommand: ParsableCommand {
     @Flag(help: "Print the job as JSON.")
     var json = false
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     func run() throws {
-        let queue = try data.open()
-        let job = try queueCall { () throws(JobQueueError) in try queue.cancel(id) }
+        let job = try backend.open().cancel(id)
         if json { try printJSON(job) } else { print("cancelled \(job.id)") }
     }
 }

@@ -4,15 +4,8 @@ import JobQueue
 
 extension JobsResultCommand {
     /// Writes the job's DICOM SR to `--output` (a file, or `<folder>/<job id>.sr.dcm`); returns the path.
-    func writeStructuredReport(_ queue: JobQueue, _ job: JobStatus) throws -> String {
-        let inputs = try queueCall { () throws(JobQueueError) in try queue.structuredReportInputs(id) }
-        guard !inputs.isEmpty else {
-            throw CLIError(message: "job \(id) is \(job.status.rawValue) and has no succeeded image to report", exitCode: 1)
-        }
-        let data: Data
-        do { data = try StructuredReportWriter().write(inputs) } catch {
-            throw CLIError(message: "job \(id): cannot make the DICOM SR: \(error)", exitCode: 1)
-        }
+    func writeStructuredReport(_ source: any JobsBackend) throws -> String {
+        let data = try source.structuredReport(id)
         let path = output ?? "."
         var isDir: ObjCBool = false
         let url = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue

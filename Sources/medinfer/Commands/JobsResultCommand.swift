@@ -31,7 +31,7 @@ struct JobsResultCommand: ParsableCommand {
 
     @OptionGroup var overlays: OverlayDirOptions
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     func validate() throws {
         if format == .sr && output == nil { throw ValidationError("--format sr needs --output FILE or --output DIR") }
@@ -40,20 +40,20 @@ struct JobsResultCommand: ParsableCommand {
     }
 
     func run() throws {
-        let queue = try data.open()
-        let result = try queueCall { () throws(JobQueueError) in try queue.result(id) }
+        let source = try backend.open()
+        let result = try source.result(id)
         if result.reports.isEmpty && !result.job.status.isTerminal {
             throw CLIError(message: "job \(id) is \(result.job.status.rawValue); no results yet", exitCode: 1)
         }
         switch format {
         case .sr:
-            print(try writeStructuredReport(queue, result.job))
+            print(try writeStructuredReport(source))
         case .json:
-            try printJSON(try overlays.export(result.reports, of: result.job.id, from: queue))
+            try printJSON(try overlays.export(result.reports, of: result.job.id, from: source))
         case .table:
             // With --overlay-dir, a last column names each image's written overlay file.
             let withOverlays = overlays.overlayDir != nil
-            let reports = try overlays.export(result.reports, of: result.job.id, from: queue)
+            let reports = try overlays.export(result.reports, of: result.job.id, from: source)
             var rows = [["IMAGE", "FILE", "MODALITY", "TOP FINDING", "PROBABILITY", "FLAG", "WARNINGS"] + (withOverlays ? ["OVERLAY"] : [])]
             for r in reports {
                 let top = r.topFinding

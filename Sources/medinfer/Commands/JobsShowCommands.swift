@@ -34,11 +34,10 @@ struct JobsListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array of jobs.")
     var json = false
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     func run() throws {
-        let queue = try data.open()
-        let page = try queueCall { () throws(JobQueueError) in try queue.list(state: status.flatMap(JobState.init(rawValue:)), limit: limit, cursor: cursor) }
+        let page = try backend.open().list(state: status.flatMap(JobState.init(rawValue:)), limit: limit, cursor: cursor)
         if json {
             try printJSON(page.jobs)
         } else {
@@ -72,11 +71,10 @@ struct JobsShowCommand: ParsableCommand {
     @Flag(help: "Print the job as JSON (as GET /v1/jobs/{id}).")
     var json = false
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     func run() throws {
-        let queue = try data.open()
-        let job = try queueCall { () throws(JobQueueError) in try queue.status(id) }
+        let job = try backend.open().status(id)
         if json { try printJSON(job) } else { printJob(job) }
     }
 }
@@ -102,17 +100,17 @@ struct JobsWatchCommand: ParsableCommand {
     @Flag(help: "Print the final job as JSON.")
     var json = false
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     func validate() throws {
         guard intervalMs >= 10 else { throw ValidationError("--interval-ms must be at least 10") }
     }
 
     func run() throws {
-        let queue = try data.open()
+        let source = try backend.open()
         var last = ""
         while true {
-            let job = try queueCall { () throws(JobQueueError) in try queue.status(id) }
+            let job = try source.status(id)
             let line = progressLine(job)
             if line != last && !json {
                 print(line)

@@ -14,8 +14,12 @@ struct JobsSubmitCommand: ParsableCommand {
             The same --idempotency-key with the same images, model and priority returns the earlier job; \
             with anything else it is refused.
 
+            With --server (or MEDINFER_SERVER) the images are posted to that server (POST /v1/jobs, \
+            multipart/form-data) and --model names one of its models; --models-dir is not used.
+
             Examples:
               medinfer jobs submit study/ --priority 8
+              medinfer jobs submit scan.dcm --server http://127.0.0.1:8080 --api-key mi_...
               medinfer jobs submit scan.dcm --model brain-mri-tumor:1 --idempotency-key ris-4711 --json
             """
     )
@@ -35,7 +39,7 @@ struct JobsSubmitCommand: ParsableCommand {
     @Flag(help: "Print the job as JSON.")
     var json = false
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
     @OptionGroup var repository: RepositoryOptions
 
     func validate() throws {
@@ -52,18 +56,10 @@ struct JobsSubmitCommand: ParsableCommand {
             files += isDir.boolValue ? AnalyzeCommand.imageFiles(in: path) : [path]
         }
         guard !files.isEmpty else { throw CLIError(message: "no images found in \(paths.joined(separator: ", "))", exitCode: 1) }
+        // Decoded here in both modes, so a bad file is named by its path before anything is sent or queued.
         for file in files { _ = try loadImage(file) }
-        let loaded = try repository.resolve(model)
-        let queue = try data.open()
-        let submission = try queueCall { () throws(JobQueueError) in
-            var uploads: [ImageUpload] = []
-            for file in files {
-                let upload = try queue.beginUpload(name: (file as NSString).lastPathComponent)
-                try upload.write(contentsOf: URL(fileURLWithPath: file))
-                uploads.append(upload)
-            }
-            return try queue.submit(uploads, model: ModelIdentity(loaded), priority: priority, idempotencyKey: idempotencyKey)
-        }
+        let submission = try backend.open(repository: repository)
+            .submit(files: files, model: model, priority: priority, idempotencyKey: idempotencyKey)
         if !submission.created {
             FileHandle.standardError.write(Data("medinfer: idempotency key matched the existing job \(submission.job.id)\n".utf8))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobQueue
 import Server
 
 struct KeysCommand: ParsableCommand {
@@ -7,7 +8,9 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys",
         abstract: "API keys and their roles (submitter, reviewer, admin).",
         discussion: """
-            Keys live in <data-dir>/keys.sqlite as SHA-256 hashes; a new key is printed once.
+            Keys live in <data-dir>/keys.sqlite as SHA-256 hashes; a new key is printed once. Creations and \
+            revocations are appended to the audit trail of the same data directory (key id, name and role; \
+            never the key or its hash), see `medinfer audit list`.
 
             Examples:
               medinfer keys create --role submitter --name ris-router
@@ -18,9 +21,10 @@ struct KeysCommand: ParsableCommand {
     )
 }
 
-/// Opens the key store of `--data-dir`.
+/// Opens the key store of `--data-dir`, auditing key changes into the same directory's queue database.
 func openKeys(_ data: DataDirOptions) throws -> APIKeyStore {
-    do { return try APIKeyStore(directory: data.url) } catch { throw CLIError.internal(error.description) }
+    let queue = try data.open()
+    do { return try APIKeyStore(directory: data.url, audit: queue.audit) } catch { throw CLIError.internal(error.description) }
 }
 
 struct KeysCreateCommand: ParsableCommand {
@@ -46,9 +50,7 @@ struct KeysCreateCommand: ParsableCommand {
     func run() throws {
         let store = try openKeys(data)
         let created: (key: String, record: APIKeyRecord)
-        do { created = try store.create(name: name, role: Role(rawValue: role)!) } catch {
-            throw CLIError(message: error.description, exitCode: 1)
-        }
+        do { created = try store.create(name: name, role: Role(rawValue: role)!) } catch { throw error.cli }
         if json {
             struct Created: Encodable { var key: String; var record: APIKeyRecord }
             try printJSON(Created(key: created.key, record: created.record))
@@ -92,6 +94,16 @@ struct KeysRevokeCommand: ParsableCommand {
 
     func run() throws {
         let store = try openKeys(data)
-        do { try store.revoke(id: id) } catch { throw CLIError(message: error.description, exitCode: 1) }
+        do { try store.revoke(id: id) } catch { throw error.cli }
+    }
+}
+
+extension APIKeyError {
+    /// Exit code 2 for our failures (the key database, the audit trail), 1 for the user's (unknown id, bad name).
+    var cli: CLIError {
+        switch self {
+        case .storage, .audit: .internal(description)
+        case .notFound, .invalidName: CLIError(message: description, exitCode: 1)
+        }
     }
 }

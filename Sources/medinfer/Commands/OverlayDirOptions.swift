@@ -9,9 +9,9 @@ struct OverlayDirOptions: ParsableArguments {
     var overlayDir: String?
 
     /// `reports` (of `job`) as given without `--overlay-dir`. With it, writes each report's stored overlay
-    /// (`JobQueue.artifact`) atomically to `DIR/<job id>-<image>.overlay.png`, creating DIR when needed, and
+    /// (`JobsBackend.overlay`: the queue's artifact, or GET .../overlay.png) atomically to `DIR/<job id>-<image>.overlay.png`, creating DIR when needed, and
     /// returns the reports with each overlay's `path` the written file. Reports without overlays write nothing.
-    func export(_ reports: [Report], of job: String, from queue: JobQueue) throws -> [Report] {
+    func export(_ reports: [Report], of job: String, from source: any JobsBackend) throws -> [Report] {
         guard let overlayDir else { return reports }
         let directory = URL(fileURLWithPath: overlayDir, isDirectory: true)
         var created = false
@@ -23,9 +23,7 @@ struct OverlayDirOptions: ParsableArguments {
                 }
                 created = true
             }
-            let png = try queueCall { () throws(JobQueueError) in
-                try queue.artifact(job: job, image: report.image, name: JobQueue.overlayArtifactName).data
-            }
+            let png = try source.overlay(job: job, image: report.image)
             let file = directory.appendingPathComponent("\(job)-\(report.image).overlay.png")
             do { try png.write(to: file, options: .atomic) } catch {
                 throw CLIError.input(file.path, "cannot write the overlay: \((error as NSError).localizedDescription)")

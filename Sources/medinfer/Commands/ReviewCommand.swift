@@ -14,6 +14,9 @@ struct ReviewCommand: ParsableCommand {
             Example:
               medinfer review && medinfer review show 3f2a9c7e-... && \\
                 medinfer review decide 3f2a9c7e-... --agree --reviewer "Dr. A. Jones"
+
+            With --server URL --api-key KEY (or MEDINFER_SERVER, MEDINFER_API_KEY) the same commands work \
+            against a running server (reviewer role); the reviewer is then the key's name.
             """,
         subcommands: [ReviewListCommand.self, ReviewShowCommand.self, ReviewDecideCommand.self],
         defaultSubcommand: ReviewListCommand.self
@@ -40,11 +43,10 @@ struct ReviewListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array of worklist items.")
     var json = false
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     func run() throws {
-        let queue = try data.open()
-        let items = try queueCall { () throws(JobQueueError) in try queue.worklist(includeReviewed: all) }
+        let items = try backend.open().worklist(includeReviewed: all)
         if json { return try printJSON(items) }
         if items.isEmpty { return print(all ? "no succeeded jobs" : "no jobs to review") }
         var rows = [["PRIORITY", "JOB", "MODEL", "IMAGES", "POSITIVE", "TOP FINDING", "CREATED"] + (all ? ["REVIEW"] : [])]

@@ -24,7 +24,7 @@ struct ReviewShowCommand: ParsableCommand {
 
     @OptionGroup var overlays: OverlayDirOptions
 
-    @OptionGroup var data: DataDirOptions
+    @OptionGroup var backend: BackendOptions
 
     struct Shown: Encodable {
         var job: JobStatus
@@ -33,10 +33,10 @@ struct ReviewShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        let queue = try data.open()
-        let result = try queueCall { () throws(JobQueueError) in try queue.result(id) }
-        let reviews = try queueCall { () throws(JobQueueError) in try queue.reviews(for: id) }
-        let reports = try overlays.export(result.reports, of: result.job.id, from: queue)
+        let source = try backend.open()
+        let result = try source.result(id)
+        let reviews = try source.reviews(for: id)
+        let reports = try overlays.export(result.reports, of: result.job.id, from: source)
         if json { return try printJSON(Shown(job: result.job, reports: reports, reviews: reviews)) }
         let job = result.job, style = TerminalStyle.standardOutput
         print("job           \(job.id)")
