@@ -26,6 +26,7 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     var workerOptions = Worker.Options()
     workerOptions.maxBatch = configuration.maxBatch
     workerOptions.maxDelay = configuration.maxDelayMs.map { .milliseconds($0) }
+    workerOptions.holdAfterInference = .milliseconds(configuration.holdAfterInferenceMs)
     let workers = (0..<max(configuration.workers, 0)).map { _ in
         WorkerService(worker: Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
             logger.info("\(line)")
