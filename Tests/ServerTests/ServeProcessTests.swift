@@ -103,7 +103,8 @@ import Glibc
         let second = try Self.serve(common + ["--port", String(try Self.freePort())], log: log)
         let done = try Self.wait(seconds: 60) { try queue.status(ids[2]).status.isTerminal }
         #expect(Self.terminate(second, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
-        #expect(done && (try queue.status(ids[2]).status) == .succeeded, "\(logText())")
+        let finished = try queue.status(ids[2])
+        #expect(done && finished.status == .succeeded, "\(finished) \(logText())")
         #expect(second.terminationReason == .exit && second.terminationStatus == 0, "\(logText())")
         let result = try queue.result(ids[2])
         #expect(result.reports.count == 1 && result.reports.first?.job == ids[2])
