@@ -107,6 +107,6 @@ import Glibc
         #expect(done && finished.status == .succeeded, "\(finished) \(logText())")
         #expect(second.terminationReason == .exit && second.terminationStatus == 0, "\(logText())")
         let result = try queue.result(ids[2])
-        #expect(result.reports.count == 1 && result.reports.first?.job == ids[2])
+        #expect(result.job.id == ids[2] && result.reports.count == 1)
     }
 }
