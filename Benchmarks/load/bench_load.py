@@ -63,6 +63,13 @@ def iso_ms(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vm_kib(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -308,7 +315,9 @@ def bench(args, label, models_dir, model, count):
         samples = samples_for(server, args.timeout)
         if not samples:
             raise SystemExit("no sample image succeeded")
+        server_cpu, client_cpu = cpu_seconds(server.proc.pid), sum(os.times()[:2])
         stats, rate = load(server, samples, count, args.clients, args.timeout)
+        server_cpu, client_cpu = cpu_seconds(server.proc.pid) - server_cpu, sum(os.times()[:2]) - client_cpu
         hwm = vm_kib(server.proc.pid, "VmHWM") / 1024
     finally:
         code = server.stop()
@@ -317,6 +326,9 @@ def bench(args, label, models_dir, model, count):
     print(f"latency post -> succeeded (client): p50 {percentile(stats.client_ms, .5):.0f} ms, "
           f"p99 {percentile(stats.client_ms, .99):.0f} ms; createdAt -> finishedAt (server): "
           f"p50 {percentile(stats.server_ms, .5):.0f} ms, p99 {percentile(stats.server_ms, .99):.0f} ms", flush=True)
+    print(f"CPU during the load: server {server_cpu:.1f} s, this client {client_cpu:.1f} s "
+          f"({server_cpu / max(stats.counts['done'], 1) * 1000:.1f} / {client_cpu / max(stats.counts['done'], 1) * 1000:.1f} ms per image)",
+          flush=True)
     print(f"errors {stats.counts['errors']}, 429s {stats.counts['429']}; server peak RSS {hwm:.0f} MiB; "
           f"exit after SIGTERM: {code}", flush=True)
     for m in stats.messages:
