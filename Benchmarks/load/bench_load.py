@@ -3,7 +3,8 @@
 
 For each model (the tiny classifier of Tests/Fixtures/tiny-models, which measures the server rather than the
 engine, then the default model Models/brain-mri-tumor at a smaller count):
-  1. QueueBenchmark on the same model and image count (in-process queue + worker, no HTTP): the reference;
+  1. QueueBenchmark on the same model and image count (in-process queue + worker, no HTTP): the reference,
+     alternated with steps 2-4 for --tiny-rounds / --default-rounds rounds (medians of each side);
   2. `medinfer serve` (release build) on a free 127.0.0.1 port with a temporary data directory, 1 worker with
      the QueueBenchmark's settings (engine threads = cores, max batch 8, max delay 50 ms); the admin key it
      prints once creates a submitter key with `medinfer keys create`;
@@ -22,7 +23,8 @@ Everything is bounded: each phase has a deadline (--timeout), servers are stoppe
 
 Usage (from the package root, after `swift build -c release --product medinfer --product QueueBenchmark`):
   python3 Benchmarks/load/bench_load.py [--clients 16] [--tiny-images 400] [--default-images 48]
-                                        [--queued 1000] [--skip-default] [--timeout 900]
+                                        [--tiny-rounds 3] [--default-rounds 1] [--queued 1000] [--skip-default]
+                                        [--timeout 900]
 """
 import argparse
 import http.client
@@ -303,35 +305,49 @@ def queue_benchmark(binary, models_dir, count, rounds, timeout):
     return float(m.group(1)), float(m.group(2)), first, out.stdout
 
 
-def bench(args, label, models_dir, model, count):
+def bench(args, label, models_dir, model, count, rounds):
+    """`rounds` alternations of QueueBenchmark (one round) and a fresh server under load; medians of each."""
     cores = os.cpu_count() or 1
-    print(f"\n== {label}: {model}, {count} images, {args.clients} clients", flush=True)
-    direct, queue, first, text = queue_benchmark(args.queue_benchmark, models_dir, count, args.rounds, args.timeout)
-    print(text.rstrip(), flush=True)
-    if model not in first:
-        raise SystemExit(f"QueueBenchmark ran another model: {first}")
-    server = Server(args.bin, models_dir, model, workers=1, threads=cores, timeout=args.timeout)
-    try:
-        samples = samples_for(server, args.timeout)
-        if not samples:
-            raise SystemExit("no sample image succeeded")
-        server_cpu, client_cpu = cpu_seconds(server.proc.pid), sum(os.times()[:2])
-        stats, rate = load(server, samples, count, args.clients, args.timeout)
-        server_cpu, client_cpu = cpu_seconds(server.proc.pid) - server_cpu, sum(os.times()[:2]) - client_cpu
-        hwm = vm_kib(server.proc.pid, "VmHWM") / 1024
-    finally:
-        code = server.stop()
-    print(f"load: {stats.counts['done']}/{count} images ({len(samples)} distinct) in jobs of one image, "
-          f"{rate:.2f} images/s; ratio to the queue benchmark {rate / queue:.3f}", flush=True)
+    print(f"\n== {label}: {model}, {count} images, {args.clients} clients, {rounds} round(s)", flush=True)
+    queues, rates, total, hwm, code = [], [], Stats(), 0.0, []
+    server_cpu = client_cpu = 0.0
+    for round_number in range(1, rounds + 1):
+        direct, queue, first, text = queue_benchmark(args.queue_benchmark, models_dir, count, 1, args.timeout)
+        if model not in first:
+            raise SystemExit(f"QueueBenchmark ran another model: {first}")
+        server = Server(args.bin, models_dir, model, workers=1, threads=cores, timeout=args.timeout)
+        try:
+            samples = samples_for(server, args.timeout)
+            if not samples:
+                raise SystemExit("no sample image succeeded")
+            cpu0, client0 = cpu_seconds(server.proc.pid), sum(os.times()[:2])
+            stats, rate = load(server, samples, count, args.clients, args.timeout)
+            server_cpu += cpu_seconds(server.proc.pid) - cpu0
+            client_cpu += sum(os.times()[:2]) - client0
+            hwm = max(hwm, vm_kib(server.proc.pid, "VmHWM") / 1024)
+        finally:
+            code.append(server.stop())
+        queues.append(queue)
+        rates.append(rate)
+        for key in total.counts:
+            total.counts[key] += stats.counts[key]
+        total.messages += stats.messages
+        total.client_ms += stats.client_ms
+        total.server_ms += stats.server_ms
+        print(f"round {round_number}: queue benchmark {queue:.2f} images/s (direct {direct:.2f}), server {rate:.2f} "
+              f"images/s ({stats.counts['done']}/{count} done, {len(samples)} distinct scans), ratio {rate / queue:.3f}",
+              flush=True)
+    queue, rate = statistics.median(queues), statistics.median(rates)
+    stats, done = total, max(total.counts["done"], 1)
+    print(f"median: queue benchmark {queue:.2f} images/s, server {rate:.2f} images/s, ratio {rate / queue:.3f}")
     print(f"latency post -> succeeded (client): p50 {percentile(stats.client_ms, .5):.0f} ms, "
           f"p99 {percentile(stats.client_ms, .99):.0f} ms; createdAt -> finishedAt (server): "
           f"p50 {percentile(stats.server_ms, .5):.0f} ms, p99 {percentile(stats.server_ms, .99):.0f} ms", flush=True)
     print(f"CPU during the load: server {server_cpu:.1f} s, this client {client_cpu:.1f} s "
-          f"({server_cpu / max(stats.counts['done'], 1) * 1000:.1f} / {client_cpu / max(stats.counts['done'], 1) * 1000:.1f} ms per image)",
-          flush=True)
+          f"({server_cpu / done * 1000:.1f} / {client_cpu / done * 1000:.1f} ms per image)", flush=True)
     print(f"errors {stats.counts['errors']}, 429s {stats.counts['429']}; server peak RSS {hwm:.0f} MiB; "
           f"exit after SIGTERM: {code}", flush=True)
-    for m in stats.messages:
+    for m in stats.messages[:5]:
         print(f"  error: {m}")
     q = queued_rss(args.bin, models_dir, model, samples, args.queued, args.clients, cores, args.timeout)
     print(f"queued: {q['queued']} images posted to a server without workers at {q['submit_rate']:.0f} images/s "
@@ -339,7 +355,7 @@ def bench(args, label, models_dir, model, count):
           f"peak {q['hwm']:.0f} MiB; exit after SIGTERM: {q['exit']}", flush=True)
     for m in q["messages"]:
         print(f"  error: {m}")
-    return {"label": label, "model": model, "count": count, "distinct": len(samples), "direct": direct, "queue": queue,
+    return {"label": label, "model": model, "count": count, "distinct": len(samples), "rounds": rounds, "queue": queue,
             "rate": rate, "ratio": rate / queue, "p50": percentile(stats.client_ms, .5),
             "p99": percentile(stats.client_ms, .99), "sp50": percentile(stats.server_ms, .5),
             "sp99": percentile(stats.server_ms, .99), "errors": stats.counts["errors"], "429": stats.counts["429"],
@@ -354,7 +370,8 @@ def main():
     p.add_argument("--tiny-images", type=int, default=400)
     p.add_argument("--default-images", type=int, default=48)
     p.add_argument("--queued", type=int, default=1000)
-    p.add_argument("--rounds", type=int, default=1, help="QueueBenchmark rounds (median)")
+    p.add_argument("--tiny-rounds", type=int, default=3, help="alternations of QueueBenchmark and the load (medians)")
+    p.add_argument("--default-rounds", type=int, default=1)
     p.add_argument("--timeout", type=float, default=900, help="seconds per phase")
     p.add_argument("--skip-default", action="store_true")
     args = p.parse_args()
@@ -363,18 +380,19 @@ def main():
     shutil.copytree(os.path.join(ROOT, "Tests/Fixtures/tiny-models/tiny-classifier"), os.path.join(tiny, "tiny-classifier"))
     rows = []
     try:
-        rows.append(bench(args, "tiny classifier", tiny, "tiny-classifier", args.tiny_images))
+        rows.append(bench(args, "tiny classifier", tiny, "tiny-classifier", args.tiny_images, args.tiny_rounds))
         if not args.skip_default:
-            rows.append(bench(args, "default model", os.path.join(ROOT, "Models"), "brain-mri-tumor", args.default_images))
+            rows.append(bench(args, "default model", os.path.join(ROOT, "Models"), "brain-mri-tumor", args.default_images,
+                              args.default_rounds))
     finally:
         shutil.rmtree(tiny, ignore_errors=True)
-    print("\n| model | images (distinct) | clients | queue benchmark images/s | server images/s | ratio | "
+    print("\n| model | images (distinct) | clients | rounds | queue benchmark images/s | server images/s | ratio | "
           "p50 / p99 post→succeeded ms | p50 / p99 createdAt→finishedAt ms | errors | 429s | peak RSS MiB under load | "
           "peak RSS MiB with 1,000 queued |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         q = r["q"]
-        print(f"| {r['model']} | {r['count']} ({r['distinct']}) | {args.clients} | {r['queue']:.2f} | {r['rate']:.2f} | "
+        print(f"| {r['model']} | {r['count']} ({r['distinct']}) | {args.clients} | {r['rounds']} | {r['queue']:.2f} | {r['rate']:.2f} | "
               f"{r['ratio']:.2f} | {r['p50']:.0f} / {r['p99']:.0f} | {r['sp50']:.0f} / {r['sp99']:.0f} | {r['errors']} | "
               f"{r['429']} | {r['hwm']:.0f} | {q['hwm']:.0f} ({q['queued']} queued, {q['errors']} errors) |")
     bad = any(r["errors"] or r["q"]["errors"] for r in rows)

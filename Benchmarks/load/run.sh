@@ -4,7 +4,7 @@
 # QueueBenchmark on the same model and count; then peak RSS with 1,000 images queued. Python stdlib only.
 #   Benchmarks/load/run.sh                    tiny: 400 images, default model: 48 images, 16 clients (~10 min)
 #   Benchmarks/load/run.sh --skip-default     the tiny classifier only (~2 min)
-# Further arguments go to bench_load.py (--clients, --tiny-images, --default-images, --queued, --rounds, --timeout).
+# Further arguments go to bench_load.py (--clients, --tiny-images, --default-images, --tiny-rounds, --default-rounds, --queued, --timeout).
 # MEDINFER_BUILD_LOCK=/path/to/lock serialises the two release builds with other builds on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
