@@ -1,9 +1,9 @@
-# Two commands on a fresh Debian 12 machine: `make test` and (later) `make serve`.
+# Two commands on a fresh Debian 12 machine: `make serve` and `make test`.
 # dicom3tools (dciodvfy) and dcmtk (dsrdump) validate the DICOM SRs the tests write.
 APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev libopenjp2-7-dev pkg-config dicom3tools dcmtk
 SWIFT ?= swift
 
-.PHONY: test build release deps clean bench-decode serve
+.PHONY: test build release deps clean bench-decode bench-load serve
 
 # Install the system packages that are missing (as root, or through sudo when available).
 deps:
@@ -33,6 +33,10 @@ serve: release
 
 bench-decode: release
 	Benchmarks/decode/run.sh
+
+# `medinfer serve` under load on loopback beside QueueBenchmark (BENCHMARKS.md, "HTTP server under load").
+bench-load: release
+	Benchmarks/load/run.sh
 
 clean:
 	rm -rf .build

@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     public var maxQueuedImages = 10_000
     /// When false `GET /metrics` needs an admin key.
     public var openMetrics = true
+    /// For process tests only (`medinfer serve --hold-after-inference-ms`, hidden): each worker waits this
+    /// long after a batch's inference before recording it, so a test can signal the server mid-batch.
+    public var holdAfterInferenceMs = 0
 
     public init() {}
 

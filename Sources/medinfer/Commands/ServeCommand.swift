@@ -51,6 +51,10 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Require an admin key for GET /metrics.")
     var closeMetrics = false
 
+    /// Widens the window in which a batch is running, for the SIGTERM process test.
+    @Option(help: .hidden)
+    var holdAfterInferenceMs = 0
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
@@ -58,6 +62,7 @@ struct ServeCommand: ParsableCommand {
         if let maxDelayMs, maxDelayMs < 0 { throw ValidationError("--max-delay-ms must not be negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
+        if holdAfterInferenceMs < 0 { throw ValidationError("--hold-after-inference-ms must not be negative") }
     }
 
     /// Defaults, then MEDINFER_* variables, then flags.
@@ -77,6 +82,7 @@ struct ServeCommand: ParsableCommand {
         if let threads { c.threads = threads }
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if closeMetrics { c.openMetrics = false }
+        c.holdAfterInferenceMs = holdAfterInferenceMs
         return c
     }
 

@@ -1,0 +1,112 @@
+import Foundation
+import JobQueue
+import Models
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `medinfer serve` as a real child process: SIGTERM while a batch runs lets that batch finish
+/// and be recorded, leaves the queued jobs queued, and the next start completes them.
+@Suite struct ServeProcessTests {
+    /// The `medinfer` executable beside the test runner.
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("medinfer")
+
+    /// A port that was free a moment ago (bound to port 0 and closed again): `serve` prints the port it
+    /// was given, not the one the kernel picked, so the test chooses it.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func serve(_ arguments: [String], log: URL) throws -> Process {
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = ["serve"] + arguments
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        return p
+    }
+
+    /// Waits up to `seconds` for `condition`; false on time-out (the caller records the failure).
+    static func wait(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return try condition()
+    }
+
+    /// SIGTERM, then the exit within `seconds`; a server that does not stop is killed so no test hangs.
+    static func terminate(_ p: Process, within seconds: Double) -> Bool {
+        kill(p.processIdentifier, SIGTERM)
+        let stopped = wait(seconds: seconds) { !p.isRunning }
+        if !stopped { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        return stopped
+    }
+
+    @Test func sigtermFinishesTheRunningBatchAndLeavesQueuedJobsForTheNextStart() throws {
+        let repository = try TinyModelRepository(batching: (maxBatch: 2, maxDelayMs: 0))
+        let folder = repository.root.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("data", isDirectory: true)
+        let log = folder.appendingPathComponent("serve.log")
+        func logText() -> String { String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self) }
+
+        // Three single-image jobs on the server's data directory, as `medinfer jobs submit` would queue them.
+        let models = ModelRepository(root: repository.root)
+        models.reload()
+        let model = ModelIdentity(try #require(models.active(TinyModelRepository.name)))
+        let queue = try JobQueue(directory: data)
+        var ids: [String] = []
+        for i in 0..<3 {
+            ids.append(try queue.submit([(name: "scan\(i).png", data: try Data(contentsOf: TinyModelRepository.images[i]))],
+                                        model: model).job.id)
+        }
+        let common = ["--host", "127.0.0.1", "--data-dir", data.path, "--models-dir", repository.root.path,
+                      "--workers", "1", "--threads", "1", "--max-batch", "2", "--max-delay-ms", "0"]
+
+        // First start: the first batch (jobs 0 and 1) holds for 3 s after inference; SIGTERM arrives then.
+        let first = try Self.serve(common + ["--port", String(try Self.freePort()), "--hold-after-inference-ms", "3000"], log: log)
+        let running = try Self.wait(seconds: 60) {
+            try queue.status(ids[0]).status == .running && queue.status(ids[1]).status == .running
+        }
+        #expect(running, "the first batch never started: \(logText())")
+        #expect(Self.terminate(first, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
+        #expect(first.terminationReason == .exit && first.terminationStatus == 0, "\(logText())")
+        // The running batch was finished and recorded; the job behind it was never started (or handed back).
+        #expect(try queue.status(ids[0]).status == .succeeded, "\(logText())")
+        #expect(try queue.status(ids[1]).status == .succeeded, "\(logText())")
+        let waiting = try queue.status(ids[2])
+        #expect(waiting.status == .queued && waiting.attempts == 0, "\(waiting)")
+
+        // Next start: the queued job completes.
+        let second = try Self.serve(common + ["--port", String(try Self.freePort())], log: log)
+        let done = try Self.wait(seconds: 60) { try queue.status(ids[2]).status.isTerminal }
+        #expect(Self.terminate(second, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
+        let finished = try queue.status(ids[2])
+        #expect(done && finished.status == .succeeded, "\(finished) \(logText())")
+        #expect(second.terminationReason == .exit && second.terminationStatus == 0, "\(logText())")
+        let result = try queue.result(ids[2])
+        #expect(result.job.id == ids[2] && result.reports.count == 1)
+    }
+}
