@@ -4,6 +4,7 @@ public import Hummingbird
 import JobQueue
 public import Logging
 import Models
+import ServiceLifecycle
 
 /// Builds the MedInfer HTTP application: routes, middleware (metrics, auth, errors) and the in-process
 /// workers, as services of one group, so `runService()` serves until SIGINT/SIGTERM and then stops
@@ -31,10 +32,12 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
             logger.info("\(line)")
         })
     }
+    var appServices: [any Service] = workers
+    if configuration.dicomPort != nil { appServices.append(DICOMListenerService(services: services, logger: logger)) }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "medinfer"),
-        services: workers,
+        services: appServices,
         logger: logger
     )
 }

@@ -18,6 +18,7 @@ struct ServeCommand: ParsableCommand {
             Examples:
               medinfer serve
               medinfer serve --host 0.0.0.0 --port 9000 --data-dir /var/lib/medinfer --max-batch 4
+              medinfer serve --dicom-port 11112 --ae-title MEDINFER --dicom-allow PACS@10.0.0.5 --ae-model CHEST=chest-xray
             """
     )
 
@@ -51,6 +52,18 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Require an admin key for GET /metrics.")
     var closeMetrics = false
 
+    @Option(help: "Also listen for DICOM (C-ECHO, C-STORE) on this port, e.g. 11112 (default: no listener).")
+    var dicomPort: Int?
+
+    @Option(help: "Our DICOM AE title: the called AE title peers must use (default MEDINFER).")
+    var aeTitle: String?
+
+    @Option(help: "A peer allowed to associate: AE@host, AE or @host (repeatable; default: anyone).")
+    var dicomAllow: [String] = []
+
+    @Option(help: "AETITLE=MODEL[:VERSION]: jobs of instances sent to that called AE title run on that model (repeatable).")
+    var aeModel: [String] = []
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
@@ -58,6 +71,18 @@ struct ServeCommand: ParsableCommand {
         if let maxDelayMs, maxDelayMs < 0 { throw ValidationError("--max-delay-ms must not be negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
+        if let dicomPort, !(0...65535).contains(dicomPort) { throw ValidationError("--dicom-port must be 0...65535") }
+        for title in [aeTitle].compactMap({ $0 }) + aeModel.map({ String($0.split(separator: "=").first ?? "") }) {
+            guard !title.isEmpty, title.utf8.count <= 16, title.allSatisfy({ $0.isASCII && $0 != "\\" }) else {
+                throw ValidationError("AE title '\(title)': 1 to 16 ASCII characters without backslash")
+            }
+        }
+        for entry in aeModel where !entry.contains("=") || entry.hasSuffix("=") {
+            throw ValidationError("--ae-model \(entry): expected AETITLE=MODEL[:VERSION]")
+        }
+        for entry in dicomAllow where entry.isEmpty || entry == "@" {
+            throw ValidationError("--dicom-allow '\(entry)': expected AE@host, AE or @host")
+        }
     }
 
     /// Defaults, then MEDINFER_* variables, then flags.
@@ -77,6 +102,13 @@ struct ServeCommand: ParsableCommand {
         if let threads { c.threads = threads }
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if closeMetrics { c.openMetrics = false }
+        if let dicomPort { c.dicomPort = dicomPort }
+        if let aeTitle { c.aeTitle = aeTitle }
+        if !dicomAllow.isEmpty { c.dicomAllow = dicomAllow }
+        for entry in aeModel {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            c.aeModels[parts[0]] = parts[1]
+        }
         return c
     }
 
@@ -100,6 +132,9 @@ struct ServeCommand: ParsableCommand {
             medinfer: serving on http://\(configuration.host):\(configuration.port) \
             (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
             """.utf8))
+        if let dicomPort = configuration.dicomPort {
+            FileHandle.standardOutput.write(Data("medinfer: DICOM listener on \(configuration.host):\(dicomPort), AE title \(configuration.aeTitle)\n".utf8))
+        }
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
