@@ -6,7 +6,9 @@ import ServiceLifecycle
 /// Binds the DICOM listener of `services` (port `dicomPort`, called AE titles `aeTitle` and those of
 /// `aeModels`, the allow-list, limits) with the queue-backed intake behind it. Spool folders left by an
 /// earlier run become jobs first.
-public func makeDICOMListener(_ services: ServerServices, logger: Logger = Logger(label: "medinfer.dicom")) async throws -> DICOMListener {
+/// `port` overrides the configured one (tests bind 0 and read `listener.port`).
+public func makeDICOMListener(_ services: ServerServices, port: Int? = nil,
+                              logger: Logger = Logger(label: "medinfer.dicom")) async throws -> DICOMListener {
     let c = services.configuration
     var allow: [AllowedPeer] = []
     for entry in c.dicomAllow {
@@ -18,7 +20,7 @@ public func makeDICOMListener(_ services: ServerServices, logger: Logger = Logge
                                                     maxInstanceBytes: c.dicomMaxInstanceBytes)
     let intake = DICOMIntake(services: services, aeModels: c.aeModels, logger: logger)
     intake.recoverSpool()
-    return try await DICOMListener.bind(host: c.host, port: c.dicomPort ?? 11112, configuration: configuration,
+    return try await DICOMListener.bind(host: c.host, port: port ?? c.dicomPort ?? 11112, configuration: configuration,
                                         provider: intake, logger: logger)
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// Keeps what a listener received, in memory, for assertions.
 final class RecordingProvider: StorageServiceProvider {
@@ -69,46 +70,11 @@ func withListener<R: Sendable>(_ configuration: DICOMListener.Configuration, pro
     }
 }
 
-/// Output and exit status of a finished subprocess.
-struct ProcessResult: Sendable {
-    var status: Int32
-    var output: String
-}
-
-/// Runs a program to completion, killing it after `timeout` seconds; never blocks a cooperative thread.
-func run(_ executable: String, _ arguments: [String], timeout: Double = 60) async throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let collected = Mutex(Data())
-    pipe.fileHandleForReading.readabilityHandler = { handle in
-        let chunk = handle.availableData
-        collected.withLock { $0.append(chunk) }
-    }
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { p in continuation.resume(returning: p.terminationStatus) }
-        do { try process.run() } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-            return
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
-    }
-    pipe.fileHandleForReading.readabilityHandler = nil
-    let rest = pipe.fileHandleForReading.readDataToEndOfFile()
-    let output = collected.withLock { $0 + rest }
-    return ProcessResult(status: status, output: String(decoding: output, as: UTF8.self))
-}
-
-/// The path of a dcmtk tool; a missing one fails the test with a clear message (make test installs dcmtk).
+/// The path of a dcmtk tool; a missing one fails the test with a clear message (make test installs it).
 func dcmtk(_ tool: String) throws -> String {
-    for dir in ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
-        let path = "\(dir)/\(tool)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    Issue.record("dcmtk's \(tool) is not installed: run `make test` (it installs dcmtk) or `apt-get install dcmtk`")
-    throw CancellationError()
+    try #require(dcmtkTool(tool), "\(dcmtkMissing) (\(tool) not found)")
+}
+
+func run(_ executable: String, _ arguments: [String], timeout: Double = 60) async throws -> ProcessResult {
+    try await runProcess(executable, arguments, timeout: timeout)
 }

@@ -17,7 +17,8 @@ struct TestServer: Sendable {
     let submitter: String
     let reviewer: String
 
-    init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000) throws {
+    init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         let repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         folder = repository.root.deletingLastPathComponent()
         var c = ServerConfiguration()
@@ -27,6 +28,7 @@ struct TestServer: Sendable {
         c.workers = workers
         c.maxBodyBytes = maxBodyBytes
         c.maxQueuedImages = maxQueuedImages
+        configure(&c)
         services = try ServerServices(configuration: c)
         services.models.reload()
         admin = try #require(try services.keys.bootstrapAdminKey())
