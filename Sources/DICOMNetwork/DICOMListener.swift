@@ -14,14 +14,15 @@ public final class DICOMListener: Sendable {
         public var idleTimeout: TimeAmount
         /// Associations served at once; more are rejected (transient, local limit exceeded).
         public var maxAssociations: Int
-        /// Largest data set accepted for one instance; a larger one aborts the association.
+        /// Largest data set accepted for one instance; a larger one aborts the association. The data set
+        /// is reassembled in memory, so the worst case is `maxAssociations * maxInstanceBytes`.
         public var maxInstanceBytes: Int
         public var limits: PDULimits {
             PDULimits(maxDataLength: policy.maxPDULength)
         }
 
         public init(policy: AssociationPolicy, artimTimeout: TimeAmount = .seconds(30), idleTimeout: TimeAmount = .seconds(120),
-                    maxAssociations: Int = 16, maxInstanceBytes: Int = 512 << 20) {
+                    maxAssociations: Int = 16, maxInstanceBytes: Int = 256 << 20) {
             self.policy = policy
             self.artimTimeout = artimTimeout
             self.idleTimeout = idleTimeout

@@ -36,8 +36,9 @@ public struct ServerConfiguration: Sendable {
     public var aeModels: [String: String] = [:]
     /// DICOM associations served at once.
     public var dicomMaxAssociations = 16
-    /// Largest instance (data set bytes) accepted over DICOM.
-    public var dicomMaxInstanceBytes = 512 << 20
+    /// Largest instance (data set bytes) accepted over DICOM; reassembled in memory, so the worst case is
+    /// `dicomMaxAssociations * dicomMaxInstanceBytes`.
+    public var dicomMaxInstanceBytes = 256 << 20
 
     public init() {}
 

@@ -138,4 +138,21 @@ import Testing
             }
         }
     }
+
+    /// Instances answered Success before a crash are in the spool: the next start makes their job.
+    @Test func spoolLeftByACrashBecomesAJobAtStart() async throws {
+        let server = try TestServer(workers: 0)
+        defer { server.remove() }
+        let folder = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool/crashed-association")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let ct = Fixtures.packageRoot.appendingPathComponent("SampleImages/CT_small.dcm")
+        try FileManager.default.copyItem(at: ct, to: folder.appendingPathComponent("1.dcm"))
+        try Data().write(to: folder.appendingPathComponent("model"))
+        let listener = try await makeDICOMListener(server.services, port: 0)
+        await listener.close()
+        let jobs = try server.services.queue.list().jobs
+        #expect(jobs.count == 1)
+        #expect(jobs.first?.images.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+    }
 }
