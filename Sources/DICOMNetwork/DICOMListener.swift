@@ -36,6 +36,12 @@ public final class DICOMListener: Sendable {
     let logger: Logger
     let serverChannel: NIOAsyncChannel<NIOAsyncChannel<InboundPDU, PDU>, Never>
     let active = Mutex(0)
+    /// Open connections, associated or not.
+    let connections = Mutex(0)
+
+    /// Connections kept open at once (associated or still negotiating): beyond this a new connection is
+    /// closed at once, so a flood of idle sockets cannot exhaust file descriptors while ARTIM runs.
+    public var maxConnections: Int { configuration.maxAssociations * 4 }
 
     /// The bound port (useful when binding port 0).
     public var port: Int { serverChannel.channel.localAddress?.port ?? 0 }
@@ -87,11 +93,25 @@ public final class DICOMListener: Sendable {
         try? await serverChannel.channel.close()
     }
 
+    /// Connections open now (associated or not).
+    public var openConnections: Int { connections.withLock { $0 } }
+
     /// Associations being served now.
     public var activeAssociations: Int { active.withLock { $0 } }
 
     func serve(_ connection: NIOAsyncChannel<InboundPDU, PDU>) async {
         let peerHost = connection.channel.remoteAddress?.ipAddress
+        let admitted = connections.withLock { n in
+            guard n < maxConnections else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            logger.notice("DICOM connection from \(peerHost ?? "?") refused: \(maxConnections) connections already open")
+            try? await connection.channel.close()
+            return
+        }
+        defer { connections.withLock { $0 -= 1 } }
         var association = AssociationMachine(configuration: configuration, provider: provider, logger: logger, peerHost: peerHost,
                                              listener: self)
         do {

@@ -9,7 +9,7 @@ public struct ProcessResult: Sendable {
 
 /// Runs a program to completion (stdout and stderr together), terminating it after `timeout` seconds;
 /// waits without blocking a cooperative thread. For tests that drive outside tools (dcmtk).
-public func runProcess(_ executable: String, _ arguments: [String], timeout: Double = 60) async throws -> ProcessResult {
+public func runProcess(_ executable: String, _ arguments: [String], timeout: Double = 300) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

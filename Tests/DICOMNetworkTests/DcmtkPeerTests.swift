@@ -12,7 +12,7 @@ import TestSupport
         let provider = RecordingProvider()
         @Sendable func fixture(_ name: String) -> String { Fixtures.url("dicom/\(name)").path }
         try await withListener(ListenerTests.configuration(), provider: provider) { listener in
-            let common = ["-aec", "MEDINFER", "-to", "10", "-ta", "10", "-td", "10", "127.0.0.1", "\(listener.port)"]
+            let common = ["-aec", "MEDINFER", "-to", "120", "-ta", "120", "-td", "120", "127.0.0.1", "\(listener.port)"]
             let echo = try await run(echoscu, ["-v", "-aet", "ECHOSCU"] + common)
             #expect(echo.status == 0, "\(echo.output)")
             // storescu proposes uncompressed syntaxes unless told otherwise: one run per compression.
@@ -22,7 +22,7 @@ import TestSupport
             #expect(rle.status == 0, "\(rle.output)")
             let j2k = try await run(storescu, ["-v", "-xw", "-aet", "STORESCU"] + common + [fixture("JPEG2000.dcm")])
             #expect(j2k.status == 0, "\(j2k.output)")
-            let wrongCalled = try await run(echoscu, ["-aet", "ECHOSCU", "-aec", "SOMEONE", "-to", "10", "-ta", "10",
+            let wrongCalled = try await run(echoscu, ["-aet", "ECHOSCU", "-aec", "SOMEONE", "-to", "120", "-ta", "120",
                                                       "127.0.0.1", "\(listener.port)"])
             #expect(wrongCalled.status != 0)
             #expect(wrongCalled.output.contains("Called AE Title Not Recognized"), "\(wrongCalled.output)")

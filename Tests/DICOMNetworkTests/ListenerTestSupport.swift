@@ -47,7 +47,7 @@ final class RecordingProvider: StorageServiceProvider {
 
     /// Waits (bounded) until `predicate` holds: session callbacks run after the peer saw its answer.
     func wait(until predicate: @Sendable (RecordingProvider) -> Bool) async {
-        for _ in 0..<500 where !predicate(self) { try? await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<6000 where !predicate(self) { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }
 
@@ -75,6 +75,6 @@ func dcmtk(_ tool: String) throws -> String {
     try #require(dcmtkTool(tool), "\(dcmtkMissing) (\(tool) not found)")
 }
 
-func run(_ executable: String, _ arguments: [String], timeout: Double = 60) async throws -> ProcessResult {
+func run(_ executable: String, _ arguments: [String], timeout: Double = 300) async throws -> ProcessResult {
     try await runProcess(executable, arguments, timeout: timeout)
 }

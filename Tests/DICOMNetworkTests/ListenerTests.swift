@@ -11,7 +11,7 @@ import Testing
     static func configuration(allow: [String] = [], maxAssociations: Int = 4, maxInstanceBytes: Int = 1 << 20) -> DICOMListener.Configuration {
         DICOMListener.Configuration(
             policy: AssociationPolicy(calledAETitles: ["MEDINFER"], allowList: allow.compactMap(AllowedPeer.init), maxPDULength: 16384),
-            artimTimeout: .seconds(5), idleTimeout: .seconds(10), maxAssociations: maxAssociations, maxInstanceBytes: maxInstanceBytes)
+            artimTimeout: .seconds(120), idleTimeout: .seconds(300), maxAssociations: maxAssociations, maxInstanceBytes: maxInstanceBytes)
     }
 
     static func request(calling: String = "TESTSCU", contexts: [PresentationContextProposal]? = nil, maxPDU: UInt32 = 4096) -> AssociateRequest {
@@ -26,7 +26,7 @@ import Testing
     @Test func echoStoreAndRelease() async throws {
         let provider = RecordingProvider()
         try await withListener(Self.configuration(), provider: provider) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(20)) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 let ac = try await c.associate(Self.request())
                 #expect(ac.presentationContexts.map(\.result) == [0, 0])
                 #expect(try await c.echo(contextID: 1) == DIMSEStatus.success)
@@ -52,12 +52,12 @@ import Testing
     @Test func callingAETitleNotOnTheAllowListIsRejected() async throws {
         let provider = RecordingProvider()
         try await withListener(Self.configuration(allow: ["GOODSCU@127.0.0.1"]), provider: provider) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 await #expect(throws: DICOMClientError.rejected(AssociateReject(result: 1, source: 1, reason: 3))) {
                     try await c.associate(Self.request(calling: "BADSCU"))
                 }
             }
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.associate(Self.request(calling: "GOODSCU"))
                 try await c.release()
             }
@@ -69,9 +69,9 @@ import Testing
     @Test func tooManyAssociationsAreRejectedTransiently() async throws {
         let provider = RecordingProvider()
         try await withListener(Self.configuration(maxAssociations: 1), provider: provider) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { first in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { first in
                 try await first.associate(Self.request())
-                try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { second in
+                try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { second in
                     await #expect(throws: DICOMClientError.rejected(.localLimitExceeded)) { try await second.associate(Self.request()) }
                 }
                 try await first.release()
@@ -79,10 +79,35 @@ import Testing
         }
     }
 
+    @Test func connectionFloodIsCappedWhileNegotiating() async throws {
+        try await withListener(Self.configuration(maxAssociations: 1), provider: RecordingProvider()) { listener in
+            #expect(listener.maxConnections == 4)
+            // Four silent connections are held (ARTIM would end them); the fifth is closed at once.
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { a in
+                try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { b in
+                    try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
+                        try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { d in
+                            try await d.associate(Self.request())
+                            for _ in 0..<6000 where listener.openConnections < 4 { try await Task.sleep(for: .milliseconds(10)) }
+                            #expect(listener.openConnections == 4)
+                            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { (e: DICOMConnection) async throws in
+                                #expect(try await e.receive() == nil)
+                            }
+                            try await d.release()
+                        }
+                        _ = c
+                    }
+                    _ = b
+                }
+                _ = a
+            }
+        }
+    }
+
     @Test func abortMidTransferTellsTheSession() async throws {
         let provider = RecordingProvider()
         try await withListener(Self.configuration(), provider: provider) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.associate(Self.request())
                 let command = DIMSECommand.storeRequest(messageID: 1, sopClass: StorageSOPClasses.ct, sopInstance: "1.2.3")
                 try await c.send(.data([PDV(contextID: 3, isCommand: true, isLast: true, data: command.encoded())]))
@@ -99,36 +124,36 @@ import Testing
         let provider = RecordingProvider()
         try await withListener(Self.configuration(), provider: provider) { listener in
             // Garbage instead of an A-ASSOCIATE-RQ.
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.sendRaw([0x09, 0, 0, 0, 0, 4, 1, 2, 3, 4])
                 #expect(try await c.receive() == .pdu(.abort(.unrecognizedPDU)))
                 #expect(try await c.receive() == nil)
             }
             // An oversized P-DATA-TF after association: aborted from its header alone.
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.associate(Self.request())
                 try await c.sendRaw([0x04, 0, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0])
                 #expect(try await c.receive() == .pdu(.abort(.invalidPDUParameter)))
             }
             // P-DATA before association; a PDV on a context never proposed.
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.send(.data([PDV(contextID: 1, isCommand: true, isLast: true, data: [0])]))
                 #expect(try await c.receive() == .pdu(.abort(.unexpectedPDU)))
             }
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.associate(Self.request())
                 try await c.send(.data([PDV(contextID: 99, isCommand: true, isLast: true, data: [0])]))
                 #expect(try await c.receive() == .pdu(.abort(.invalidPDUParameter)))
             }
             // Still serving.
-            #expect(try await DICOMConnection.echo(host: "127.0.0.1", port: listener.port, callingAETitle: "X", calledAETitle: "MEDINFER") == 0)
+            #expect(try await DICOMConnection.echo(host: "127.0.0.1", port: listener.port, callingAETitle: "X", calledAETitle: "MEDINFER", timeout: .seconds(300)) == 0)
         }
     }
 
     @Test func oversizeInstanceAborts() async throws {
         let provider = RecordingProvider()
         try await withListener(Self.configuration(maxInstanceBytes: 10_000), provider: provider) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.associate(Self.request())
                 await #expect(throws: DICOMClientError.self) {
                     _ = try await c.store(contextID: 3, sopClass: StorageSOPClasses.ct, sopInstance: "1.2", dataSet: [UInt8](repeating: 0, count: 20_000))
@@ -143,7 +168,7 @@ import Testing
         // Our responses are small; a peer maximum of 16 bytes forces the command over several PDUs.
         let provider = RecordingProvider()
         try await withListener(Self.configuration(), provider: provider) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { c in
                 try await c.associate(Self.request(maxPDU: 16))
                 try await c.send(DIMSEMessage(contextID: 1, command: .echoRequest(messageID: 9)))
                 var pdus = 0
@@ -164,7 +189,7 @@ import Testing
         var configuration = Self.configuration()
         configuration.artimTimeout = .milliseconds(200)
         try await withListener(configuration, provider: RecordingProvider()) { listener in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(20)) { (c: DICOMConnection) async throws in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: listener.port, timeout: .seconds(300)) { (c: DICOMConnection) async throws in
                 // Nothing sent: the listener aborts and closes, long before our own 20 s deadline.
                 #expect(try await c.receive() == .pdu(.abort(.providerNotSpecified)))
                 #expect(try await c.receive() == nil)

@@ -40,9 +40,9 @@ import Testing
             serve.terminate()
             serve.waitUntilExit()
         }
-        // The listener is up once an echo succeeds (bounded: ~20 s).
+        // The listener is up once an echo succeeds (bounded: 240 tries).
         var echo = CLIResult(status: -1, stdout: "", stderr: "")
-        for _ in 0..<80 {
+        for _ in 0..<240 {
             echo = try CLI.run(["dicom", "echo", "127.0.0.1", "\(dicomPort)", "--ae-title", "ECHOER", "--called", "MEDINFER",
                                 "--timeout", "2", "--json"])
             if echo.status == 0 || !serve.isRunning { break }

@@ -62,7 +62,7 @@ import Testing
         let refused = Fixtures.url("dicom/JPEG2000-embedded-sequence-delimiter.dcm").path
         let key = server.admin
         try await Self.withServer(server) { client, port in
-            let common = ["-aec", "MEDINFER", "-to", "10", "-ta", "10", "-td", "30", "127.0.0.1", "\(port)"]
+            let common = ["-aec", "MEDINFER", "-to", "120", "-ta", "120", "-td", "120", "127.0.0.1", "\(port)"]
             let echo = try await runProcess(echoscu, ["-aet", "ECHOSCU"] + common)
             #expect(echo.status == 0, "\(echo.output)")
             let store = try await runProcess(storescu, ["-v", "-aet", "STORESCU"] + common + files)
@@ -102,7 +102,7 @@ import Testing
         let sopClass = try #require(file.dataSet.string(.sopClassUID)), sopInstance = try #require(file.dataSet.string(.sopInstanceUID))
         let spool = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool")
         try await Self.withServer(server) { _, port in
-            try await DICOMConnection.withConnection(host: "127.0.0.1", port: port) { c in
+            try await DICOMConnection.withConnection(host: "127.0.0.1", port: port, timeout: .seconds(300)) { c in
                 try await c.associate(AssociateRequest(
                     calledAETitle: "MEDINFER", callingAETitle: "RAWSCU",
                     presentationContexts: [.init(id: 1, abstractSyntax: sopClass, transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid])],
@@ -117,7 +117,7 @@ import Testing
                 try await c.send(.data([PDV(contextID: 1, isCommand: false, isLast: false, data: Array(dataSet.prefix(1000)))]))
                 await c.close()
             }
-            for _ in 0..<500 {
+            for _ in 0..<6000 {
                 if ((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).isEmpty { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -132,9 +132,9 @@ import Testing
         let server = try TestServer(workers: 0)
         defer { server.remove() }
         try await Self.withServer(server) { (_: any TestClientProtocol, port: Int) async throws in
-            #expect(try await DICOMConnection.echo(host: "127.0.0.1", port: port, callingAETitle: "ANY", calledAETitle: "MEDINFER") == 0)
+            #expect(try await DICOMConnection.echo(host: "127.0.0.1", port: port, callingAETitle: "ANY", calledAETitle: "MEDINFER", timeout: .seconds(300)) == 0)
             await #expect(throws: DICOMClientError.rejected(.calledAETitleNotRecognized)) {
-                try await DICOMConnection.echo(host: "127.0.0.1", port: port, callingAETitle: "ANY", calledAETitle: "NOTUS")
+                try await DICOMConnection.echo(host: "127.0.0.1", port: port, callingAETitle: "ANY", calledAETitle: "NOTUS", timeout: .seconds(300))
             }
         }
     }
