@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
@@ -66,6 +67,13 @@ let package = Package(
             dependencies: ["ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        // DICOM Upper Layer (PS3.8) and DIMSE (PS3.7) on SwiftNIO: associations, C-ECHO, C-STORE; no pixels, models or jobs.
+        .target(
+            name: "DICOMNetwork",
+            dependencies: ["DICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // Reports and their writers (JSON, DICOM SR): no tensors, engine or jobs.
         .target(name: "Annotations", dependencies: ["DICOM"], swiftSettings: strictSettings),
         .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"], path: "Sources/Pipeline",
@@ -80,7 +88,7 @@ let package = Package(
         // The HTTP front end (Hummingbird 2): translates HTTP <-> library calls; no kernels, protobuf or pixel formats.
         .target(
             name: "Server",
-            dependencies: ["JobQueue", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "Engine", "Tensor",
+            dependencies: ["JobQueue", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "DICOMNetwork", "Engine", "Tensor",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
@@ -96,8 +104,9 @@ let package = Package(
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue", "Server",
+                "Imaging", "DICOM", "DICOMNetwork", "Tensor", "Engine", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -115,6 +124,10 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "TestSupport",
+                                                        .product(name: "NIOCore", package: "swift-nio"),
+                                                        .product(name: "NIOPosix", package: "swift-nio")],
+                    swiftSettings: strictSettings),
         .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "DICOM", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "DICOM", "Tensor", "TestSupport"],
@@ -125,7 +138,7 @@ let package = Package(
                                                     .product(name: "GRDB", package: "GRDB.swift"),
                                                     .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "Models", "Tensor", "TestSupport",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -4,6 +4,7 @@ public import Hummingbird
 import JobQueue
 public import Logging
 import Models
+import ServiceLifecycle
 
 /// Builds the MedInfer HTTP application: routes, middleware (request log, metrics, auth, errors) and the in-process
 /// workers, as services of one group, so `runService()` serves until SIGINT/SIGTERM and then stops
@@ -41,10 +42,12 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     DICOMwebController(services: services).addRoutes(to: router.group("dicomweb"))
     OperationsController(services: services).addRoutes(to: router)
 
+    var appServices: [any Service] = workers.map(WorkerService.init)
+    if configuration.dicomPort != nil { appServices.append(DICOMListenerService(services: services, logger: logger)) }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "medinfer"),
-        services: workers.map(WorkerService.init),
+        services: appServices,
         logger: logger
     )
 }

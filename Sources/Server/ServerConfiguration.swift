@@ -29,12 +29,25 @@ public struct ServerConfiguration: Sendable {
     /// For process tests only (`medinfer serve --hold-after-inference-ms`, hidden): each worker waits this
     /// long after a batch's inference before recording it, so a test can signal the server mid-batch.
     public var holdAfterInferenceMs = 0
+    /// DICOM listener port (C-ECHO, C-STORE); nil: no listener. 0 picks a free port (tests).
+    public var dicomPort: Int?
+    /// Our AE title: the called AE title the listener answers to (besides those of `aeModels`).
+    public var aeTitle = "MEDINFER"
+    /// Calling peers allowed to associate (`AE@host`, `AE`, `@host`); empty: anyone.
+    public var dicomAllow: [String] = []
+    /// Called AE title -> model reference (`NAME[:VERSION]`) for the jobs of that AE title.
+    public var aeModels: [String: String] = [:]
+    /// DICOM associations served at once.
+    public var dicomMaxAssociations = 16
+    /// Largest instance (data set bytes) accepted over DICOM; reassembled in memory, so the worst case is
+    /// `dicomMaxAssociations * dicomMaxInstanceBytes`.
+    public var dicomMaxInstanceBytes = 256 << 20
 
     public init() {}
 
     /// The defaults overridden by `MEDINFER_HOST`, `MEDINFER_PORT`, `MEDINFER_DATA_DIR`, `MEDINFER_MODELS_DIR`,
     /// `MEDINFER_DEFAULT_MODEL`, `MEDINFER_WORKERS`, `MEDINFER_MAX_BATCH`, `MEDINFER_MAX_DELAY_MS`,
-    /// `MEDINFER_THREADS`, `MEDINFER_MAX_BODY_BYTES`, `MEDINFER_MAX_QUEUED_IMAGES`, `MEDINFER_METRICS_OPEN` (0/1).
+    /// `MEDINFER_THREADS`, `MEDINFER_MAX_BODY_BYTES`, `MEDINFER_MAX_QUEUED_IMAGES`, `MEDINFER_METRICS_OPEN` (0/1), `MEDINFER_DICOM_PORT`, `MEDINFER_AE_TITLE`.
     /// - Throws: `ServerConfigurationError` naming the variable whose value is not a valid number.
     public init(environment: [String: String]) throws(ServerConfigurationError) {
         self.init()
@@ -57,6 +70,8 @@ public struct ServerConfiguration: Sendable {
         if let v = try int("MEDINFER_MAX_BODY_BYTES") { maxBodyBytes = Int64(v) }
         if let v = try int("MEDINFER_MAX_QUEUED_IMAGES") { maxQueuedImages = v }
         if let v = try int("MEDINFER_METRICS_OPEN") { openMetrics = v != 0 }
+        if let v = try int("MEDINFER_DICOM_PORT") { dicomPort = v }
+        if let v = environment["MEDINFER_AE_TITLE"] { aeTitle = v }
     }
 }
 

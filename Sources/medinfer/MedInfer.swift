@@ -13,7 +13,7 @@ struct MedInfer: ParsableCommand {
         version: "0.1.0",
         subcommands: [DecodeCommand.self, InspectCommand.self, InferCommand.self, BenchCommand.self, ModelsCommand.self,
                       AnalyzeCommand.self, JobsCommand.self, WorkerCommand.self, ReviewCommand.self, AuditCommand.self,
-                      ServeCommand.self, KeysCommand.self]
+                      ServeCommand.self, KeysCommand.self, DicomCommand.self]
     )
 
     /// Runs the command and maps failures onto the documented exit codes

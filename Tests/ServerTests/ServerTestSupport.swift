@@ -21,7 +21,7 @@ struct TestServer: Sendable {
     /// `maxBatch`/`maxDelayMs` override the manifest's batching (jobs and infer); `preload` verifies the models
     /// before the app is built (else `buildApplication` does, and its model events reach the metrics).
     init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000, maxBatch: Int? = nil,
-         maxDelayMs: Int? = nil, preload: Bool = true) throws {
+         maxDelayMs: Int? = nil, preload: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         let repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         folder = repository.root.deletingLastPathComponent()
         var c = ServerConfiguration()
@@ -33,6 +33,7 @@ struct TestServer: Sendable {
         c.maxQueuedImages = maxQueuedImages
         c.maxBatch = maxBatch
         c.maxDelayMs = maxDelayMs
+        configure(&c)
         services = try ServerServices(configuration: c)
         if preload { services.models.reload() }
         admin = try #require(try services.keys.bootstrapAdminKey())

@@ -18,6 +18,7 @@ struct ServeCommand: ParsableCommand {
             Examples:
               medinfer serve
               medinfer serve --host 0.0.0.0 --port 9000 --data-dir /var/lib/medinfer --max-batch 4
+              medinfer serve --dicom-port 11112 --ae-title MEDINFER --dicom-allow PACS@10.0.0.5 --ae-model CHEST=chest-xray
             """
     )
 
@@ -54,6 +55,17 @@ struct ServeCommand: ParsableCommand {
     /// Widens the window in which a batch is running, for the SIGTERM process test.
     @Option(help: .hidden)
     var holdAfterInferenceMs = 0
+    @Option(help: "Also listen for DICOM (C-ECHO, C-STORE) on this port, e.g. 11112 (default: no listener).")
+    var dicomPort: Int?
+
+    @Option(help: "Our DICOM AE title: the called AE title peers must use (default MEDINFER).")
+    var aeTitle: String?
+
+    @Option(help: "A peer allowed to associate: AE@host, AE or @host (repeatable; default: anyone).")
+    var dicomAllow: [String] = []
+
+    @Option(help: "AETITLE=MODEL[:VERSION]: jobs of instances sent to that called AE title run on that model (repeatable).")
+    var aeModel: [String] = []
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
@@ -63,6 +75,18 @@ struct ServeCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
         if holdAfterInferenceMs < 0 { throw ValidationError("--hold-after-inference-ms must not be negative") }
+        if let dicomPort, !(0...65535).contains(dicomPort) { throw ValidationError("--dicom-port must be 0...65535") }
+        for title in [aeTitle].compactMap({ $0 }) + aeModel.map({ String($0.split(separator: "=").first ?? "") }) {
+            guard !title.isEmpty, title.utf8.count <= 16, title.allSatisfy({ $0.isASCII && $0 != "\\" }) else {
+                throw ValidationError("AE title '\(title)': 1 to 16 ASCII characters without backslash")
+            }
+        }
+        for entry in aeModel where !entry.contains("=") || entry.hasSuffix("=") {
+            throw ValidationError("--ae-model \(entry): expected AETITLE=MODEL[:VERSION]")
+        }
+        for entry in dicomAllow where entry.isEmpty || entry == "@" {
+            throw ValidationError("--dicom-allow '\(entry)': expected AE@host, AE or @host")
+        }
     }
 
     /// Defaults, then MEDINFER_* variables, then flags.
@@ -83,6 +107,13 @@ struct ServeCommand: ParsableCommand {
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if closeMetrics { c.openMetrics = false }
         c.holdAfterInferenceMs = holdAfterInferenceMs
+        if let dicomPort { c.dicomPort = dicomPort }
+        if let aeTitle { c.aeTitle = aeTitle }
+        if !dicomAllow.isEmpty { c.dicomAllow = dicomAllow }
+        for entry in aeModel {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            c.aeModels[parts[0]] = parts[1]
+        }
         return c
     }
 
@@ -106,6 +137,9 @@ struct ServeCommand: ParsableCommand {
             medinfer: serving on http://\(configuration.host):\(configuration.port) \
             (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
             """.utf8))
+        if let dicomPort = configuration.dicomPort {
+            FileHandle.standardOutput.write(Data("medinfer: DICOM listener on \(configuration.host):\(dicomPort), AE title \(configuration.aeTitle)\n".utf8))
+        }
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {

@@ -1,0 +1,237 @@
+import DICOM
+public import DICOMNetwork
+import Foundation
+import Imaging
+import JobQueue
+import Logging
+import Models
+import Prometheus
+
+/// The storage service behind the DICOM listener: each C-STORE instance is checked (it parses, its UIDs
+/// match the command, its pixels decode), written durably to a spool folder of its association and
+/// only then answered Success. At A-RELEASE the association's instances become one job per study (as
+/// with STOW-RS), on the model chosen by the called AE title, and the spool folder is removed. An
+/// aborted association leaves nothing: its spool folder is deleted.
+///
+/// Spool layout: `<data>/dicom-spool/<association id>/<n>.dcm` (+ `model` holding the model reference).
+/// A folder left by a crash holds only instances that were answered Success; `recoverSpool()` turns them
+/// into jobs at start.
+public final class DICOMIntake: StorageServiceProvider {
+    let services: ServerServices
+    let spool: URL
+    /// Called AE title -> model reference (`NAME[:VERSION]`); other titles use the default model.
+    let aeModels: [String: String]
+    let logger: Logger
+
+    init(services: ServerServices, aeModels: [String: String], logger: Logger) {
+        self.services = services
+        spool = services.configuration.dataDirectory.appendingPathComponent("dicom-spool", isDirectory: true)
+        self.aeModels = aeModels
+        self.logger = logger
+    }
+
+    public func open(_ association: AssociationInfo) async -> any StorageSession {
+        services.metrics.dicomAssociations(outcome: "accepted").increment()
+        audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
+                         details: ["outcome": "accepted", "association": association.id, "called": association.calledAETitle,
+                                   "peer": association.peerHost ?? ""]))
+        return DICOMIntakeSession(intake: self, association: association,
+                                  folder: spool.appendingPathComponent(association.id, isDirectory: true))
+    }
+
+    public func rejected(_ request: AssociateRequest, peerHost: String?, reject: AssociateReject, reason: String) async {
+        services.metrics.dicomAssociations(outcome: "rejected").increment()
+        audit(AuditEvent(kind: .dicomAssociation, subject: request.callingAETitle,
+                         details: ["outcome": "rejected", "called": request.calledAETitle, "peer": peerHost ?? "", "reason": reason]))
+    }
+
+    func audit(_ event: AuditEvent) {
+        do { _ = try services.queue.audit.append(event) } catch { logger.error("audit append failed: \(error)") }
+    }
+
+    /// The model for `calledAETitle` as a job's model reference.
+    func model(for calledAETitle: String) throws(Problem) -> ModelIdentity {
+        ModelIdentity(try services.resolveModel(aeModels[calledAETitle]))
+    }
+
+    /// Submits the instances spooled in `folder` (one job per study, arrival order) and removes what was
+    /// submitted. Returns the job ids.
+    @discardableResult
+    func submit(folder: URL, model: ModelIdentity, association: String) throws -> [String] {
+        let fm = FileManager.default
+        let files = try fm.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "dcm" }
+            .sorted { (Int($0.deletingPathExtension().lastPathComponent) ?? 0) < (Int($1.deletingPathExtension().lastPathComponent) ?? 0) }
+        var studies: [(study: String, files: [(URL, String)])] = []
+        for file in files {
+            let dataSet = try DICOMParser.parse(Data(contentsOf: file, options: .alwaysMapped)).dataSet
+            let study = dataSet.string(.studyInstanceUID) ?? ""
+            let name = dataSet.string(.sopInstanceUID) ?? file.lastPathComponent
+            if let i = studies.firstIndex(where: { $0.study == study }) { studies[i].files.append((file, name)) } else {
+                studies.append((study, [(file, name)]))
+            }
+        }
+        var jobs: [String] = []
+        for (study, members) in studies {
+            let submission = try queueCall { () throws(JobQueueError) in
+                var uploads: [ImageUpload] = []
+                for (file, name) in members {
+                    let upload = try services.queue.beginUpload(name: name)
+                    try upload.write(contentsOf: file)
+                    uploads.append(upload)
+                }
+                return try services.queue.submit(uploads, model: model)
+            }
+            jobs.append(submission.job.id)
+            services.metrics.dicomJobs.increment()
+            audit(AuditEvent(kind: .dicomAssociation, job: submission.job.id,
+                             details: ["outcome": "job", "association": association, "study": study,
+                                       "instances": String(members.count)]))
+            for (file, _) in members { try? fm.removeItem(at: file) }
+        }
+        try? fm.removeItem(at: folder)
+        return jobs
+    }
+
+    /// Turns spool folders left by an earlier run into jobs (their instances were all answered Success).
+    public func recoverSpool() {
+        let fm = FileManager.default
+        guard let folders = try? fm.contentsOfDirectory(at: spool, includingPropertiesForKeys: nil) else { return }
+        for folder in folders {
+            let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
+            do {
+                let model = ModelIdentity(try services.resolveModel(reference.isEmpty ? nil : reference))
+                let jobs = try submit(folder: folder, model: model, association: folder.lastPathComponent)
+                logger.notice("recovered DICOM spool \(folder.lastPathComponent) as jobs \(jobs)")
+            } catch {
+                logger.error("cannot recover DICOM spool \(folder.path): \(error)")
+            }
+        }
+    }
+}
+
+extension AuditEventKind {
+    /// A DICOM association accepted or rejected, or the job made from it.
+    static let dicomAssociation = Self("dicom.association")
+}
+
+/// The instances of one association, spooled until release.
+final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
+    // The listener calls a session one call at a time (PS3.7 synchronous operations), so the mutable
+    // state below is never touched concurrently.
+    let intake: DICOMIntake
+    let association: AssociationInfo
+    let folder: URL
+    private var count = 0
+    private var model: ModelIdentity?
+
+    init(intake: DICOMIntake, association: AssociationInfo, folder: URL) {
+        self.intake = intake
+        self.association = association
+        self.folder = folder
+    }
+
+    func store(_ instance: ReceivedInstance) async -> StoreOutcome {
+        let outcome = check(instance)
+        intake.services.metrics.dicomInstances(status: outcome.status).increment()
+        return outcome
+    }
+
+    private func check(_ instance: ReceivedInstance) -> StoreOutcome {
+        let part10: Data
+        do {
+            part10 = try DICOMWriter.part10(encodedDataSet: Data(instance.dataSet), sopClassUID: instance.sopClassUID,
+                                            sopInstanceUID: instance.sopInstanceUID, transferSyntaxUID: instance.transferSyntaxUID,
+                                            options: .init(sourceApplicationEntityTitle: association.callingAETitle))
+        } catch {
+            return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "bad UIDs in the command: \(error)")
+        }
+        let file: DICOMFile
+        do { file = try DICOMParser.parse(part10) } catch {
+            return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "data set does not parse: \(error)")
+        }
+        let ds = file.dataSet
+        guard ds.string(.sopClassUID) == instance.sopClassUID, ds.string(.sopInstanceUID) == instance.sopInstanceUID else {
+            return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass,
+                                comment: "SOP Class/Instance UID of the data set differ from the command")
+        }
+        guard let study = ds.string(.studyInstanceUID), !study.isEmpty else {
+            return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "no StudyInstanceUID")
+        }
+        guard ds.contains(Tag(0x7FE0, 0x0010)) else {
+            return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "an image SOP class without pixel data")
+        }
+        do { _ = try DICOMImageDecoder().decode(file) } catch {
+            return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "pixel data cannot be decoded: \(error)")
+        }
+        if model == nil {
+            do { model = try intake.model(for: association.calledAETitle) } catch {
+                return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "no model to run: \(error.detail)")
+            }
+        }
+        if let counts = try? intake.services.queue.jobCounts(),
+           (counts[.queued] ?? 0) + (counts[.running] ?? 0) >= intake.services.configuration.maxQueuedImages {
+            return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "the job queue is full")
+        }
+        do {
+            if count == 0 {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let reference = intake.aeModels[association.calledAETitle] ?? ""
+                try durableWrite(Data(reference.utf8), to: folder.appendingPathComponent("model"))
+            }
+            count += 1
+            try durableWrite(part10, to: folder.appendingPathComponent("\(count).dcm"))
+        } catch {
+            return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "cannot store: \(error)")
+        }
+        return .success
+    }
+
+    func released() async {
+        intake.services.metrics.dicomAssociations(outcome: "released").increment()
+        guard count > 0, let model else {
+            try? FileManager.default.removeItem(at: folder)
+            return
+        }
+        do {
+            let jobs = try intake.submit(folder: folder, model: model, association: association.id)
+            intake.logger.info("DICOM association \(association.id) from \(association.callingAETitle): \(count) instances -> jobs \(jobs)")
+        } catch {
+            // The instances stay spooled (they were answered Success); the next start retries.
+            intake.logger.error("DICOM association \(association.id): cannot create the job now, spool kept: \(error)")
+        }
+    }
+
+    func aborted(reason: String) async {
+        intake.services.metrics.dicomAssociations(outcome: "aborted").increment()
+        intake.audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
+                                details: ["outcome": "aborted", "association": association.id, "reason": reason,
+                                          "discarded": String(count)]))
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+/// Writes `data` to a temporary name, fsyncs it, renames it into place and fsyncs the folder, so the
+/// file either exists whole after a crash or not at all.
+func durableWrite(_ data: Data, to url: URL) throws {
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+    guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp.path])
+    }
+    let handle = try FileHandle(forWritingTo: tmp)
+    do {
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+    } catch {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: tmp)
+        throw error
+    }
+    guard rename(tmp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+    let fd = Foundation.open(url.deletingLastPathComponent().path, O_RDONLY)
+    if fd >= 0 {
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+}
