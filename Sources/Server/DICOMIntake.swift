@@ -6,14 +6,18 @@ import JobQueue
 import Logging
 import Models
 import Prometheus
+import Synchronization
 
 /// The storage service behind the DICOM listener: each C-STORE instance is checked (it parses, its UIDs
 /// match the command, its pixels decode), written durably to a spool folder of its association and
 /// only then answered Success. At A-RELEASE the association's instances become one job per study (as
-/// with STOW-RS), on the model chosen by the called AE title, and the spool folder is removed. An
+/// with STOW-RS), on the model chosen by the called AE title, and the spool folder is removed; with a
+/// quiet period they are first moved to the study's pending folder, which becomes the job once no
+/// instance of that study has arrived for the quiet period (see `DICOMIntake+QuietPeriod.swift`). An
 /// aborted association leaves nothing: its spool folder is deleted.
 ///
-/// Spool layout: `<data>/dicom-spool/<association id>/<n>.dcm` (+ `model` holding the model reference).
+/// Spool layout: `<data>/dicom-spool/<association id>/<n>.dcm` (+ `model` holding the model reference),
+/// pending studies `<data>/dicom-spool/studies/<study key>/<n>.dcm` (+ `model`).
 /// A folder left by a crash holds only instances that were answered Success; `recoverSpool()` turns them
 /// into jobs at start.
 public final class DICOMIntake: StorageServiceProvider {
@@ -22,12 +26,18 @@ public final class DICOMIntake: StorageServiceProvider {
     /// Called AE title -> model reference (`NAME[:VERSION]`); other titles use the default model.
     let aeModels: [String: String]
     let logger: Logger
+    /// `.zero`: each association's studies become jobs at A-RELEASE.
+    let quietPeriod: Duration
+    /// Study key -> last arrival of an instance of that study (pending or on an open association), and
+    /// whether the checker task runs. Moves into and submissions of pending folders happen under this lock.
+    let pending = Mutex(PendingStudies())
 
     init(services: ServerServices, aeModels: [String: String], logger: Logger) {
         self.services = services
         spool = services.configuration.dataDirectory.appendingPathComponent("dicom-spool", isDirectory: true)
         self.aeModels = aeModels
         self.logger = logger
+        quietPeriod = .milliseconds(max(0, services.configuration.dicomQuietPeriodMs))
     }
 
     public func open(_ association: AssociationInfo) async -> any StorageSession {
@@ -59,20 +69,8 @@ public final class DICOMIntake: StorageServiceProvider {
     @discardableResult
     func submit(folder: URL, model: ModelIdentity, association: String) throws -> [String] {
         let fm = FileManager.default
-        let files = try fm.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "dcm" }
-            .sorted { (Int($0.deletingPathExtension().lastPathComponent) ?? 0) < (Int($1.deletingPathExtension().lastPathComponent) ?? 0) }
-        var studies: [(study: String, files: [(URL, String)])] = []
-        for file in files {
-            let dataSet = try DICOMParser.parse(Data(contentsOf: file, options: .alwaysMapped)).dataSet
-            let study = dataSet.string(.studyInstanceUID) ?? ""
-            let name = dataSet.string(.sopInstanceUID) ?? file.lastPathComponent
-            if let i = studies.firstIndex(where: { $0.study == study }) { studies[i].files.append((file, name)) } else {
-                studies.append((study, [(file, name)]))
-            }
-        }
         var jobs: [String] = []
-        for (study, members) in studies {
+        for (study, members) in try studies(in: folder) {
             let submission = try queueCall { () throws(JobQueueError) in
                 var uploads: [ImageUpload] = []
                 for (file, name) in members {
@@ -93,11 +91,32 @@ public final class DICOMIntake: StorageServiceProvider {
         return jobs
     }
 
-    /// Turns spool folders left by an earlier run into jobs (their instances were all answered Success).
+    /// The `.dcm` files of `folder` in arrival order (`<n>.dcm`) grouped by StudyInstanceUID, each with
+    /// its SOP Instance UID as the upload's name.
+    func studies(in folder: URL) throws -> [(study: String, files: [(URL, String)])] {
+        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "dcm" }
+            .sorted { (Int($0.deletingPathExtension().lastPathComponent) ?? 0) < (Int($1.deletingPathExtension().lastPathComponent) ?? 0) }
+        var studies: [(study: String, files: [(URL, String)])] = []
+        for file in files {
+            let dataSet = try DICOMParser.parse(Data(contentsOf: file, options: .alwaysMapped)).dataSet
+            let study = dataSet.string(.studyInstanceUID) ?? ""
+            let name = dataSet.string(.sopInstanceUID) ?? file.lastPathComponent
+            if let i = studies.firstIndex(where: { $0.study == study }) { studies[i].files.append((file, name)) } else {
+                studies.append((study, [(file, name)]))
+            }
+        }
+        return studies
+    }
+
+    /// Turns spool folders left by an earlier run into jobs (their instances were all answered Success):
+    /// pending studies first (one job each, whatever the quiet period now), then associations that were
+    /// released or still open when the process ended.
     public func recoverSpool() {
         let fm = FileManager.default
+        recoverPendingStudies()
         guard let folders = try? fm.contentsOfDirectory(at: spool, includingPropertiesForKeys: nil) else { return }
-        for folder in folders {
+        for folder in folders where folder.lastPathComponent != Self.studiesFolderName {
             let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
             do {
                 let model = ModelIdentity(try services.resolveModel(reference.isEmpty ? nil : reference))
@@ -184,6 +203,8 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
         } catch {
             return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "cannot store: \(error)")
         }
+        // A study still arriving on this association keeps its pending part (from earlier associations) waiting.
+        intake.arrived(DICOMIntake.studyKey(study: study, reference: intake.aeModels[association.calledAETitle] ?? ""))
         return .success
     }
 
@@ -191,6 +212,16 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
         intake.services.metrics.dicomAssociations(outcome: "released").increment()
         guard count > 0, let model else {
             try? FileManager.default.removeItem(at: folder)
+            return
+        }
+        if intake.quietPeriod > .zero {
+            do {
+                let keys = try intake.park(folder: folder, reference: intake.aeModels[association.calledAETitle] ?? "")
+                intake.logger.info("DICOM association \(association.id) from \(association.callingAETitle): \(count) instances pending in studies \(keys)")
+            } catch {
+                // What was not moved stays in the association's folder (answered Success); the next start makes the jobs.
+                intake.logger.error("DICOM association \(association.id): cannot move to the pending studies now, spool kept: \(error)")
+            }
             return
         }
         do {

@@ -42,12 +42,21 @@ public struct ServerConfiguration: Sendable {
     /// Largest instance (data set bytes) accepted over DICOM; reassembled in memory, so the worst case is
     /// `dicomMaxAssociations * dicomMaxInstanceBytes`.
     public var dicomMaxInstanceBytes = 256 << 20
+    /// How long (ms) a study received over DICOM waits for more instances, from later associations, before
+    /// its job is made; 0 (or less): each association's studies become jobs at A-RELEASE.
+    ///
+    /// Default 5 s, as MONAI Informatics Gateway's per-AE `timeout` (5 s) that groups a study's instances
+    /// before notifying; Orthanc's `StableAge` (60 s) is meant for archiving, where waiting costs nothing,
+    /// while a result is wanted soon here. Modalities and PACS routers that split a study over several
+    /// associations open them back to back, well within 5 s.
+    public var dicomQuietPeriodMs = 5_000
 
     public init() {}
 
     /// The defaults overridden by `MEDINFER_HOST`, `MEDINFER_PORT`, `MEDINFER_DATA_DIR`, `MEDINFER_MODELS_DIR`,
     /// `MEDINFER_DEFAULT_MODEL`, `MEDINFER_WORKERS`, `MEDINFER_MAX_BATCH`, `MEDINFER_MAX_DELAY_MS`,
-    /// `MEDINFER_THREADS`, `MEDINFER_MAX_BODY_BYTES`, `MEDINFER_MAX_QUEUED_IMAGES`, `MEDINFER_METRICS_OPEN` (0/1), `MEDINFER_DICOM_PORT`, `MEDINFER_AE_TITLE`.
+    /// `MEDINFER_THREADS`, `MEDINFER_MAX_BODY_BYTES`, `MEDINFER_MAX_QUEUED_IMAGES`, `MEDINFER_METRICS_OPEN` (0/1), `MEDINFER_DICOM_PORT`, `MEDINFER_AE_TITLE`,
+    /// `MEDINFER_DICOM_QUIET_PERIOD_MS`.
     /// - Throws: `ServerConfigurationError` naming the variable whose value is not a valid number.
     public init(environment: [String: String]) throws(ServerConfigurationError) {
         self.init()
@@ -72,6 +81,7 @@ public struct ServerConfiguration: Sendable {
         if let v = try int("MEDINFER_METRICS_OPEN") { openMetrics = v != 0 }
         if let v = try int("MEDINFER_DICOM_PORT") { dicomPort = v }
         if let v = environment["MEDINFER_AE_TITLE"] { aeTitle = v }
+        if let v = try int("MEDINFER_DICOM_QUIET_PERIOD_MS") { dicomQuietPeriodMs = v }
     }
 }
 

@@ -5,7 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JobQueue
-import Server
+@testable import Server
 import TestSupport
 import Testing
 
@@ -15,11 +15,39 @@ import Testing
 @Suite(.serialized) struct DICOMIntakeTests {
     static func tool(_ name: String) throws -> String { try #require(dcmtkTool(name), "\(dcmtkMissing) (\(name) not found)") }
 
-    static func makeServer() throws -> TestServer {
-        try TestServer { c in
+    /// Quiet period 0 unless given: each association's study is a job at A-RELEASE.
+    static func makeServer(quietPeriodMs: Int = 0, workers: Int = 1) throws -> TestServer {
+        try TestServer(workers: workers) { c in
             c.aeTitle = "MEDINFER"
             c.dicomAllow = ["STORESCU@127.0.0.1", "ECHOSCU", "RAWSCU"]
+            c.dicomQuietPeriodMs = quietPeriodMs
         }
+    }
+
+    static func common(_ port: Int) -> [String] {
+        ["-aec", "MEDINFER", "-to", "120", "-ta", "120", "-td", "120", "127.0.0.1", "\(port)"]
+    }
+
+    /// The queue's jobs once there are at least `count` (bounded: 120 s).
+    static func jobs(atLeast count: Int, in server: TestServer) async throws -> [JobStatus] {
+        for _ in 0..<1200 {
+            let jobs = try server.services.queue.list().jobs
+            if jobs.count >= count { return jobs }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try server.services.queue.list().jobs
+    }
+
+    static func spoolEntries(_ server: TestServer) -> [String] {
+        let spool = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool")
+        return (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
+    }
+
+    /// The spool's entries once it is empty (the job is visible a moment before its folder is removed;
+    /// bounded: 60 s).
+    static func spoolEntriesSettled(_ server: TestServer) async throws -> [String] {
+        for _ in 0..<600 where !spoolEntries(server).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        return spoolEntries(server)
     }
 
     /// Runs `body` with the server's HTTP app (workers included) and its DICOM listener on a free port.
@@ -154,5 +182,88 @@ import Testing
         #expect(jobs.count == 1)
         #expect(jobs.first?.images.count == 1)
         #expect(!FileManager.default.fileExists(atPath: folder.path))
+    }
+
+    /// Two storescu runs of one study within the quiet period (10 s, so a loaded machine cannot split
+    /// them): one job with both instances, once the study has been quiet.
+    @Test func studyOverTwoAssociationsWithinTheQuietPeriodIsOneJob() async throws {
+        let storescu = try Self.tool("storescu")
+        let server = try Self.makeServer(quietPeriodMs: 10_000, workers: 0)
+        defer { server.remove() }
+        let files = try await Self.studyCopies(3, in: server.folder)
+        try await Self.withServer(server) { _, port in
+            let first = try await runProcess(storescu, ["-aet", "STORESCU"] + Self.common(port) + [files[0]])
+            #expect(first.status == 0, "\(first.output)")
+            let second = try await runProcess(storescu, ["-aet", "STORESCU"] + Self.common(port) + [files[1], files[2]])
+            #expect(second.status == 0, "\(second.output)")
+            let jobs = try await Self.jobs(atLeast: 1, in: server)
+            #expect(jobs.count == 1)
+            #expect(jobs.first?.images.count == 3)
+        }
+        #expect(try server.services.queue.list().jobs.count == 1)
+        #expect(try await Self.spoolEntriesSettled(server).isEmpty)
+        let audit = try server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
+        #expect(audit.contains { $0.details["outcome"] == "job" && $0.details["instances"] == "3" })
+    }
+
+    /// After the quiet period has elapsed a later association of the same study is a job of its own; with
+    /// a quiet period of 0 each association is a job at once.
+    @Test(arguments: [0, 200]) func associationsAfterTheQuietPeriodAreSeparateJobs(quietPeriodMs: Int) async throws {
+        let storescu = try Self.tool("storescu")
+        let server = try Self.makeServer(quietPeriodMs: quietPeriodMs, workers: 0)
+        defer { server.remove() }
+        let files = try await Self.studyCopies(2, in: server.folder)
+        try await Self.withServer(server) { _, port in
+            let first = try await runProcess(storescu, ["-aet", "STORESCU"] + Self.common(port) + [files[0]])
+            #expect(first.status == 0, "\(first.output)")
+            #expect(try await Self.jobs(atLeast: 1, in: server).count == 1)
+            let second = try await runProcess(storescu, ["-aet", "STORESCU"] + Self.common(port) + [files[1]])
+            #expect(second.status == 0, "\(second.output)")
+            let jobs = try await Self.jobs(atLeast: 2, in: server)
+            #expect(jobs.count == 2)
+            #expect(jobs.allSatisfy { $0.images.count == 1 })
+        }
+        #expect(try await Self.spoolEntriesSettled(server).isEmpty)
+    }
+
+    /// A pending study left by a crash (its quiet period never ran out) becomes one job at the next start,
+    /// beside an association folder of the same run.
+    @Test func pendingStudyLeftByACrashBecomesAJobAtStart() async throws {
+        let server = try TestServer(workers: 0) { c in c.dicomQuietPeriodMs = 60_000 }
+        defer { server.remove() }
+        let spool = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool")
+        let files = try await Self.studyCopies(3, in: server.folder)
+        let pending = spool.appendingPathComponent("studies/1.2.3-0123456789abcdef")
+        let association = spool.appendingPathComponent("crashed-association")
+        for folder in [pending, association] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data().write(to: folder.appendingPathComponent("model"))
+        }
+        try FileManager.default.copyItem(atPath: files[0], toPath: pending.appendingPathComponent("1.dcm").path)
+        try FileManager.default.copyItem(atPath: files[1], toPath: pending.appendingPathComponent("2.dcm").path)
+        try FileManager.default.copyItem(atPath: files[2], toPath: association.appendingPathComponent("1.dcm").path)
+        let listener = try await makeDICOMListener(server.services, port: 0)
+        await listener.close()
+        let jobs = try server.services.queue.list().jobs
+        #expect(jobs.count == 2)
+        #expect(jobs.map(\.images.count).sorted() == [1, 2])
+        #expect(Self.spoolEntries(server).isEmpty, "\(Self.spoolEntries(server))")
+    }
+
+    /// The pending folder's name: the UID when it is one, a hash otherwise; the model is part of it.
+    @Test func studyKeySeparatesModelsAndSanitisesTheUID() {
+        let a = DICOMIntake.studyKey(study: "1.2.840.1", reference: "")
+        #expect(a.hasPrefix("1.2.840.1-"))
+        #expect(a != DICOMIntake.studyKey(study: "1.2.840.1", reference: "chest-xray"))
+        let odd = DICOMIntake.studyKey(study: "../../etc", reference: "")
+        #expect(!odd.contains("/") && !odd.contains(".."))
+    }
+
+    @Test func quietPeriodComesFromTheEnvironment() throws {
+        #expect(ServerConfiguration().dicomQuietPeriodMs == 5_000)
+        #expect(try ServerConfiguration(environment: ["MEDINFER_DICOM_QUIET_PERIOD_MS": "250"]).dicomQuietPeriodMs == 250)
+        #expect(throws: ServerConfigurationError.self) {
+            try ServerConfiguration(environment: ["MEDINFER_DICOM_QUIET_PERIOD_MS": "5s"])
+        }
     }
 }

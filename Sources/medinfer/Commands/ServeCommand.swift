@@ -11,7 +11,8 @@ struct ServeCommand: ParsableCommand {
             Every option also reads a MEDINFER_* environment variable (MEDINFER_HOST, MEDINFER_PORT, \
             MEDINFER_DATA_DIR, MEDINFER_MODELS_DIR, MEDINFER_DEFAULT_MODEL, MEDINFER_WORKERS, MEDINFER_MAX_BATCH, \
             MEDINFER_MAX_DELAY_MS, MEDINFER_THREADS, MEDINFER_MAX_BODY_BYTES, MEDINFER_MAX_QUEUED_IMAGES, \
-            MEDINFER_METRICS_OPEN); a flag wins over its variable. The first start creates an admin API key and \
+            MEDINFER_METRICS_OPEN, MEDINFER_DICOM_PORT, MEDINFER_AE_TITLE, MEDINFER_DICOM_QUIET_PERIOD_MS); a flag wins \
+            over its variable. The first start creates an admin API key and \
             prints it once; only its SHA-256 is stored. SIGINT or SIGTERM: stops accepting, finishes the running \
             batch, leaves queued jobs for the next start.
 
@@ -67,6 +68,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "AETITLE=MODEL[:VERSION]: jobs of instances sent to that called AE title run on that model (repeatable).")
     var aeModel: [String] = []
 
+    @Option(help: "Milliseconds a DICOM study waits for more associations before its job is made; 0: a job at each A-RELEASE (default 5000).")
+    var dicomQuietPeriodMs: Int?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
@@ -76,6 +80,7 @@ struct ServeCommand: ParsableCommand {
         if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
         if holdAfterInferenceMs < 0 { throw ValidationError("--hold-after-inference-ms must not be negative") }
         if let dicomPort, !(0...65535).contains(dicomPort) { throw ValidationError("--dicom-port must be 0...65535") }
+        if let dicomQuietPeriodMs, dicomQuietPeriodMs < 0 { throw ValidationError("--dicom-quiet-period-ms must not be negative") }
         for title in [aeTitle].compactMap({ $0 }) + aeModel.map({ String($0.split(separator: "=").first ?? "") }) {
             guard !title.isEmpty, title.utf8.count <= 16, title.allSatisfy({ $0.isASCII && $0 != "\\" }) else {
                 throw ValidationError("AE title '\(title)': 1 to 16 ASCII characters without backslash")
@@ -110,6 +115,7 @@ struct ServeCommand: ParsableCommand {
         if let dicomPort { c.dicomPort = dicomPort }
         if let aeTitle { c.aeTitle = aeTitle }
         if !dicomAllow.isEmpty { c.dicomAllow = dicomAllow }
+        if let dicomQuietPeriodMs { c.dicomQuietPeriodMs = dicomQuietPeriodMs }
         for entry in aeModel {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             c.aeModels[parts[0]] = parts[1]
