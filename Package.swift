@@ -90,6 +90,7 @@ let package = Package(
             name: "Server",
             dependencies: ["JobQueue", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "DICOMNetwork", "Engine", "Tensor",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

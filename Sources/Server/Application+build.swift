@@ -4,6 +4,7 @@ public import Hummingbird
 import JobQueue
 public import Logging
 import Models
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the MedInfer HTTP application: routes, middleware (request log, metrics, auth, errors) and the in-process
@@ -11,8 +12,10 @@ import ServiceLifecycle
 /// accepting, lets the running batch finish and leaves queued jobs for the next start.
 ///
 /// The model repository is loaded (verified, canaries run) before this returns, so a fresh server is
-/// ready as soon as it listens.
-public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer")) -> some ApplicationProtocol {
+/// ready as soon as it listens. `onListening` gets the port the server actually bound (the kernel's choice
+/// for port 0) once it accepts connections.
+public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer"),
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let configuration = services.configuration
     services.recordModelEvents(services.models.reload(), trigger: "server start", logger: logger)
 
@@ -48,11 +51,14 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "medinfer"),
         services: appServices,
+        onServerRunning: { [port = configuration.port] channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger
     )
 }
 
 /// Builds the application for `services` and serves until SIGINT or SIGTERM (then shuts down gracefully).
-public func runServer(_ services: ServerServices, logger: Logger = Logger(label: "medinfer")) async throws {
-    try await buildApplication(services, logger: logger).runService()
+/// `onListening` as for `buildApplication`.
+public func runServer(_ services: ServerServices, logger: Logger = Logger(label: "medinfer"),
+                      onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    try await buildApplication(services, logger: logger, onListening: onListening).runService()
 }

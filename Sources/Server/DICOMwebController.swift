@@ -78,7 +78,7 @@ struct DICOMwebController {
             try keyCall { () throws(APIKeyError) in try services.keys.recordOwner(job: submission.job.id, key: key.id) }
             jobOf[study] = submission.job.id
         }
-        return try Self.response(instances, jobOf: jobOf)
+        return try Self.response(instances, jobOf: jobOf, base: request.absoluteBase ?? "")
     }
 
     /// Parses one part: its UIDs, and whether its pixels can be decoded.
@@ -117,8 +117,10 @@ struct DICOMwebController {
     }
 
     /// The Store Instances Response: 200 all stored, 202 some failed, 409 all failed on the study of the
-    /// URL, 400 all failed otherwise.
-    static func response(_ instances: [Instance], jobOf: [String: String]) throws -> Response {
+    /// URL, 400 all failed otherwise. RetrieveURL (0008,1190) is `base` + `/v1/jobs/{id}`: absolute, as PS3.18
+    /// expects, when `base` is the request's `scheme://host[:port]`; relative when the Host was unusable.
+    /// `Location` stays relative (RFC 9110 allows it; the request log reads the job id from it).
+    static func response(_ instances: [Instance], jobOf: [String: String], base: String) throws -> Response {
         func ui(_ v: String?) -> [String: Any] {
             guard let v else { return ["vr": "UI"] }
             return ["vr": "UI", "Value": [v]]
@@ -131,13 +133,13 @@ struct DICOMwebController {
                                "00081197": ["vr": "US", "Value": [failure.rawValue]] as [String: Any]])
             } else {
                 referenced.append(["00081150": ui(i.sopClass), "00081155": ui(i.sopInstance),
-                                   "00081190": ["vr": "UR", "Value": ["/v1/jobs/\(jobOf[i.study!]!)"]] as [String: Any]])
+                                   "00081190": ["vr": "UR", "Value": ["\(base)/v1/jobs/\(jobOf[i.study!]!)"]] as [String: Any]])
             }
         }
         var object: [String: Any] = [:]
         if !referenced.isEmpty { object["00081199"] = ["vr": "SQ", "Value": referenced] as [String: Any] }
         if !failed.isEmpty { object["00081198"] = ["vr": "SQ", "Value": failed] as [String: Any] }
-        if jobOf.count == 1 { object["00081190"] = ["vr": "UR", "Value": ["/v1/jobs/\(jobOf.values.first!)"]] as [String: Any] }
+        if jobOf.count == 1 { object["00081190"] = ["vr": "UR", "Value": ["\(base)/v1/jobs/\(jobOf.values.first!)"]] as [String: Any] }
         let status: HTTPResponse.Status = failed.isEmpty ? .ok : !referenced.isEmpty ? .accepted
             : instances.allSatisfy({ $0.failure == .studyMismatch }) ? .conflict : .badRequest
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])

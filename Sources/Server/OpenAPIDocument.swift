@@ -61,6 +61,25 @@ enum OpenAPIDocument {
             "description": "Present when an output was asked for as binary_data: the length of the JSON that starts the body",
         ]
     }
+    /// The names of the `{name}` segments of a path template, in order.
+    static func templateNames(_ path: String) -> [String] {
+        path.split(separator: "/").compactMap { segment in
+            guard segment.hasPrefix("{"), segment.hasSuffix("}"), segment.count > 2 else { return nil }
+            return String(segment.dropFirst().dropLast())
+        }
+    }
+
+    /// One path parameter per templated segment (OpenAPI 3.1 requires each to be declared, `required: true`),
+    /// derived from the template so the two cannot drift. Image indexes are integers; ids, model names,
+    /// versions and UIDs are strings.
+    static func pathParameters(_ path: String) -> [[String: Any]] {
+        templateNames(path).map { (name: String) -> [String: Any] in
+            let schema: [String: Any] = name == "index" ? ["type": "integer", "minimum": 0] : ["type": "string"]
+            let parameter: [String: Any] = ["name": name, "in": "path", "required": true, "schema": schema]
+            return parameter
+        }
+    }
+
     static var inferBody: [String: Any] {
         [
             "content": ["application/json": ["schema": ["type": "object"]],
@@ -75,7 +94,7 @@ enum OpenAPIDocument {
             for s in r.statuses { responses[String(s)] = ["description": HTTPStatusText.text(s)] }
             var operation: [String: Any] = ["summary": r.summary, "responses": responses]
             if r.open { operation["security"] = [] as [Any] }
-            var parameters: [[String: Any]] = [requestIDParameter]
+            var parameters: [[String: Any]] = pathParameters(r.path) + [requestIDParameter]
             if r.path.hasSuffix("/infer") {
                 parameters.append(inferenceHeaderParameter)
                 operation["requestBody"] = inferBody

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import JobQueue
 import Models
 import TestSupport
@@ -14,8 +16,8 @@ import Glibc
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("medinfer")
 
-    /// A port that was free a moment ago (bound to port 0 and closed again): `serve` prints the port it
-    /// was given, not the one the kernel picked, so the test chooses it.
+    /// A port that was free a moment ago (bound to port 0 and closed again), for tests that must know the
+    /// port before the server prints it.
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(fd >= 0)
@@ -108,5 +110,34 @@ import Glibc
         #expect(second.terminationReason == .exit && second.terminationStatus == 0, "\(logText())")
         let result = try queue.result(ids[2])
         #expect(result.job.id == ids[2] && result.reports.count == 1)
+    }
+
+    /// `--port 0`: the "serving on" line comes once the server listens, after the models are loaded, and
+    /// names the port the kernel picked.
+    @Test func portZeroPrintsTheBoundPortOnceListening() async throws {
+        let repository = try TinyModelRepository(batching: (maxBatch: 1, maxDelayMs: 0))
+        let folder = repository.root.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("serve.log")
+        func logText() -> String { String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self) }
+        let p = try Self.serve(["--host", "127.0.0.1", "--port", "0", "--workers", "0",
+                                "--data-dir", folder.appendingPathComponent("data").path, "--models-dir", repository.root.path],
+                               log: log)
+        defer { _ = Self.terminate(p, within: 30) }
+        let prefix = "medinfer: serving on http://127.0.0.1:"
+        let printed = Self.wait(seconds: 60) { logText().contains(prefix) || !p.isRunning }
+        let text = logText()
+        #expect(printed && p.isRunning, "\(text)")
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(prefix) }, "\(text)")
+        let port = try #require(Int(line.dropFirst(prefix.count).prefix { $0.isNumber }), "\(line)")
+        #expect(port > 0 && port <= 65535, "\(line)")
+        #expect(text.components(separatedBy: "serving on").count == 2, "printed once: \(text)")
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            let live = try await client.execute(TestClient.Request("/v2/health/live", method: .get, authority: "127.0.0.1:\(port)"))
+            #expect(live.status == .ok)
+            // Printed after the models were verified: ready at once.
+            let ready = try await client.execute(TestClient.Request("/v2/health/ready", method: .get, authority: "127.0.0.1:\(port)"))
+            #expect(ready.status == .ok)
+        }
     }
 }

@@ -139,17 +139,23 @@ struct ServeCommand: ParsableCommand {
                 Use it as: Authorization: Bearer <key>\n
                 """.utf8))
         }
-        FileHandle.standardOutput.write(Data("""
-            medinfer: serving on http://\(configuration.host):\(configuration.port) \
-            (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
-            """.utf8))
         if let dicomPort = configuration.dicomPort {
             FileHandle.standardOutput.write(Data("medinfer: DICOM listener on \(configuration.host):\(dicomPort), AE title \(configuration.aeTitle)\n".utf8))
         }
         let failure = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { try await runServer(services) } catch { failure.withLock { $0 = "\(error)" } }
+            do {
+                // Printed once the socket listens (the models are loaded by then), with the bound port, so
+                // `--port 0` names the port the kernel picked and a script can connect as soon as it reads the line.
+                try await runServer(services) { port in
+                    let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                    FileHandle.standardOutput.write(Data("""
+                        medinfer: serving on http://\(host):\(port) \
+                        (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
+                        """.utf8))
+                }
+            } catch { failure.withLock { $0 = "\(error)" } }
             done.signal()
         }
         done.wait()
