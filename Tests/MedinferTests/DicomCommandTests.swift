@@ -5,21 +5,6 @@ import Testing
 
 /// `medinfer serve --dicom-port` and `medinfer dicom echo` as a user runs them: two processes, a real socket.
 @Suite struct DicomCommandTests {
-    /// A port that was free a moment ago (bound to 0, read, closed).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        try #require(bound == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     @Test func serveListensForDICOMAndEchoAnswers() throws {
         let repo = try TinyModelRepository()
@@ -28,7 +13,7 @@ import Testing
             repo.remove()
             try? FileManager.default.removeItem(at: data)
         }
-        let httpPort = try Self.freePort(), dicomPort = try Self.freePort()
+        let httpPort = try freeLoopbackPort(), dicomPort = try freeLoopbackPort()
         let serve = Process()
         serve.executableURL = CLI.executable
         serve.arguments = ["serve", "--port", "\(httpPort)", "--dicom-port", "\(dicomPort)", "--ae-title", "MEDINFER",

@@ -16,24 +16,6 @@ import Glibc
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("medinfer")
 
-    /// A port that was free a moment ago (bound to port 0 and closed again), for tests that must know the
-    /// port before the server prints it.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     static func serve(_ arguments: [String], log: URL) throws -> Process {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
@@ -88,7 +70,7 @@ import Glibc
                       "--workers", "1", "--threads", "1", "--max-batch", "2", "--max-delay-ms", "0"]
 
         // First start: the first batch (jobs 0 and 1) holds for 3 s after inference; SIGTERM arrives then.
-        let first = try Self.serve(common + ["--port", String(try Self.freePort()), "--hold-after-inference-ms", "3000"], log: log)
+        let first = try Self.serve(common + ["--port", String(try freeLoopbackPort()), "--hold-after-inference-ms", "3000"], log: log)
         let running = try Self.wait(seconds: 60) {
             try queue.status(ids[0]).status == .running && queue.status(ids[1]).status == .running
         }
@@ -102,7 +84,7 @@ import Glibc
         #expect(waiting.status == .queued && waiting.attempts == 0, "\(waiting)")
 
         // Next start: the queued job completes.
-        let second = try Self.serve(common + ["--port", String(try Self.freePort())], log: log)
+        let second = try Self.serve(common + ["--port", String(try freeLoopbackPort())], log: log)
         let done = try Self.wait(seconds: 60) { try queue.status(ids[2]).status.isTerminal }
         #expect(Self.terminate(second, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
         let finished = try queue.status(ids[2])
