@@ -1,0 +1,103 @@
+public import Foundation
+
+/// Which SQL a store speaks. The queue writes one portable SQL text for both and asks the dialect only
+/// where the two differ (`forUpdateSkipLocked`, upserts, types in migrations).
+public enum SQLDialect: Sendable, Equatable {
+    case sqlite
+    case postgres
+}
+
+/// A value crossing the SQL boundary. Timestamps are `.integer` milliseconds since 1970; booleans are
+/// `.integer` 0/1 on both stores (PostgreSQL `bool`, `numeric` and `int2/4/8` results are normalised to
+/// these by its store).
+public enum SQLValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+}
+
+/// A Swift value that binds as an SQL parameter.
+public protocol SQLBindable: Sendable {
+    var sqlValue: SQLValue { get }
+}
+
+/// A Swift value read from a result column. `nil` when the column's value cannot be this type.
+public protocol SQLReadable {
+    init?(sqlValue: SQLValue)
+}
+
+/// Positional parameters (`?` in the SQL text, in order). `nil` binds NULL.
+public struct SQLArguments: Sendable, ExpressibleByArrayLiteral {
+    public var values: [SQLValue]
+    public init(_ values: [SQLValue]) { self.values = values }
+    public init(arrayLiteral elements: (any SQLBindable)?...) {
+        values = elements.map { $0?.sqlValue ?? .null }
+    }
+    public static func + (lhs: SQLArguments, rhs: SQLArguments) -> SQLArguments { SQLArguments(lhs.values + rhs.values) }
+    public static func += (lhs: inout SQLArguments, rhs: SQLArguments) { lhs.values += rhs.values }
+}
+
+/// One result row, columns by name (as the SELECT names them; use `AS` for expressions).
+public struct SQLRow: Sendable {
+    public var columns: [String: SQLValue]
+    public init(columns: [String: SQLValue]) { self.columns = columns }
+
+    /// The column as `T`. A missing column or a value of another type is a bug in the queue's SQL, not a
+    /// property of the data, so it traps with the column's name (as GRDB's `Row` does).
+    public subscript<T: SQLReadable>(_ name: String) -> T {
+        guard let value = columns[name] else { preconditionFailure("SQL row has no column '\(name)'") }
+        guard let typed = T(sqlValue: value) else { preconditionFailure("SQL column '\(name)': \(value) is not \(T.self)") }
+        return typed
+    }
+}
+
+/// The statements of one transaction. Valid only inside the `write`/`read` body that received it.
+public protocol SQLTransaction {
+    var dialect: SQLDialect { get }
+    /// Runs a statement; returns the number of rows it inserted, updated or deleted.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int
+    /// Runs a query and returns every row.
+    func fetchAll(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
+}
+
+extension SQLTransaction {
+    @discardableResult
+    public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
+    public func fetchAll(_ sql: String) throws -> [SQLRow] { try fetchAll(sql, []) }
+    public func fetchOne(_ sql: String, _ arguments: SQLArguments = []) throws -> SQLRow? {
+        try fetchAll(sql, arguments).first
+    }
+    /// The first column of the first row (nil when there is no row or it is NULL).
+    public func scalar<T: SQLReadable>(_ sql: String, _ arguments: SQLArguments = [], as _: T.Type = T.self) throws -> T? {
+        guard let row = try fetchAll(sql, arguments).first, row.columns.count == 1, let value = row.columns.values.first,
+              value != .null else { return nil }
+        return T(sqlValue: value)
+    }
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL (a claim skips rows another worker is claiming);
+    /// empty on SQLite, whose write transactions are already serial.
+    public var forUpdateSkipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+}
+
+/// Where a `JobQueue` keeps its rows: the embedded SQLite file (default) or a PostgreSQL database
+/// shared by many API servers and workers. Both run the same SQL through `SQLTransaction`, so leases,
+/// retries, idempotency, priorities and the audit chain behave the same.
+public protocol QueueStore: Sendable {
+    var dialect: SQLDialect { get }
+    /// For messages: the SQLite file's path, or the PostgreSQL URL without its password.
+    var location: String { get }
+    /// Runs `body` in one serializable write transaction and commits it. The body may run more than once
+    /// (PostgreSQL retries a transaction that lost a serialization conflict), so it must have no effect
+    /// outside the transaction. Errors thrown by the body roll back and are rethrown unchanged; the store's
+    /// own failures are thrown as `JobQueueError.database`.
+    func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T
+    /// Runs `body` in a read-only transaction (one consistent snapshot).
+    func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T
+    /// Tells idle workers, in this process and others, that work was queued (PostgreSQL: `NOTIFY`).
+    /// Call after the transaction that queued it committed.
+    func notifyWork()
+    /// Returns after `timeout`, or sooner when `notifyWork()` was called (in any process, on PostgreSQL;
+    /// in this process, on SQLite).
+    func waitForWork(timeout: Duration) async
+}
