@@ -78,7 +78,8 @@ let package = Package(
         .target(name: "Annotations", dependencies: ["DICOM"], swiftSettings: strictSettings),
         .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"], path: "Sources/Pipeline",
                 swiftSettings: strictSettings),
-        // Durable jobs on SQLite (WAL) and the worker that drains them through `Pipeline`: no HTTP, no pixel formats.
+        // Durable jobs behind a `QueueStore` (embedded SQLite in WAL mode; GRDB only in its store) and the worker
+        // that drains them through `Pipeline`: no HTTP, no pixel formats.
         .target(
             name: "JobQueue",
             dependencies: ["Pipeline", "Models", "Annotations", "Imaging", "DICOM", "Engine", "Tensor", .product(name: "GRDB", package: "GRDB.swift"),
@@ -101,6 +102,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib", "Models"], path: "Sources/TestSupport",
+                swiftSettings: strictSettings),
+        // Queues for tests on every store available (SQLite; PostgreSQL when MEDINFER_TEST_POSTGRES_URL is set).
+        .target(name: "QueueTestSupport", dependencies: ["JobQueue"], path: "Sources/QueueTestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",
@@ -136,8 +140,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Models", "Annotations", "Imaging", "Pipeline", "TestSupport",
-                                                    .product(name: "GRDB", package: "GRDB.swift"),
-                                                    .product(name: "Crypto", package: "swift-crypto")],
+                                                    "QueueTestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
@@ -147,7 +150,6 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "JobQueue", "Models", "Tensor", "DICOM", "TestSupport",
                                                    "Server",  // remote mode: the CLI against an in-process server
-                                                   .product(name: "GRDB", package: "GRDB.swift"),
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "HummingbirdTesting", package: "hummingbird")],
                     swiftSettings: strictSettings),

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import Models
 
 extension AuditEventKind {
@@ -38,41 +37,41 @@ extension AuditTrail {
             }
         }
         guard !pending.isEmpty else { return [] }
-        return try queue.write { db in
+        return try queue.write { tx in
             var appended: [AuditRecord] = []
             for event in pending {
-                if try Self.alreadyRecorded(db, event) { continue }
-                appended.append(try Self.append(db, event, now: Timestamp.now()))
+                if try Self.alreadyRecorded(tx, event) { continue }
+                appended.append(try Self.append(tx, event, now: Timestamp.now()))
             }
             return appended
         }
     }
 
     /// True when `event` restates what the trail already holds as current (see `recordModelEvents`).
-    static func alreadyRecorded(_ db: Database, _ event: AuditEvent) throws -> Bool {
+    static func alreadyRecorded(_ tx: any SQLTransaction, _ event: AuditEvent) throws -> Bool {
         guard let subject = event.subject else { return false }
         switch event.kind {
         case .modelActivated:
             let name = String(subject.split(separator: ":", maxSplits: 1).first ?? "")
             // The latest row that changed which version of `name` serves (by the CLI or a server).
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try tx.fetchOne("""
                 SELECT * FROM audit_log WHERE (kind = ? AND subject LIKE ? ESCAPE '\\') OR (kind = ? AND subject = ?)
                 ORDER BY seq DESC LIMIT 1
-                """, arguments: [AuditEventKind.modelActivated.rawValue, Self.likePrefix(name) + ":%",
+                """, [AuditEventKind.modelActivated.rawValue, Self.likePrefix(name) + ":%",
                                  AuditEventKind.modelDeactivated.rawValue, name])
             else { return false }
             let last = try record(row)
             return last.kind == .modelActivated && last.subject == subject && last.details["sha256"] == event.details["sha256"]
         case .modelRefused:
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT 1",
-                                             arguments: [AuditEventKind.modelRefused.rawValue, subject])
+            guard let row = try tx.fetchOne("SELECT * FROM audit_log WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT 1",
+                                            [AuditEventKind.modelRefused.rawValue, subject])
             else { return false }
             return try record(row).details["reason"] == event.details["reason"]
         case .modelDeactivated:
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try tx.fetchOne("""
                 SELECT * FROM audit_log WHERE (kind = ? AND subject LIKE ? ESCAPE '\\') OR (kind = ? AND subject = ?)
                 ORDER BY seq DESC LIMIT 1
-                """, arguments: [AuditEventKind.modelActivated.rawValue, Self.likePrefix(subject) + ":%",
+                """, [AuditEventKind.modelActivated.rawValue, Self.likePrefix(subject) + ":%",
                                  AuditEventKind.modelDeactivated.rawValue, subject])
             else { return false }
             return try record(row).kind == .modelDeactivated

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 
 /// What an audit row records. Open for extension (`AuditEventKind("key.rotated")`), so modules that add
 /// events (the server's API keys) need no change here; the kinds MedInfer writes are the constants below.
@@ -63,7 +62,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     public var hash: String
 }
 
-/// The hash-chained, append-only audit trail of a data directory (`audit_log` in `queue.sqlite`).
+/// The hash-chained, append-only audit trail of a queue (`audit_log` in its store).
 ///
 /// Submissions, results and reviews are appended by `JobQueue` in the same transaction as the change they
 /// record, so a job never exists without its row nor a row without its job. Events outside the database
@@ -80,35 +79,35 @@ public struct AuditTrail: Sendable {
     /// Appends one event in a transaction of its own; returns the row.
     @discardableResult
     public func append(_ event: AuditEvent) throws(JobQueueError) -> AuditRecord {
-        try queue.write { db in try Self.append(db, event, now: Timestamp.now()) }
+        try queue.write { tx in try Self.append(tx, event, now: Timestamp.now()) }
     }
 
     /// The rows, oldest first, optionally only those of one job.
     public func list(job: String? = nil) throws(JobQueueError) -> [AuditRecord] {
-        try queue.read { db in
+        try queue.read { tx in
             var sql = "SELECT * FROM audit_log"
-            var arguments: StatementArguments = []
+            var arguments: SQLArguments = []
             if let job {
                 sql += " WHERE job_id = ?"
                 arguments += [job]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(Self.record)
+            return try tx.fetchAll(sql + " ORDER BY seq", arguments).map(Self.record)
         }
     }
 
     /// Appends inside the caller's transaction (which must be a write transaction: the append reads the
     /// last row and writes the next, so two appends never share a predecessor).
     @discardableResult
-    static func append(_ db: Database, _ event: AuditEvent, now: Int64) throws -> AuditRecord {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    static func append(_ tx: any SQLTransaction, _ event: AuditEvent, now: Int64) throws -> AuditRecord {
+        let last = try tx.fetchOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         let seq = (last?["seq"] as Int64? ?? 0) + 1
         let prev = last?["hash"] as String? ?? genesis
         let details = try detailsText(event.details)
         let hash = chainHash(prev: prev, seq: seq, at: now, kind: event.kind.rawValue, job: event.job,
                              subject: event.subject, details: details)
-        try db.execute(sql: """
+        try tx.execute("""
             INSERT INTO audit_log (seq, at, kind, job_id, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [seq, now, event.kind.rawValue, event.job, event.subject, details, prev, hash])
+            """, [seq, now, event.kind.rawValue, event.job, event.subject, details, prev, hash])
         return AuditRecord(seq: seq, at: Timestamp.iso8601(now), kind: event.kind, job: event.job, subject: event.subject,
                            details: event.details, prevHash: prev, hash: hash)
     }
@@ -132,7 +131,7 @@ public struct AuditTrail: Sendable {
         return SHA256.hash(data: Data(text.utf8)).hexString
     }
 
-    static func record(_ row: Row) throws -> AuditRecord {
+    static func record(_ row: SQLRow) throws -> AuditRecord {
         let text: String = row["details"]
         let details = (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? ["unreadable": text]
         return AuditRecord(seq: row["seq"], at: Timestamp.iso8601(row["at"]), kind: AuditEventKind(row["kind"] as String),

@@ -2,19 +2,18 @@ public import Foundation
 
 /// One image on its way into the queue: its bytes stream to a temporary file (never wholly in memory,
 /// whatever their size) and become a durable blob when `JobQueue.submit` takes it. Until then it holds
-/// the blob store's shared lock, so no orphan sweep removes its blob before the job row commits.
+/// the blob store's write hold, so no orphan sweep removes its blob before the job row commits.
 /// Dropping it without submitting removes the temporary file. One owner writes it; it is not `Sendable`.
 public final class ImageUpload {
     /// The file name given by the client, kept for reports and listings.
     public let name: String?
-    let lock: FileLock
-    let writer: BlobWriter
+    let hold: any BlobWriteHold
+    let writer: any BlobWriting
     var blob: BlobRef?
 
-    init(name: String?, store: BlobStore) throws(JobQueueError) {
+    init(name: String?, store: any BlobStoring) throws(JobQueueError) {
         self.name = name
-        lock = try FileLock(path: store.lockPath)
-        _ = lock.lock(exclusive: false)
+        hold = try store.holdForWriting()
         writer = try store.makeWriter()
     }
 
@@ -51,6 +50,4 @@ public final class ImageUpload {
         blob = ref
         return ref
     }
-
-    deinit { lock.unlock() }
 }

@@ -1,10 +1,9 @@
-import GRDB
 
 /// The audit rows the queue appends in the transactions of the changes they record.
 extension JobQueue {
-    static func auditSubmission(_ db: Database, job: String, model: ModelIdentity, priority: Int, images: Int,
+    static func auditSubmission(_ tx: any SQLTransaction, job: String, model: ModelIdentity, priority: Int, images: Int,
                                 content: String, now: Int64) throws {
-        try AuditTrail.append(db, AuditEvent(kind: .jobSubmitted, job: job, subject: model.description, details: [
+        try AuditTrail.append(tx, AuditEvent(kind: .jobSubmitted, job: job, subject: model.description, details: [
             "content": content, "modelSHA256": model.sha256, "images": String(images), "priority": String(priority),
         ]), now: now)
     }
@@ -12,21 +11,21 @@ extension JobQueue {
     /// A job reached `state` (succeeded, failed or cancelled): the row names the SHA-256 of every stored
     /// artifact (details `report.json`, `overlay.png`, ...: `<image>:<sha256>` separated by spaces), so a
     /// result can later be shown to be the one that was recorded.
-    static func auditOutcome(_ db: Database, job: String, state: JobState, now: Int64) throws {
+    static func auditOutcome(_ tx: any SQLTransaction, job: String, state: JobState, now: Int64) throws {
         let kind: AuditEventKind = switch state {
         case .succeeded: .jobSucceeded
         case .failed: .jobFailed
         default: .jobCancelled
         }
         var details: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT idx, name, blob FROM artifacts WHERE job_id = ? ORDER BY name, idx", arguments: [job]) {
+        for row in try tx.fetchAll("SELECT idx, name, blob FROM artifacts WHERE job_id = ? ORDER BY name, idx", [job]) {
             let name: String = row["name"], entry = "\(row["idx"] as Int):\(row["blob"] as String)"
             details[name] = details[name].map { "\($0) \(entry)" } ?? entry
         }
         if state == .failed {
-            details["failedImages"] = String(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE job_id = ? AND status = 'failed'",
-                                                               arguments: [job]) ?? 0)
+            details["failedImages"] = String(try tx.scalar("SELECT COUNT(*) AS n FROM images WHERE job_id = ? AND status = 'failed'",
+                                                           [job], as: Int.self) ?? 0)
         }
-        try AuditTrail.append(db, AuditEvent(kind: kind, job: job, details: details), now: now)
+        try AuditTrail.append(tx, AuditEvent(kind: kind, job: job, details: details), now: now)
     }
 }

@@ -1,5 +1,3 @@
-import GRDB
-
 /// How a worker batches one model version: a batch is claimed when `maxBatch` images wait, or when the
 /// oldest has waited `maxDelay`.
 public struct BatchPolicy: Sendable, Equatable {
@@ -61,30 +59,34 @@ extension JobQueue {
     /// cannot serve that version (not in its repository): those images stay queued for a worker that can,
     /// never failed for a worker's configuration. Expired leases go back to the queue first.
     func claim(_ worker: WorkerIdentity, policy: (ModelIdentity) -> BatchPolicy?) throws(JobQueueError) -> ClaimOutcome {
-        try write { db in
+        try write { tx in
             let now = Timestamp.now()
-            try self.requeue(db, where: "status = 'running' AND lease_expires < ?", [now], now: now)
-            let groups = try Row.fetchAll(db, sql: """
-                SELECT j.model_name, j.model_version, j.model_sha256,
-                       SUM(i.ready_at <= :now) AS ready, MIN(CASE WHEN i.ready_at <= :now THEN i.ready_at END) AS oldest,
-                       MIN(i.ready_at) AS next, MAX(CASE WHEN i.ready_at <= :now THEN j.priority END) AS top, MIN(j.seq) AS first
+            try self.requeue(tx, where: "status = 'running' AND lease_expires < ?", [now], now: now)
+            let groups = try tx.fetchAll("""
+                SELECT j.model_name AS model_name, j.model_version AS model_version, j.model_sha256 AS model_sha256,
+                       SUM(CASE WHEN i.ready_at <= ? THEN 1 ELSE 0 END) AS ready,
+                       MIN(CASE WHEN i.ready_at <= ? THEN i.ready_at END) AS oldest_ready,
+                       MIN(i.ready_at) AS next_ready,
+                       MAX(CASE WHEN i.ready_at <= ? THEN j.priority END) AS top_priority,
+                       MIN(j.seq) AS first_seq
                 FROM images i JOIN jobs j ON j.id = i.job_id
                 WHERE i.status = 'queued'
                 GROUP BY j.model_name, j.model_version, j.model_sha256
-                ORDER BY top DESC NULLS LAST, first
-                """, arguments: ["now": now])
+                ORDER BY top_priority DESC NULLS LAST, first_seq
+                """, [now, now, now])
             var wake: Int64?
             for g in groups {
                 let model = ModelIdentity(name: g["model_name"], version: g["model_version"], sha256: g["model_sha256"])
                 guard let p = policy(model) else { continue }
-                guard let oldest = g["oldest"] as Int64? else {
+                let next: Int64 = g["next_ready"]
+                guard let oldest = g["oldest_ready"] as Int64? else {
                     // Only retries waiting out their backoff.
-                    wake = min(wake ?? g["next"], g["next"])
+                    wake = min(wake ?? next, next)
                     continue
                 }
                 let due = oldest + Timestamp.milliseconds(p.maxDelay)
                 if (g["ready"] as Int) >= p.maxBatch || due <= now {
-                    return .batch(try self.take(db, model, limit: p.maxBatch, worker: worker, now: now))
+                    return .batch(try self.take(tx, model, limit: p.maxBatch, worker: worker, now: now))
                 }
                 wake = min(wake ?? due, due)
             }
@@ -92,26 +94,28 @@ extension JobQueue {
         }
     }
 
-    private func take(_ db: Database, _ model: ModelIdentity, limit: Int, worker: WorkerIdentity, now: Int64) throws -> [ClaimedImage] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT i.job_id, i.idx, i.name, i.blob, j.created_at FROM images i JOIN jobs j ON j.id = i.job_id
+    private func take(_ tx: any SQLTransaction, _ model: ModelIdentity, limit: Int, worker: WorkerIdentity,
+                      now: Int64) throws -> [ClaimedImage] {
+        let rows = try tx.fetchAll("""
+            SELECT i.job_id AS job_id, i.idx AS idx, i.name AS name, i.blob AS blob, j.created_at AS created_at
+            FROM images i JOIN jobs j ON j.id = i.job_id
             WHERE i.status = 'queued' AND i.ready_at <= ? AND j.model_name = ? AND j.model_version = ? AND j.model_sha256 = ?
             ORDER BY j.priority DESC, j.seq, i.idx LIMIT ?
-            """, arguments: [now, model.name, model.version, model.sha256, limit])
+            """ + tx.forUpdateSkipLocked(of: "i"), [now, model.name, model.version, model.sha256, limit])
         // The lease names the worker's row: make sure it exists (a peer may have taken it for dead).
-        try upsert(db, worker, now: now)
+        try upsert(tx, worker, now: now)
         let expires = now + Timestamp.milliseconds(configuration.leaseDuration)
         var claimed: [ClaimedImage] = []
         for r in rows {
             let image = ClaimedImage(jobID: r["job_id"], index: r["idx"], name: r["name"], blob: r["blob"], model: model,
                                      submittedAt: r["created_at"])
-            try db.execute(sql: """
+            try tx.execute("""
                 UPDATE images SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1, error = NULL
                 WHERE job_id = ? AND idx = ? AND status = 'queued'
-                """, arguments: [worker.id, expires, image.jobID, image.index])
+                """, [worker.id, expires, image.jobID, image.index])
             claimed.append(image)
         }
-        try refreshJobs(db, Set(claimed.map(\.jobID)), now: now)
+        try refreshJobs(tx, Set(claimed.map(\.jobID)), now: now)
         return claimed
     }
 
@@ -120,47 +124,47 @@ extension JobQueue {
     /// counts, so an image is never done twice. Returns, per outcome, whether it was applied.
     @discardableResult
     func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
-        try write { db in
+        try write { tx in
             let now = Timestamp.now()
             var applied: [Bool] = []
             for (image, outcome) in outcomes {
-                guard let row = try Row.fetchOne(db, sql: """
-                    SELECT i.attempts, j.max_attempts FROM images i JOIN jobs j ON j.id = i.job_id
+                guard let row = try tx.fetchOne("""
+                    SELECT i.attempts AS attempts, j.max_attempts AS max_attempts FROM images i JOIN jobs j ON j.id = i.job_id
                     WHERE i.job_id = ? AND i.idx = ? AND i.status = 'running' AND i.lease_owner = ?
-                    """, arguments: [image.jobID, image.index, worker.id]) else {
+                    """, [image.jobID, image.index, worker.id]) else {
                     applied.append(false)
                     continue
                 }
                 applied.append(true)
-                let key: StatementArguments = [image.jobID, image.index]
+                let key: SQLArguments = [image.jobID, image.index]
                 switch outcome {
                 case .succeeded(let artifacts):
-                    try db.execute(sql: """
+                    try tx.execute("""
                         UPDATE images SET status = 'succeeded', lease_owner = NULL, lease_expires = NULL, error = NULL,
                                           finished_at = ? WHERE job_id = ? AND idx = ?
-                        """, arguments: [now] + key)
+                        """, [now] + key)
                     for a in artifacts {
-                        try db.execute(sql: """
+                        try tx.execute("""
                             INSERT INTO artifacts (job_id, idx, name, blob, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                            """, arguments: key + [a.name, a.blob.sha256, a.mediaType, now])
+                            """, key + [a.name, a.blob.sha256, a.mediaType, now])
                     }
                 case let .failed(reason, permanent):
                     let attempts: Int = row["attempts"], maxAttempts: Int = row["max_attempts"]
                     if permanent || attempts >= maxAttempts {
                         let message = permanent ? reason : "gave up after \(attempts) attempts: \(reason)"
-                        try db.execute(sql: """
+                        try tx.execute("""
                             UPDATE images SET status = 'failed', lease_owner = NULL, lease_expires = NULL, error = ?,
                                               finished_at = ? WHERE job_id = ? AND idx = ?
-                            """, arguments: [message, now] + key)
+                            """, [message, now] + key)
                     } else {
-                        try db.execute(sql: """
+                        try tx.execute("""
                             UPDATE images SET status = 'queued', lease_owner = NULL, lease_expires = NULL, error = ?,
                                               ready_at = ? WHERE job_id = ? AND idx = ?
-                            """, arguments: [reason, now + backoff(afterAttempt: attempts)] + key)
+                            """, [reason, now + backoff(afterAttempt: attempts)] + key)
                     }
                 }
             }
-            try refreshJobs(db, Set(outcomes.map(\.0.jobID)), now: now)
+            try refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
             return applied
         }
     }
@@ -175,13 +179,12 @@ extension JobQueue {
 
     /// Recomputes each job's state from its images: any running -> running; all final -> succeeded, or
     /// failed when any image failed; some final -> running; else queued. Cancelled jobs stay cancelled.
-    func refreshJobs(_ db: Database, _ ids: Set<String>, now: Int64) throws {
+    func refreshJobs(_ tx: any SQLTransaction, _ ids: Set<String>, now: Int64) throws {
         for id in ids {
-            guard let current = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [id]),
+            guard let current = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self),
                   current != JobState.cancelled.rawValue else { continue }
             var n: [String: Int] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM images WHERE job_id = ? GROUP BY status",
-                                      arguments: [id]) {
+            for r in try tx.fetchAll("SELECT status, COUNT(*) AS n FROM images WHERE job_id = ? GROUP BY status", [id]) {
                 n[r["status"]] = r["n"]
             }
             let total = n.values.reduce(0, +)
@@ -193,18 +196,18 @@ extension JobQueue {
             else { state = .queued }
             var error: String?
             if state == .failed {
-                let failures = try Row.fetchAll(db, sql: "SELECT idx, error FROM images WHERE job_id = ? AND status = 'failed' ORDER BY idx",
-                                                arguments: [id])
+                let failures = try tx.fetchAll("SELECT idx, error FROM images WHERE job_id = ? AND status = 'failed' ORDER BY idx", [id])
                 error = "\(failures.count) of \(total) image\(total == 1 ? "" : "s") failed: "
                     + failures.prefix(3).map { "image \($0["idx"] as Int): \($0["error"] as String? ?? "unknown")" }.joined(separator: "; ")
             }
-            try db.execute(sql: """
-                UPDATE jobs SET status = ?, error = ?,
-                  started_at = CASE WHEN started_at IS NULL AND ? != 'queued' THEN ? ELSE started_at END,
-                  finished_at = CASE WHEN ? THEN COALESCE(finished_at, ?) ELSE NULL END
+            // A job starts at its first claim: COALESCE keeps that time.
+            let startedAt: Int64? = state == .queued ? nil : now
+            try tx.execute("""
+                UPDATE jobs SET status = ?, error = ?, started_at = COALESCE(started_at, ?),
+                  finished_at = CASE WHEN ? = 1 THEN COALESCE(finished_at, ?) ELSE NULL END
                 WHERE id = ?
-                """, arguments: [state.rawValue, error, state.rawValue, now, state.isTerminal, now, id])
-            if state.isTerminal && state.rawValue != current { try Self.auditOutcome(db, job: id, state: state, now: now) }
+                """, [state.rawValue, error, startedAt, state.isTerminal, now, id])
+            if state.isTerminal && state.rawValue != current { try Self.auditOutcome(tx, job: id, state: state, now: now) }
         }
     }
 }

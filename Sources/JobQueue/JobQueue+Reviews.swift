@@ -1,7 +1,6 @@
 public import Annotations
 import Crypto
 import Foundation
-import GRDB
 
 /// A clinician's verdict on a job's results. A job may be reviewed again: every verdict is kept, the
 /// latest counts.
@@ -47,32 +46,35 @@ extension JobQueue {
         if let text, text.count > Self.maxCommentLength {
             throw .invalidArgument("the comment must have at most \(Self.maxCommentLength) characters, got \(text.count)")
         }
-        return try write { db in
-            guard let raw = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [id]) else {
+        return try write { tx in
+            guard let raw = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self) else {
                 throw JobQueueError.notFound(id: id)
             }
             let state = JobState(rawValue: raw) ?? .failed
             guard state == .succeeded else { throw JobQueueError.notReviewable(id: id, status: state) }
             let now = Timestamp.now()
-            try db.execute(sql: "INSERT INTO reviews (job_id, agree, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, agree, text, who, now])
-            let review = Review(id: db.lastInsertedRowID, job: id, agree: agree, comment: text, reviewer: who,
+            guard let reviewID = try tx.scalar("""
+                INSERT INTO reviews (job_id, agree, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id
+                """, [id, agree, text, who, now], as: Int64.self) else {
+                throw JobQueueError.database("recording a review returned no id")
+            }
+            let review = Review(id: reviewID, job: id, agree: agree, comment: text, reviewer: who,
                                 createdAt: Timestamp.iso8601(now))
             var details = ["review": String(review.id), "verdict": agree ? "agree" : "disagree"]
             // The comment is free text a person typed: recorded by its hash only.
             if let text { details["commentSHA256"] = SHA256.hash(data: Data(text.utf8)).hexString }
-            try AuditTrail.append(db, AuditEvent(kind: .jobReviewed, job: id, subject: who, details: details), now: now)
+            try AuditTrail.append(tx, AuditEvent(kind: .jobReviewed, job: id, subject: who, details: details), now: now)
             return review
         }
     }
 
     /// Every verdict on a job, oldest first (the last one counts).
     public func reviews(for id: String) throws(JobQueueError) -> [Review] {
-        try read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)", arguments: [id]) == true else {
+        try read { tx in
+            guard try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
                 throw JobQueueError.notFound(id: id)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM reviews WHERE job_id = ? ORDER BY id", arguments: [id]).map(Self.review)
+            return try tx.fetchAll("SELECT * FROM reviews WHERE job_id = ? ORDER BY id", [id]).map(Self.review)
         }
     }
 
@@ -80,14 +82,13 @@ extension JobQueue {
     /// jobs and their latest verdict), most urgent first, then jobs with a positive finding, then oldest
     /// first. Reads each listed job's reports.
     public func worklist(includeReviewed: Bool = false) throws(JobQueueError) -> [WorklistItem] {
-        let candidates = try read { db in
+        let candidates = try read { tx in
             let unreviewed = includeReviewed ? "" : " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.job_id = jobs.id)"
-            return try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq")
+            return try tx.fetchAll("SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq")
                 .map { row -> (JobStatus, [String], Review?) in
                     let id: String = row["id"]
-                    let latest = try Row.fetchOne(db, sql: "SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1",
-                                                  arguments: [id]).map(Self.review)
-                    return (try Self.jobStatus(db, row), try Self.reportBlobs(db, id), latest)
+                    let latest = try tx.fetchOne("SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1", [id]).map(Self.review)
+                    return (try Self.jobStatus(tx, row), try Self.reportBlobs(tx, id), latest)
                 }
         }
         var items: [WorklistItem] = []
@@ -107,7 +108,7 @@ extension JobQueue {
         }.map(\.element)
     }
 
-    static func review(_ row: Row) -> Review {
+    static func review(_ row: SQLRow) -> Review {
         Review(id: row["id"], job: row["job_id"], agree: row["agree"], comment: row["comment"], reviewer: row["reviewer"],
                createdAt: Timestamp.iso8601(row["created_at"]))
     }

@@ -1,6 +1,5 @@
 public import Annotations
 public import Foundation
-import GRDB
 
 /// A finished (or partly finished) job's reports, in image order; images that failed or are still
 /// waiting have none.
@@ -12,11 +11,11 @@ public struct JobResult: Sendable, Equatable {
 extension JobQueue {
     /// The job as the API shows it, with its queue position while queued.
     public func status(_ id: String) throws(JobQueueError) -> JobStatus {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
+        try read { tx in
+            guard let row = try tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
                 throw JobQueueError.notFound(id: id)
             }
-            return try Self.jobStatus(db, row)
+            return try Self.jobStatus(tx, row)
         }
     }
 
@@ -28,18 +27,18 @@ extension JobQueue {
             guard let seq = Int64(cursor), seq > 0 else { throw .invalidArgument("not a cursor of this queue: '\(cursor)'") }
             before = seq
         }
-        return try read { db in
+        return try read { tx in
             var sql = "SELECT * FROM jobs WHERE seq < ?"
-            var arguments: StatementArguments = [before]
+            var arguments: SQLArguments = [before]
             if let state {
                 sql += " AND status = ?"
                 arguments += [state.rawValue]
             }
             sql += " ORDER BY seq DESC LIMIT ?"
             arguments += [limit + 1]
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let rows = try tx.fetchAll(sql, arguments)
             let page = rows.prefix(limit)
-            let jobs = try page.map { try Self.jobStatus(db, $0) }
+            let jobs = try page.map { try Self.jobStatus(tx, $0) }
             let next: String? = rows.count > limit ? String(page.last!["seq"] as Int64) : nil
             return JobPage(jobs: jobs, nextCursor: next)
         }
@@ -47,11 +46,11 @@ extension JobQueue {
 
     /// The reports of the job's succeeded images, read from their durable blobs.
     public func result(_ id: String) throws(JobQueueError) -> JobResult {
-        let (job, blobs) = try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
+        let (job, blobs) = try read { tx in
+            guard let row = try tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
                 throw JobQueueError.notFound(id: id)
             }
-            return (try Self.jobStatus(db, row), try Self.reportBlobs(db, id))
+            return (try Self.jobStatus(tx, row), try Self.reportBlobs(tx, id))
         }
         return JobResult(job: job, reports: try reports(blobs))
     }
@@ -61,9 +60,8 @@ extension JobQueue {
 
     /// One stored artifact of one image (`report.json`, `overlay.png`, ...): its bytes and media type.
     public func artifact(job id: String, image: Int, name: String) throws(JobQueueError) -> (data: Data, mediaType: String) {
-        let row = try read { db in
-            try Row.fetchOne(db, sql: "SELECT blob, media_type FROM artifacts WHERE job_id = ? AND idx = ? AND name = ?",
-                             arguments: [id, image, name])
+        let row = try read { tx in
+            try tx.fetchOne("SELECT blob, media_type FROM artifacts WHERE job_id = ? AND idx = ? AND name = ?", [id, image, name])
         }
         guard let row else { throw .notFound(id: "\(id)/images/\(image)/\(name)") }
         return (try blobs.read(row["blob"]), row["media_type"])
@@ -71,20 +69,20 @@ extension JobQueue {
 
     /// Jobs per state (every state present, zero when none), for metrics and `--once`.
     public func jobCounts() throws(JobQueueError) -> [JobState: Int] {
-        try read { db in
+        try read { tx in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+            for row in try tx.fetchAll("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
                 if let s = JobState(rawValue: row["status"]) { counts[s] = row["n"] }
             }
             return counts
         }
     }
 
-    static func jobStatus(_ db: Database, _ row: Row) throws -> JobStatus {
+    static func jobStatus(_ tx: any SQLTransaction, _ row: SQLRow) throws -> JobStatus {
         let id: String = row["id"]
         let state = JobState(rawValue: row["status"]) ?? .failed
-        let images = try Row.fetchAll(db, sql: "SELECT idx, status, name, attempts, error FROM images WHERE job_id = ? ORDER BY idx",
-                                      arguments: [id]).map { r in
+        let images = try tx.fetchAll("SELECT idx, status, name, attempts, error FROM images WHERE job_id = ? ORDER BY idx", [id])
+            .map { r in
             JobStatus.Image(index: r["idx"], status: JobState(rawValue: r["status"]) ?? .failed, name: r["name"],
                             attempts: r["attempts"], error: r["error"])
         }
@@ -92,9 +90,9 @@ extension JobQueue {
         if state == .queued {
             let priority: Int = row["priority"]
             let seq: Int64 = row["seq"]
-            position = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND (priority > ? OR (priority = ? AND seq < ?))
-                """, arguments: [priority, priority, seq])
+            position = try tx.scalar("""
+                SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND (priority > ? OR (priority = ? AND seq < ?))
+                """, [priority, priority, seq], as: Int.self)
         }
         return JobStatus(
             id: id, status: state,

@@ -1,7 +1,6 @@
 public import Annotations
 import DICOM
 import Foundation
-import GRDB
 
 extension JobQueue {
     /// What `StructuredReportWriter.write` needs for a job's DICOM SR: each succeeded image's report and,
@@ -15,8 +14,8 @@ extension JobQueue {
     /// - Throws: `.notFound`, `.storage` when a stored image is missing, damaged or no longer parses.
     public func structuredReportInputs(_ id: String) throws(JobQueueError) -> [StructuredReportWriter.Input] {
         let result = try result(id)
-        let images = try read { db in
-            try Row.fetchAll(db, sql: "SELECT idx, blob FROM images WHERE job_id = ?", arguments: [id])
+        let images = try read { tx in
+            try tx.fetchAll("SELECT idx, blob FROM images WHERE job_id = ?", [id])
                 .reduce(into: [Int: String]()) { $0[$1["idx"]] = $1["blob"] }
         }
         var inputs: [StructuredReportWriter.Input] = []
@@ -30,7 +29,7 @@ extension JobQueue {
                 let file = try DICOMParser.parse(data)
                 inputs.append(.init(report: report, source: StructuredReportWriter.sourceAttributes(of: file.dataSet)))
             } catch {
-                throw .storage(path: blobs.url(for: sha).path, reason: "the stored DICOM image cannot be read again: \(error)")
+                throw .storage(path: blobs.location(of: sha), reason: "the stored DICOM image cannot be read again: \(error)")
             }
         }
         return inputs

@@ -1,6 +1,5 @@
 import Crypto
 public import Foundation
-import GRDB
 
 extension JobQueue {
     /// Starts an upload; write its bytes, then pass it to `submit`.
@@ -8,8 +7,8 @@ extension JobQueue {
         try ImageUpload(name: name, store: blobs)
     }
 
-    /// Accepts a job: every image's bytes are fsynced under the data directory before the transaction
-    /// that creates the job commits, so a job that was answered is never lost.
+    /// Accepts a job: every image's bytes are durable in the blob store before the transaction that
+    /// creates the job commits, so a job that was answered is never lost. Idle workers are told at once.
     ///
     /// - Parameters:
     ///   - images: one or more uploads, in order (image `i` of the job is `images[i]`).
@@ -27,46 +26,46 @@ extension JobQueue {
             throw .invalidArgument("the idempotency key must have 1 to 255 bytes")
         }
         // Refuse early, before syncing bytes that no row would reference (a resubmission is answered anyway).
-        try read { db in
+        try read { tx in
             if let key = idempotencyKey,
-               try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = ?)", arguments: [key]) == true {
+               try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = ?) AS found", [key], as: Bool.self) == true {
                 return
             }
-            try self.checkCapacity(db, adding: images.count)
+            try self.checkCapacity(tx, adding: images.count)
         }
         var refs: [BlobRef] = []
         for image in images { refs.append(try image.commit()) }
         let content = Self.contentHash(model: model, priority: priority, blobs: refs)
         let now = Timestamp.now()
-        let (id, created) = try write { db -> (String, Bool) in
+        let (id, created) = try write { tx -> (String, Bool) in
             if let key = idempotencyKey,
-               let row = try Row.fetchOne(db, sql: "SELECT id, content_sha256 FROM jobs WHERE idempotency_key = ?",
-                                          arguments: [key])
+               let row = try tx.fetchOne("SELECT id, content_sha256 FROM jobs WHERE idempotency_key = ?", [key])
             {
                 let existing: String = row["id"]
-                guard row["content_sha256"] == content else {
+                guard row["content_sha256"] as String == content else {
                     throw JobQueueError.idempotencyConflict(key: key, job: existing)
                 }
                 return (existing, false)
             }
-            try self.checkCapacity(db, adding: images.count)
+            try self.checkCapacity(tx, adding: images.count)
             let id = UUID().uuidString.lowercased()
-            let seq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM jobs") ?? 0) + 1
-            try db.execute(sql: """
+            let seq = (try tx.scalar("SELECT MAX(seq) AS seq FROM jobs", as: Int64.self) ?? 0) + 1
+            try tx.execute("""
                 INSERT INTO jobs (id, seq, status, model_name, model_version, model_sha256, priority, idempotency_key,
                                   content_sha256, max_attempts, created_at)
                 VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, seq, model.name, model.version, model.sha256, priority, idempotencyKey, content,
+                """, [id, seq, model.name, model.version, model.sha256, priority, idempotencyKey, content,
                                  configuration.maxAttempts, now])
             for (i, (image, ref)) in zip(images, refs).enumerated() {
-                try db.execute(sql: """
+                try tx.execute("""
                     INSERT INTO images (job_id, idx, name, blob, byte_count, status, ready_at)
                     VALUES (?, ?, ?, ?, ?, 'queued', ?)
-                    """, arguments: [id, i, image.name, ref.sha256, ref.byteCount, now])
+                    """, [id, i, image.name, ref.sha256, ref.byteCount, now])
             }
-            try Self.auditSubmission(db, job: id, model: model, priority: priority, images: images.count, content: content, now: now)
+            try Self.auditSubmission(tx, job: id, model: model, priority: priority, images: images.count, content: content, now: now)
             return (id, true)
         }
+        if created { store.notifyWork() }
         return Submission(job: try status(id), created: created)
     }
 
@@ -83,14 +82,14 @@ extension JobQueue {
     }
 
     /// Throws `.queueFull` when `adding` more images would pass `maxQueuedImages`.
-    func checkCapacity(_ db: Database, adding: Int) throws {
-        let waiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE status IN ('queued', 'running')") ?? 0
+    func checkCapacity(_ tx: any SQLTransaction, adding: Int) throws {
+        let waiting = try tx.scalar("SELECT COUNT(*) AS n FROM images WHERE status IN ('queued', 'running')", as: Int.self) ?? 0
         let limit = configuration.maxQueuedImages
         guard waiting + adding > limit else { return }
         // Estimate from the last five minutes' completions how long until enough room.
         let window: Int64 = 300_000
-        let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE finished_at > ?",
-                                    arguments: [Timestamp.now() - window]) ?? 0
+        let done = try tx.scalar("SELECT COUNT(*) AS n FROM images WHERE finished_at > ?", [Timestamp.now() - window],
+                                 as: Int.self) ?? 0
         let excess = Double(waiting + adding - limit)
         let retry = done == 0 ? 30 : Int((excess / (Double(done) / 300)).rounded(.up))
         throw JobQueueError.queueFull(queued: waiting, limit: limit, retryAfterSeconds: min(max(retry, 1), 3600))

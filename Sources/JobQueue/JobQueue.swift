@@ -1,13 +1,13 @@
 public import Foundation
-import GRDB
 
-/// The durable job queue of one data directory: jobs and their images in SQLite (WAL) at
-/// `<data>/queue.sqlite`, their bytes and results as content-addressed blobs under `<data>/blobs/`.
+/// The durable job queue: jobs and their images as rows in a `QueueStore` (the embedded SQLite file, or a
+/// PostgreSQL database shared by many servers and workers), their bytes and results as content-addressed
+/// blobs in a `BlobStoring` (a folder).
 ///
-/// Any number of `JobQueue` values, in one process or several, may share a data directory: every
-/// state change is one `IMMEDIATE` transaction and every claim is fenced by a lease. All methods are
-/// synchronous and short (one transaction; `submit` also fsyncs its blobs), and safe from any thread;
-/// a server calls them off its event loops.
+/// Any number of `JobQueue` values, in one process or several, may share a store and its blobs: every
+/// state change is one serializable transaction and every claim is fenced by a lease. All methods except
+/// the worker's waits are synchronous and short (one transaction; `submit` also fsyncs its blobs), and
+/// safe from any thread; a server calls them off its event loops.
 public final class JobQueue: Sendable {
     /// Limits and retry policy; the defaults suit a single on-premises server.
     public struct Configuration: Sendable {
@@ -23,22 +23,32 @@ public final class JobQueue: Sendable {
         public var backoffMax: Duration = .seconds(300)
         /// How long a claim holds without a heartbeat; workers renew it every third of it.
         public var leaseDuration: Duration = .seconds(30)
-        /// How long a statement waits for another process's write lock before failing.
+        /// How long a statement waits for another process's write lock before failing (SQLite; used by
+        /// `init(directory:configuration:)`).
         public var busyTimeout: Duration = .seconds(10)
 
         public init() {}
     }
 
-    /// The data directory.
-    public let directory: URL
     public let configuration: Configuration
-    let database: DatabasePool
-    let blobs: BlobStore
+    /// The rows: jobs, images, workers, results, reviews, the audit trail.
+    public let store: any QueueStore
+    /// The bytes: input images, reports, overlays.
+    public let blobs: any BlobStoring
 
-    /// Opens (creating when needed) the queue in `directory` and migrates its schema.
-    public init(directory: URL, configuration: Configuration = .init()) throws(JobQueueError) {
-        self.directory = directory
+    /// A queue on `store` and `blobs`, which every queue sharing `store` must share too. The store is
+    /// migrated when it is opened.
+    public init(store: any QueueStore, blobs: any BlobStoring, configuration: Configuration = .init()) {
+        self.store = store
+        self.blobs = blobs
         self.configuration = configuration
+    }
+
+    /// Opens (creating when needed) the queue of one data directory: SQLite (WAL) at
+    /// `<directory>/queue.sqlite`, blobs under `<directory>/blobs/`.
+    /// - Throws: `.storage` when the directory is a file or cannot be created, or the database cannot be
+    ///   opened or migrated.
+    public convenience init(directory: URL, configuration: Configuration = .init()) throws(JobQueueError) {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), !isDir.boolValue {
             throw .storage(path: directory.path, reason: "the data directory is a file, not a folder")
@@ -46,50 +56,13 @@ public final class JobQueue: Sendable {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw .storage(path: directory.path, reason: "cannot create the data directory: \(error.localizedDescription)")
         }
-        blobs = try BlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
-        var config = GRDB.Configuration()
-        config.busyMode = .timeout(Double(Timestamp.milliseconds(configuration.busyTimeout)) / 1000)
-        config.foreignKeysEnabled = true
-        config.prepareDatabase { db in
-            // FULL: a commit that returned is on disk, as "accepted" promises (WAL's default NORMAL may
-            // lose the last commits on power loss).
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        let path = directory.appendingPathComponent("queue.sqlite").path
-        do {
-            database = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(database)
-        } catch {
-            throw .storage(path: path, reason: "cannot open the job database: \(error)")
-        }
+        let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
+        let store = try SQLiteQueueStore(path: directory.appendingPathComponent("queue.sqlite").path,
+                                         busyTimeout: configuration.busyTimeout)
+        self.init(store: store, blobs: blobs, configuration: configuration)
     }
 
-    /// Runs `body` in one `IMMEDIATE` transaction (the write lock is taken at `BEGIN`, so two processes
-    /// never both read a row as claimable), mapping SQLite errors to `.database`.
-    func write<T>(_ body: (Database) throws -> T) throws(JobQueueError) -> T {
-        do {
-            return try database.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch let error as JobQueueError {
-            throw error
-        } catch {
-            throw .database("\(error)")
-        }
-    }
+    func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T { try store.write(body) }
 
-    func read<T>(_ body: (Database) throws -> T) throws(JobQueueError) -> T {
-        do {
-            return try database.read(body)
-        } catch let error as JobQueueError {
-            throw error
-        } catch {
-            throw .database("\(error)")
-        }
-    }
+    func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T { try store.read(body) }
 }

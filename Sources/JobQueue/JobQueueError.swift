@@ -1,10 +1,11 @@
 /// Why a queue operation was refused or failed. Every case carries what a caller needs to answer well:
 /// the HTTP layer maps them to 400/404/409/429/507, the CLI to exit codes 1 and 2.
 public enum JobQueueError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A file or folder of the data directory could not be created, written, synced or read
-    /// (disk full, read-only, permissions). Nothing half-written is left referenced.
+    /// A file or folder of the data directory or blob store could not be created, written, synced or
+    /// read (disk full, read-only, permissions). Nothing half-written is left referenced.
     case storage(path: String, reason: String)
-    /// SQLite refused or failed a statement (locked too long, corrupt file, ...).
+    /// The database refused or failed a statement (SQLite locked too long, corrupt file, PostgreSQL
+    /// unreachable, ...).
     case database(String)
     /// No job with this id.
     case notFound(id: String)

@@ -60,8 +60,9 @@ extension Worker {
             case .batch(let images):
                 return prepare(images)
             case .wait(let until):
+                // A submission may fill the batch before it is due.
                 let ms = max(1, min(until - Timestamp.now(), Timestamp.milliseconds(options.pollInterval)))
-                try? await Task.sleep(for: .milliseconds(ms))
+                await queue.store.waitForWork(timeout: .milliseconds(ms))
             case .idle:
                 if options.once { return nil }
                 // Pick up model versions added since (verification only reruns for changed folders).
@@ -69,7 +70,7 @@ extension Worker {
                     reloadModels()
                     lastReload = .now
                 }
-                try? await Task.sleep(for: options.pollInterval)
+                await queue.store.waitForWork(timeout: options.pollInterval)
             }
         }
         return nil
@@ -142,7 +143,7 @@ extension Worker {
         }
         let applied: [Bool]
         do {
-            applied = try queue.withBlobLock { () throws(JobQueueError) in
+            applied = try queue.withBlobHold { () throws(JobQueueError) in
                 for (image, analysis) in analyses {
                     do {
                         var report = analysis.report

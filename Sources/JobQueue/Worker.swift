@@ -20,7 +20,9 @@ public final class Worker: Sendable {
         public var defaultPolicy = BatchPolicy(maxBatch: 8, maxDelay: .milliseconds(50))
         /// Return once nothing this worker can serve is queued (`medinfer worker --once`).
         public var once = false
-        /// How often an idle worker looks for work submitted by other processes.
+        /// The longest an idle worker waits before it looks for work again. A submission wakes it sooner when
+        /// the store can tell it (SQLite: from this process only, so other processes' jobs wait up to this
+        /// long; PostgreSQL: from any process, so a deployment on it can use e.g. 1 s).
         public var pollInterval: Duration = .milliseconds(20)
         /// Waits this long after each inference, before results are written. For crash tests only: it
         /// widens the window in which a killed worker leaves a batch half done.

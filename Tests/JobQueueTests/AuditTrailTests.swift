@@ -1,10 +1,10 @@
 import Foundation
-import GRDB
 @testable import JobQueue
+import QueueTestSupport
 import Testing
 
 /// The hash chain: rows appended with the events they record, and every kind of tampering (edit, delete,
-/// insert, with the append-only triggers dropped as an attacker would) found at the right row.
+/// insert, with the append-only triggers dropped as an attacker would) found at the right row, on every store.
 @Suite struct AuditTrailTests {
     /// Five rows: submitted, succeeded, submitted, cancelled, reviewed.
     static func fiveRows(_ t: TemporaryQueue) throws -> (done: String, cancelled: String) {
@@ -15,17 +15,22 @@ import Testing
         return (done, cancelled)
     }
 
-    /// Runs `sql` on the database file directly, without the queue's triggers.
-    static func tamper(_ t: TemporaryQueue, _ sql: String, arguments: StatementArguments = []) throws {
-        let db = try DatabaseQueue(path: t.directory.appendingPathComponent("queue.sqlite").path)
-        try db.write { db in
-            try db.execute(sql: "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete")
-            try db.execute(sql: sql, arguments: arguments)
+    /// Runs `sql` with the append-only triggers switched off, as someone who can write the database would.
+    static func tamper(_ t: TemporaryQueue, _ sql: String, _ arguments: SQLArguments = []) throws {
+        try t.queue.store.write { tx in
+            switch tx.dialect {
+            case .sqlite:
+                try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+                try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+            case .postgres:
+                try tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+            }
+            try tx.execute(sql, arguments)
         }
     }
 
-    @Test func eventsAreChainedInTheirTransactions() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func eventsAreChainedInTheirTransactions(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let (done, cancelled) = try Self.fiveRows(t)
         let rows = try t.queue.audit.list()
@@ -45,8 +50,8 @@ import Testing
         #expect(check == AuditVerification(rows: 5, head: rows[4].hash, problem: nil))
     }
 
-    @Test func appendedEventsOutsideTheQueueJoinTheChain() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func appendedEventsOutsideTheQueueJoinTheChain(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let row = try t.queue.audit.append(AuditEvent(kind: .modelActivated, subject: "m:2", details: ["sha256": "ab"]))
         #expect(row.seq == 1 && row.job == nil)
@@ -54,19 +59,18 @@ import Testing
         #expect(try t.queue.audit.verify().problem == nil && t.queue.audit.verify().rows == 3)
     }
 
-    @Test func triggersRefuseUpdatesAndDeletes() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func triggersRefuseUpdatesAndDeletes(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try t.submit()
-        let db = try DatabaseQueue(path: t.directory.appendingPathComponent("queue.sqlite").path)
         for sql in ["UPDATE audit_log SET subject = 'x'", "DELETE FROM audit_log"] {
-            #expect(throws: (any Error).self) { try db.write { try $0.execute(sql: sql) } }
+            #expect(throws: JobQueueError.self) { try t.queue.store.write { tx in try tx.execute(sql) } }
         }
         #expect(try t.queue.audit.verify().problem == nil)
     }
 
-    @Test func anEditedRowIsNamed() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func anEditedRowIsNamed(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try Self.fiveRows(t)
         try Self.tamper(t, "UPDATE audit_log SET details = '{\"verdict\":\"agree\"}' WHERE seq = 5")
@@ -76,22 +80,22 @@ import Testing
     }
 
     /// An edit whose hash was recomputed passes its own row, and breaks the link of the next.
-    @Test func aRehashedEditBreaksTheNextLink() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func aRehashedEditBreaksTheNextLink(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try Self.fiveRows(t)
         let row = try #require(try t.queue.audit.list().first { $0.seq == 2 })
         let details = "{}"
         let hash = AuditTrail.chainHash(prev: row.prevHash, seq: 2, at: 0, kind: row.kind.rawValue, job: row.job,
                                         subject: nil, details: details)
-        try Self.tamper(t, "UPDATE audit_log SET at = 0, details = ?, hash = ? WHERE seq = 2", arguments: [details, hash])
+        try Self.tamper(t, "UPDATE audit_log SET at = 0, details = ?, hash = ? WHERE seq = 2", [details, hash])
         let problem = try t.queue.audit.verify().problem
         #expect(problem == .unlinked(seq: 3))
         #expect(problem?.description == "row 3 does not follow row 2: row 3 was inserted, or row 2 was edited and its hash recomputed")
     }
 
-    @Test func aDeletedRowIsNamed() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func aDeletedRowIsNamed(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try Self.fiveRows(t)
         try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3")
@@ -99,17 +103,20 @@ import Testing
         #expect(check.problem == .deleted(seq: 3) && check.rows == 2)
     }
 
-    @Test func aDeletedRowIsNamedWhenLaterRowsWereRenumbered() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func aDeletedRowIsNamedWhenLaterRowsWereRenumbered(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try Self.fiveRows(t)
-        try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3")
+        try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3")
+        // Through 1000s, as a unique key checked row by row (PostgreSQL's) refuses a shift by one in place.
+        try Self.tamper(t, "UPDATE audit_log SET seq = seq + 1000 WHERE seq > 3")
+        try Self.tamper(t, "UPDATE audit_log SET seq = seq - 1001 WHERE seq > 1000")
         #expect(try t.queue.audit.verify().problem == .deleted(seq: 3))
     }
 
     /// Rows deleted from the end leave no gap: what they recorded, still in the database, names them.
-    @Test func rowsDeletedFromTheEndAreFound() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func rowsDeletedFromTheEndAreFound(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let (done, cancelled) = try Self.fiveRows(t)
         try Self.tamper(t, "DELETE FROM audit_log WHERE seq = 5")
@@ -121,32 +128,32 @@ import Testing
     }
 
     /// A forged row with a correct link and hash, slipped in by renumbering the rows after it.
-    @Test func anInsertedRowIsNamed() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func anInsertedRowIsNamed(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try Self.fiveRows(t)
         let before = try #require(try t.queue.audit.list().first { $0.seq == 2 })
         let hash = AuditTrail.chainHash(prev: before.hash, seq: 3, at: 1, kind: "job.reviewed", job: before.job,
                                         subject: "forger", details: "{}")
+        try Self.tamper(t, "UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3")
+        try Self.tamper(t, "UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000")
         try Self.tamper(t, """
-            UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3;
-            UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000;
             INSERT INTO audit_log (seq, at, kind, job_id, subject, details, prev_hash, hash)
               VALUES (3, 1, 'job.reviewed', ?, 'forger', '{}', ?, ?)
-            """, arguments: [before.job, before.hash, hash])
+            """, [before.job, before.hash, hash])
         #expect(try t.queue.audit.verify().problem == .inserted(seq: 3))
     }
 
     /// A row appended by hand with a made-up link.
-    @Test func aRowAppendedByHandIsNamed() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func aRowAppendedByHandIsNamed(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         _ = try Self.fiveRows(t)
         let hash = AuditTrail.chainHash(prev: AuditTrail.genesis, seq: 6, at: 1, kind: "job.reviewed", job: nil,
                                         subject: "forger", details: "{}")
         try Self.tamper(t, """
             INSERT INTO audit_log (seq, at, kind, subject, details, prev_hash, hash) VALUES (6, 1, 'job.reviewed', 'forger', '{}', ?, ?)
-            """, arguments: [AuditTrail.genesis, hash])
+            """, [AuditTrail.genesis, hash])
         #expect(try t.queue.audit.verify().problem == .unlinked(seq: 6))
     }
 }

@@ -1,12 +1,12 @@
 import Foundation
-import GRDB
 @testable import JobQueue
+import QueueTestSupport
 import Testing
 
-/// Claims, batching decisions, retries, leases and recovery.
+/// Claims, batching decisions, retries, leases and recovery, on every store.
 @Suite struct JobQueueClaimTests {
-    @Test func claimsByPriorityThenArrival() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func claimsByPriorityThenArrival(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let low = try t.submit(priority: 1).job.id
         let urgent1 = try t.submit(priority: 9).job.id
@@ -18,8 +18,8 @@ import Testing
         #expect(try t.queue.status(urgent1).status == .running)
     }
 
-    @Test func imagesOfAModelTheWorkerCannotServeStayQueued() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func imagesOfAModelTheWorkerCannotServeStayQueued(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let id = try t.submit().job.id
         #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in nil }) == .idle)
@@ -27,8 +27,8 @@ import Testing
         #expect(try t.claim().count == 1)
     }
 
-    @Test func batchesAcrossJobsAndWaitsForMaxDelay() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func batchesAcrossJobsAndWaitsForMaxDelay(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         try t.submit(2)
         try t.submit(1)
@@ -45,8 +45,8 @@ import Testing
         #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in patient }) == .idle)
     }
 
-    @Test func transientFailuresBackOffThenGiveUpPermanentOnesFailAtOnce() throws {
-        let t = try TemporaryQueue { $0.maxAttempts = 2; $0.backoffBase = .milliseconds(100) }
+    @Test(arguments: TestQueueStores.kinds) func transientFailuresBackOffThenGiveUpPermanentOnesFailAtOnce(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind) { $0.maxAttempts = 2; $0.backoffBase = .milliseconds(100) }
         defer { t.remove() }
         let id = try t.submit(2).job.id
         var batch = try t.claim()
@@ -71,8 +71,8 @@ import Testing
         #expect(t.queue.backoff(afterAttempt: 1) == 100 && t.queue.backoff(afterAttempt: 3) == 400)
     }
 
-    @Test func expiredLeaseGoesToAnotherWorkerAndTheFirstResultIsFencedOff() throws {
-        let t = try TemporaryQueue { $0.leaseDuration = .milliseconds(200) }
+    @Test(arguments: TestQueueStores.kinds) func expiredLeaseGoesToAnotherWorkerAndTheFirstResultIsFencedOff(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind) { $0.leaseDuration = .milliseconds(200) }
         defer { t.remove() }
         let id = try t.submit().job.id
         let first = try t.claim()
@@ -88,12 +88,11 @@ import Testing
         #expect(try t.queue.complete(other, [(second[0], done)]) == [true])
         let job = try t.queue.status(id)
         #expect(job.status == .succeeded && job.attempts == 1)
-        let reports = try t.queue.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM artifacts") }
-        #expect(reports == 1)
+        #expect(try t.count("SELECT COUNT(*) AS n FROM artifacts") == 1)
     }
 
-    @Test func startUpTakesBackTheImagesOfADeadWorkerAtOnce() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func startUpTakesBackTheImagesOfADeadWorkerAtOnce(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let id = try t.submit(3).job.id
         #expect(try t.claim().count == 3)
@@ -104,8 +103,8 @@ import Testing
         #expect(try t.claim().count == 3)
     }
 
-    @Test func cancelOnlyWhileQueued() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func cancelOnlyWhileQueued(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let queued = try t.submit().job.id
         let running = try t.submit(priority: 9).job.id
@@ -116,15 +115,15 @@ import Testing
         #expect(try t.queue.claim(TemporaryQueue.worker, policy: { _ in TemporaryQueue.now }) == .idle)
     }
 
-    @Test func pruneRemovesOldFinishedJobsAndTheirFilesSweepRemovesOrphans() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func pruneRemovesOldFinishedJobsAndTheirFilesSweepRemovesOrphans(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let kept = try t.submit(seed: "kept").job.id
         let old = try t.submit(seed: "old").job.id
         try t.queue.cancel(old)
         // Orphans: a blob no row names (a crash before its commit) and a temporary file.
         let orphan = try t.queue.blobs.put(Data("orphan".utf8))
-        try Data("partial".utf8).write(to: t.queue.blobs.tmp.appendingPathComponent("x.tmp"))
+        try Data("partial".utf8).write(to: t.blobs.tmp.appendingPathComponent("x.tmp"))
         #expect(t.files.blobs.count == 3 && t.files.temporary == 1)
         #expect(try t.queue.prune(olderThan: .seconds(3600)) == PruneSummary(jobs: 0, files: 2))
         #expect(!t.files.blobs.contains(orphan.sha256) && t.files.temporary == 0)

@@ -1,14 +1,14 @@
 import Annotations
 import Crypto
 import Foundation
-import GRDB
 @testable import JobQueue
+import QueueTestSupport
 import Testing
 
-/// Submission, idempotency, backpressure and durability of the bytes, on an on-disk database.
+/// Submission, idempotency, backpressure and durability of the bytes, on every store.
 @Suite struct JobQueueSubmitTests {
-    @Test func submitStoresBytesBeforeTheJobAndReportsStatus() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func submitStoresBytesBeforeTheJobAndReportsStatus(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let bytes = Data("scan bytes".utf8)
         let s = try t.queue.submit([(name: "a.dcm", data: bytes)], model: TemporaryQueue.model, priority: 7)
@@ -18,7 +18,7 @@ import Testing
         #expect(job.model.name == "m" && job.model.version == "1")
         #expect(job.images == [JobStatus.Image(index: 0, status: .queued, name: "a.dcm", attempts: 0, error: nil)])
         let sha = SHA256.hash(data: bytes).hexString
-        #expect(try Data(contentsOf: t.queue.blobs.url(for: sha)) == bytes)
+        #expect(try Data(contentsOf: t.blobs.url(for: sha)) == bytes)
         #expect(t.files.temporary == 0)
         // A second job waits behind the first; a more urgent one goes ahead of both.
         #expect(try t.submit().job.queuePosition == 1)
@@ -27,8 +27,8 @@ import Testing
         #expect(throws: JobQueueError.notFound(id: "nope")) { try t.queue.status("nope") }
     }
 
-    @Test func idempotentResubmissionAndConflict() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func idempotentResubmissionAndConflict(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let first = try t.submit(2, key: "ris-1", seed: "s")
         let again = try t.submit(2, key: "ris-1", seed: "s")
@@ -43,8 +43,8 @@ import Testing
         #expect(throws: JobQueueError.invalidArgument("priority must be 0...9, got 10")) { try t.submit(priority: 10) }
     }
 
-    @Test func queueFullCarriesRetryAfterAndCreatesNothing() throws {
-        let t = try TemporaryQueue { $0.maxQueuedImages = 3 }
+    @Test(arguments: TestQueueStores.kinds) func queueFullCarriesRetryAfterAndCreatesNothing(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind) { $0.maxQueuedImages = 3 }
         defer { t.remove() }
         try t.submit(2)
         do {
@@ -57,7 +57,7 @@ import Testing
         #expect(t.files.temporary == 0)
     }
 
-    @Test func unwritableDataDirectoryIsAClearErrorAndNoJob() throws {
+    @Test(arguments: TestQueueStores.kinds) func unwritableDataDirectoryIsAClearErrorAndNoJob(kind: QueueStoreKind) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-file-\(UUID().uuidString)")
         try Data("x".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -65,21 +65,21 @@ import Testing
             try JobQueue(directory: file)
         }
         // The blob folder goes away under a running queue: the upload fails and no row is written.
-        let t = try TemporaryQueue()
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
-        try FileManager.default.removeItem(at: t.queue.blobs.tmp)
-        try Data().write(to: t.queue.blobs.tmp)
+        try FileManager.default.removeItem(at: t.blobs.tmp)
+        try Data().write(to: t.blobs.tmp)
         do {
             try t.submit()
             Issue.record("expected a storage error")
         } catch let JobQueueError.storage(path, reason) {
-            #expect(path.hasPrefix(t.queue.blobs.tmp.path) && reason.hasPrefix("cannot create file"), "\(path): \(reason)")
+            #expect(path.hasPrefix(t.blobs.tmp.path) && reason.hasPrefix("cannot create file"), "\(path): \(reason)")
         }
         #expect(try t.queue.list().jobs.isEmpty)
     }
 
-    @Test func listIsNewestFirstWithCursorAndFilter() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func listIsNewestFirstWithCursorAndFilter(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let ids = try (0..<5).map { _ in try t.submit().job.id }
         try t.queue.cancel(ids[1])
@@ -94,23 +94,27 @@ import Testing
         #expect(throws: JobQueueError.invalidArgument("not a cursor of this queue: 'x'")) { try t.queue.list(cursor: "x") }
     }
 
-    @Test func schemaEnforcesIntegrity() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func schemaEnforcesIntegrity(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let id = try t.submit().job.id
-        let (migrations, journal) = try t.queue.database.read { db in
-            (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+        if kind == .sqlite {
+            // GRDB's migration table and the journal mode exist on SQLite only.
+            let (migrations, journal) = try t.queue.store.read { tx in
+                (try tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String },
+                 try tx.scalar("PRAGMA journal_mode", as: String.self))
+            }
+            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit"] && journal == "wal")
         }
-        #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit"] && journal == "wal")
-        #expect(throws: (any Error).self) {
-            try t.queue.database.write { db in try db.execute(sql: "UPDATE jobs SET priority = 12 WHERE id = ?", arguments: [id]) }
+        #expect(throws: JobQueueError.self) {
+            try t.queue.store.write { tx in try tx.execute("UPDATE jobs SET priority = 12 WHERE id = ?", [id]) }
         }
-        #expect(throws: (any Error).self) {
-            try t.queue.database.write { db in try db.execute(sql: "UPDATE images SET status = 'running' WHERE job_id = ?", arguments: [id]) }
+        #expect(throws: JobQueueError.self) {
+            try t.queue.store.write { tx in try tx.execute("UPDATE images SET status = 'running' WHERE job_id = ?", [id]) }
         }
-        #expect(throws: (any Error).self) {
-            try t.queue.database.write { db in
-                try db.execute(sql: "INSERT INTO images (job_id, idx, blob, byte_count, status, ready_at) VALUES ('none', 0, 'x', 1, 'queued', 0)")
+        #expect(throws: JobQueueError.self) {
+            try t.queue.store.write { tx in
+                try tx.execute("INSERT INTO images (job_id, idx, blob, byte_count, status, ready_at) VALUES ('none', 0, 'x', 1, 'queued', 0)")
             }
         }
     }

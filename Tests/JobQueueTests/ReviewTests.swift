@@ -1,12 +1,13 @@
 import Annotations
 import Foundation
 @testable import JobQueue
+import QueueTestSupport
 import Testing
 
-/// `recordReview`, `reviews(for:)` and `worklist` on a temporary queue (reports written as a worker does).
+/// `recordReview`, `reviews(for:)` and `worklist` on a temporary queue of every store (reports written as a worker does).
 @Suite struct ReviewTests {
-    @Test func verdictsAreKeptAndTheLatestCounts() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func verdictsAreKeptAndTheLatestCounts(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let id = try t.succeededJob([("a", 0.9)])
         #expect(try t.queue.worklist().map(\.job.id) == [id])
@@ -21,8 +22,8 @@ import Testing
         #expect(all.first?.positiveFindings == ["a"] && all.first?.topFinding?.probability == 0.9)
     }
 
-    @Test func onlySucceededJobsCanBeReviewed() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func onlySucceededJobsCanBeReviewed(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let queued = try t.submit().job.id
         #expect(throws: JobQueueError.notReviewable(id: queued, status: .queued)) {
@@ -43,8 +44,8 @@ import Testing
     }
 
     /// Priority first (9 before 5), then jobs with a positive finding, then oldest first.
-    @Test func worklistOrder() throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func worklistOrder(kind: QueueStoreKind) throws {
+        let t = try TemporaryQueue(kind)
         defer { t.remove() }
         let oldNegative = try t.succeededJob([("a", 0.2)])
         let oldPositive = try t.succeededJob([("a", 0.2), ("b", 0.7)])

@@ -1,5 +1,6 @@
 import Foundation
 @testable import JobQueue
+import QueueTestSupport
 import Models
 import TestSupport
 import Testing
@@ -7,8 +8,8 @@ import Testing
 /// With `Options.auditModelEvents` (the server's workers), what the worker's repository reloads find is
 /// appended to the audit trail; without it (`medinfer worker`), nothing is.
 @Suite struct WorkerAuditTests {
-    @Test func reloadsAreAuditedOnlyWhenAsked() async throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func reloadsAreAuditedOnlyWhenAsked(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
         let repo = try TinyModelRepository()
         defer { t.remove(); repo.remove() }
         var options = Worker.Options()

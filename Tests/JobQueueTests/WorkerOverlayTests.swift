@@ -2,6 +2,7 @@ import Annotations
 import Foundation
 import Imaging
 @testable import JobQueue
+import QueueTestSupport
 import Models
 import TestSupport
 import Testing
@@ -9,8 +10,8 @@ import Testing
 extension WorkerSuites {
 /// The worker stores each image's heatmap or mask overlay beside its report, and lists it in the report.
 @Suite struct WorkerOverlayTests {
-    @Test func heatmapAndMaskOverlaysAreStoredAndListed() async throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func heatmapAndMaskOverlaysAreStoredAndListed(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
         // A copy: the repository is a folder the test may not write to in place.
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-overlay-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: Fixtures.url("tiny-models"), to: root)
@@ -40,8 +41,8 @@ extension WorkerSuites {
         }
     }
 
-    @Test func modelWithoutHeatmapGetsNoOverlayAndNoWarning() async throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func modelWithoutHeatmapGetsNoOverlayAndNoWarning(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
         let repo = try TinyModelRepository(heatmap: "none")
         defer { t.remove(); repo.remove() }
         let models = ModelRepository(root: repo.root)

@@ -1,13 +1,12 @@
 import Annotations
 import Foundation
-import GRDB
 @testable import JobQueue
 import Models
 import TestSupport
 import Testing
 
 /// The built `medinfer worker` as real child processes on one data directory: killed mid-batch and
-/// restarted, or two at once.
+/// restarted, or two at once. SQLite only: `medinfer worker` opens a data directory (`--data-dir`).
 extension WorkerSuites {
 @Suite struct WorkerProcessTests {
     /// The `medinfer` executable beside the test runner.
@@ -57,10 +56,10 @@ extension WorkerSuites {
                 #expect(result.job.status == .succeeded, "\(result.job)")
                 #expect(result.reports.map(\.image) == Array(result.job.images.indices) && result.reports.allSatisfy { $0.job == id })
             }
-            let (reports, referenced, running) = try t.queue.database.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM artifacts WHERE name = 'report.json'") ?? -1,
-                 Set(try String.fetchAll(db, sql: "SELECT blob FROM images UNION SELECT blob FROM artifacts")),
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE status != 'succeeded'") ?? -1)
+            let reports = try t.count("SELECT COUNT(*) AS n FROM artifacts WHERE name = 'report.json'")
+            let running = try t.count("SELECT COUNT(*) AS n FROM images WHERE status != 'succeeded'")
+            let referenced = try t.queue.store.read { tx in
+                Set(try tx.fetchAll("SELECT blob FROM images UNION SELECT blob FROM artifacts").map { $0["blob"] as String })
             }
             let images = try ids.map { try t.queue.status($0).images.count }.reduce(0, +)
             #expect(reports == images && running == 0)
@@ -82,10 +81,7 @@ extension WorkerSuites {
             let deadline = Date().addingTimeInterval(20)
             var holding = false
             while Date() < deadline && p.isRunning && !holding {
-                holding = try s.t.queue.database.read { db in
-                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE lease_owner LIKE ?)",
-                                      arguments: ["%:\(p.processIdentifier):%"])
-                } ?? false
+                holding = try s.t.count("SELECT COUNT(*) AS n FROM images WHERE lease_owner LIKE ?", ["%:\(p.processIdentifier):%"]) > 0
                 if !holding { Thread.sleep(forTimeInterval: 0.002) }
             }
             Thread.sleep(forTimeInterval: Double((cycle * 37) % 120) / 1000)
@@ -104,7 +100,7 @@ extension WorkerSuites {
         #expect(last.terminationStatus == 0, "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
         try s.checkAllDoneExactlyOnce()
         // Each of the killed workers was noticed dead at the next start: nothing waited for a lease to expire.
-        let workers = try s.t.queue.database.read { db in try String.fetchAll(db, sql: "SELECT id FROM workers") }
+        let workers = try s.t.queue.store.read { tx in try tx.fetchAll("SELECT id FROM workers").map { $0["id"] as String } }
         #expect(workers.isEmpty, "\(workers), started \(pids + [last.processIdentifier])")
     }
 
@@ -114,7 +110,7 @@ extension WorkerSuites {
         let log = s.t.directory.appendingPathComponent("worker.log")
         let p = try Self.start(s.workerArguments(["--max-delay-ms", "60000"]), log: log)
         // Registered and idle; a job that arrives now waits for its batch to fill.
-        while try s.t.queue.database.read({ db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }) == 0 {
+        while try s.t.count("SELECT COUNT(*) AS n FROM workers") == 0 {
             Thread.sleep(forTimeInterval: 0.01)
         }
         try s.submit(1)
@@ -123,8 +119,7 @@ extension WorkerSuites {
         p.waitUntilExit()
         #expect(p.terminationReason == .exit && p.terminationStatus == 0,
                 "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
-        let workers = try s.t.queue.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }
-        #expect(workers == 0)
+        #expect(try s.t.count("SELECT COUNT(*) AS n FROM workers") == 0)
         let job = try s.t.queue.status(s.ids[0])
         #expect(job.status == .queued && job.attempts == 0)
     }
@@ -146,7 +141,7 @@ extension WorkerSuites {
         }
         #expect(succeeded == 40)
         try s.checkAllDoneExactlyOnce()
-        let attempts = try s.t.queue.database.read { db in try Int.fetchAll(db, sql: "SELECT attempts FROM images") }
+        let attempts = try s.t.queue.store.read { tx in try tx.fetchAll("SELECT attempts FROM images").map { $0["attempts"] as Int } }
         #expect(attempts.allSatisfy { $0 == 1 }, "\(attempts)")
     }
 }

@@ -2,6 +2,7 @@ import Annotations
 import Foundation
 import Imaging
 @testable import JobQueue
+import QueueTestSupport
 import Models
 import Pipeline
 import TestSupport
@@ -20,8 +21,8 @@ extension WorkerSuites {
         }
     }
 
-    @Test func batchesAcrossJobsAndStoresOneReportPerImage() async throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func batchesAcrossJobsAndStoresOneReportPerImage(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
         let repo = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         defer { t.remove(); repo.remove() }
         let models = ModelRepository(root: repo.root)
@@ -54,8 +55,8 @@ extension WorkerSuites {
         #expect(t.files.temporary == 0)
     }
 
-    @Test func loneJobFinishesWithinMaxDelayPlusOneInference() async throws {
-        let t = try TemporaryQueue()
+    @Test(arguments: TestQueueStores.kinds) func loneJobFinishesWithinMaxDelayPlusOneInference(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
         let repo = try TinyModelRepository()
         defer { t.remove(); repo.remove() }
         let models = ModelRepository(root: repo.root)

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import JobQueue
 import TestSupport
 import Testing
 
@@ -92,9 +92,12 @@ import Testing
         let env = try Env()
         defer { env.remove() }
         _ = try Self.twoJobs(env)  // rows 1-4: submitted, submitted, succeeded, succeeded
-        let db = try DatabaseQueue(path: env.data.appendingPathComponent("queue.sqlite").path)
+        // The CLI's data directory is SQLite: its triggers are what an attacker would drop.
+        let store = try JobQueue(directory: env.data).store
         func tamper(_ sql: String) throws {
-            try db.write { try $0.execute(sql: "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; " + sql) }
+            _ = try store.write { tx in
+                try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; " + sql)
+            }
         }
         var r = try env.run(["audit", "verify"])
         #expect(r.status == 0 && r.stdout.hasPrefix("4 rows, chain intact\n"), "\(r.stdout)\(r.stderr)")

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Which SQL a store speaks. The queue writes one portable SQL text for both and asks the dialect only
 /// where the two differ (`forUpdateSkipLocked`, upserts, types in migrations).
@@ -75,9 +75,13 @@ extension SQLTransaction {
               value != .null else { return nil }
         return T(sqlValue: value)
     }
-    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL (a claim skips rows another worker is claiming);
-    /// empty on SQLite, whose write transactions are already serial.
-    public var forUpdateSkipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+    /// ` FOR UPDATE OF <table> SKIP LOCKED` on PostgreSQL (a claim skips rows another worker is claiming);
+    /// empty on SQLite, whose write transactions are already serial. `table` is the name or alias, in the
+    /// query's FROM, of the rows to lock: PostgreSQL refuses `FOR UPDATE` with GROUP BY or aggregates, and
+    /// in a join would otherwise also lock the joined rows (a claim locks `images`, never their `jobs`).
+    public func forUpdateSkipLocked(of table: String) -> String {
+        dialect == .postgres ? " FOR UPDATE OF \(table) SKIP LOCKED" : ""
+    }
 }
 
 /// Where a `JobQueue` keeps its rows: the embedded SQLite file (default) or a PostgreSQL database

@@ -7,7 +7,7 @@ import Darwin
 /// An advisory `flock` on one open file description. Writers of blobs hold it shared from the first byte
 /// until their row commits; the orphan sweep holds it exclusive, so it never deletes a blob whose row is
 /// about to commit, in this process or another. The kernel drops it when the process dies.
-final class FileLock {
+final class FileLock: BlobWriteHold {
     private let fd: Int32
 
     init(path: String) throws(JobQueueError) {

@@ -1,9 +1,9 @@
 import GRDB
 
-extension JobQueue {
+extension SQLiteQueueStore {
     /// Named migrations, applied in order. A migration that has shipped is never edited: change the
-    /// schema with a new one. Tables are named by string, not by Swift types, so renaming code never
-    /// changes what an old database means.
+    /// schema with a new one (and the same change in the PostgreSQL store's migrations). Tables are named
+    /// by string, not by Swift types, so renaming code never changes what an old database means.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 jobs, images, artifacts, workers") { db in
@@ -70,7 +70,40 @@ extension JobQueue {
                 CREATE INDEX artifacts_blob ON artifacts(blob);
                 """)
         }
-        registerReviewsAndAudit(&migrator)
+        // The reviews table and the hash-chained audit trail.
+        //
+        // `audit_log` is append-only: triggers refuse UPDATE and DELETE, so only a deliberate edit (triggers
+        // dropped, or the file rewritten) can change it, and `AuditTrail.verify()` catches that from the hash
+        // chain alone. It has no foreign keys: its rows outlive the jobs they name (`prune`).
+        migrator.registerMigration("v2-reviews-audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE reviews (
+                  id INTEGER PRIMARY KEY NOT NULL,          -- order of recording; the latest verdict counts
+                  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                  agree INTEGER NOT NULL CHECK (agree IN (0, 1)),
+                  comment TEXT,
+                  reviewer TEXT NOT NULL CHECK (length(reviewer) > 0),
+                  created_at INTEGER NOT NULL               -- ms since 1970
+                );
+                CREATE INDEX reviews_job ON reviews(job_id, id);
+
+                CREATE TABLE audit_log (
+                  seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 1),  -- 1, 2, 3, ... without gaps
+                  at INTEGER NOT NULL,                      -- ms since 1970
+                  kind TEXT NOT NULL,                       -- job.submitted, job.reviewed, model.activated, ...
+                  job_id TEXT,                              -- ids and hashes only, never patient data
+                  subject TEXT,
+                  details TEXT NOT NULL,                    -- a JSON object of strings
+                  prev_hash TEXT NOT NULL,
+                  hash TEXT NOT NULL UNIQUE
+                );
+                CREATE INDEX audit_log_job ON audit_log(job_id, seq) WHERE job_id IS NOT NULL;
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -1,19 +1,24 @@
 import Foundation
 @testable import JobQueue
+import QueueTestSupport
 
-/// A queue in a fresh temporary data directory.
+/// A queue on a fresh store of one kind (`TestQueueStores.kinds`), blobs in a temporary directory.
 struct TemporaryQueue {
-    let directory: URL
-    let queue: JobQueue
+    let scratch: TestQueue
+    var kind: QueueStoreKind { scratch.kind }
+    var directory: URL { scratch.directory }
+    var queue: JobQueue { scratch.queue }
+    /// The queue's blob files.
+    var blobs: FileBlobStore { scratch.blobs }
 
-    init(_ configure: (inout JobQueue.Configuration) -> Void = { _ in }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-queue-\(UUID().uuidString)")
+    init(_ kind: QueueStoreKind = .sqlite, _ configure: (inout JobQueue.Configuration) -> Void = { _ in }) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-queue-\(UUID().uuidString)")
         var configuration = JobQueue.Configuration()
         configure(&configuration)
-        queue = try JobQueue(directory: directory, configuration: configuration)
+        scratch = try TestQueueStores.makeQueue(kind: kind, directory: directory, configuration: configuration)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    func remove() { scratch.remove() }
 
     static let model = ModelIdentity(name: "m", version: 1, sha256: String(repeating: "a", count: 64))
     static let worker = WorkerIdentity(id: "test-worker", host: "test-host", pid: 1)
@@ -35,7 +40,12 @@ struct TemporaryQueue {
 
     /// Blob files and temporary files on disk.
     var files: (blobs: Set<String>, temporary: Int) {
-        let (blobs, temporary) = queue.blobs.inventory()
+        let (blobs, temporary) = blobs.inventory()
         return (Set(blobs.map(\.lastPathComponent)), temporary.count)
+    }
+
+    /// `SELECT COUNT(*) ...` in the queue's store.
+    func count(_ sql: String, _ arguments: SQLArguments = []) throws -> Int {
+        try queue.store.read { tx in try tx.scalar(sql, arguments, as: Int.self) } ?? -1
     }
 }

@@ -1,28 +1,29 @@
 import Crypto
-import Foundation
+public import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A stored file: input image bytes, a report, an overlay. Named by content, so a blob is never
-/// rewritten and two jobs with the same image share it.
-struct BlobRef: Sendable, Hashable {
-    /// Lowercase hex SHA-256 of the content.
-    var sha256: String
-    var byteCount: Int64
-}
-
-/// Content-addressed files under `<data>/blobs/<first two hex digits>/<sha256>`. A blob is written to
-/// `blobs/tmp/`, fsynced, renamed into place and its folder fsynced, so once `commit()` returns it
-/// survives a crash or power loss; only then may a row point to it.
-struct BlobStore: Sendable {
-    let root: URL
+/// Content-addressed files under `<root>/<first two hex digits>/<sha256>`: `<data>/blobs` by default, or
+/// a folder shared by every server and worker of a PostgreSQL deployment (`--blob-dir`, e.g. on a network
+/// filesystem). A blob is written to `<root>/tmp/`, fsynced, renamed into place and its folder fsynced,
+/// so once `commit()` returns it survives a crash or power loss; only then may a row point to it.
+///
+/// Writers and the orphan sweep coordinate through `flock` on `<root>/.lock` (writers shared, the sweep
+/// exclusive), which holds across processes and machines only on a filesystem where `flock` works
+/// between its clients (local disks; NFSv4 and most cluster filesystems; not every SMB or FUSE mount).
+/// Where it does not, run the sweep (`prune`, a worker's start) only while nothing is being submitted.
+public struct FileBlobStore: BlobStoring {
+    /// The blob folder.
+    public let root: URL
     var tmp: URL { root.appendingPathComponent("tmp", isDirectory: true) }
     var lockPath: String { root.appendingPathComponent(".lock").path }
 
-    init(root: URL) throws(JobQueueError) {
+    /// Opens the blob folder at `root`, creating it (and its `tmp/`) when needed.
+    /// - Throws: `.storage` when a folder cannot be created.
+    public init(root: URL) throws(JobQueueError) {
         self.root = root
         for dir in [root, root.appendingPathComponent("tmp", isDirectory: true)] {
             do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
@@ -31,21 +32,17 @@ struct BlobStore: Sendable {
         }
     }
 
+    public var location: String { root.path }
+
     func url(for sha256: String) -> URL {
         root.appendingPathComponent(String(sha256.prefix(2)), isDirectory: true).appendingPathComponent(sha256)
     }
 
-    func makeWriter() throws(JobQueueError) -> BlobWriter { try BlobWriter(store: self) }
+    public func location(of sha256: String) -> String { url(for: sha256).path }
 
-    /// Stores `data` durably.
-    func put(_ data: Data) throws(JobQueueError) -> BlobRef {
-        let writer = try makeWriter()
-        try writer.write(data)
-        return try writer.commit()
-    }
+    public func makeWriter() throws(JobQueueError) -> any BlobWriting { try FileBlobWriter(store: self) }
 
-    /// The blob's bytes, checked against its name: a changed file is reported, never analysed.
-    func read(_ sha256: String) throws(JobQueueError) -> Data {
+    public func read(_ sha256: String) throws(JobQueueError) -> Data {
         let url = url(for: sha256)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -56,6 +53,27 @@ struct BlobStore: Sendable {
             throw .storage(path: url.path, reason: "stored blob is damaged (its SHA-256 is now \(actual))")
         }
         return data
+    }
+
+    public func holdForWriting() throws(JobQueueError) -> any BlobWriteHold {
+        let lock = try FileLock(path: lockPath)
+        _ = lock.lock(exclusive: false)
+        return lock
+    }
+
+    public func sweep(referenced: () throws(JobQueueError) -> Set<String>) throws(JobQueueError) -> SweepSummary {
+        let lock = try FileLock(path: lockPath)
+        guard lock.lock(exclusive: true, wait: false) else { return SweepSummary(blobs: 0, temporaryFiles: 0, skipped: true) }
+        defer { lock.unlock() }
+        let names = try referenced()
+        let (files, temporary) = inventory()
+        var removed = 0
+        for file in files where !names.contains(file.lastPathComponent) {
+            if (try? FileManager.default.removeItem(at: file)) != nil { removed += 1 }
+        }
+        var removedTemporary = 0
+        for file in temporary where (try? FileManager.default.removeItem(at: file)) != nil { removedTemporary += 1 }
+        return SweepSummary(blobs: removed, temporaryFiles: removedTemporary, skipped: false)
     }
 
     /// Every blob name on disk (whatever the folder), and every temporary file.
@@ -72,15 +90,15 @@ struct BlobStore: Sendable {
 }
 
 /// Streams one blob to a temporary file while hashing it; `commit()` makes it durable under its name.
-/// Deinit without commit removes the temporary file. Not thread-safe: one owner writes it.
-final class BlobWriter {
-    let store: BlobStore
+/// Deinit without commit removes the temporary file.
+final class FileBlobWriter: BlobWriting {
+    let store: FileBlobStore
     let tmpPath: String
     private var fd: Int32
     private var hasher = SHA256()
     private(set) var byteCount: Int64 = 0
 
-    init(store: BlobStore) throws(JobQueueError) {
+    init(store: FileBlobStore) throws(JobQueueError) {
         self.store = store
         tmpPath = store.tmp.appendingPathComponent(UUID().uuidString.lowercased() + ".tmp").path
         fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

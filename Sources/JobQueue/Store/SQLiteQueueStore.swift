@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, shared by any number of `JobQueue` values in one
+/// process or several on the same machine. Every write is one `IMMEDIATE` transaction (the write lock is
+/// taken at `BEGIN`, so two processes never both read a row as claimable) with `synchronous = FULL`.
+///
+/// Work notifications reach only this process: a worker in another process finds new work when its
+/// `waitForWork` timeout runs out.
+public final class SQLiteQueueStore: QueueStore {
+    public var dialect: SQLDialect { .sqlite }
+    /// The database file's path.
+    public let location: String
+    let database: DatabasePool
+    let signal = WorkSignal()
+
+    /// Opens (creating when needed) the database file at `path` and applies the migrations it lacks.
+    /// - Parameter busyTimeout: how long a statement waits for another process's write lock before failing.
+    /// - Throws: `.storage` when the file cannot be opened, created or migrated.
+    public init(path: String, busyTimeout: Duration = .seconds(10)) throws(JobQueueError) {
+        location = path
+        var config = GRDB.Configuration()
+        config.busyMode = .timeout(Double(Timestamp.milliseconds(busyTimeout)) / 1000)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            // FULL: a commit that returned is on disk, as "accepted" promises (WAL's default NORMAL may
+            // lose the last commits on power loss).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw .storage(path: path, reason: "cannot open the job database: \(error)")
+        }
+    }
+
+    public func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
+        try mappingErrors {
+            try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(GRDBTransaction(db: db))
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
+        try mappingErrors { try database.read { db in try body(GRDBTransaction(db: db)) } }
+    }
+
+    public func notifyWork() { signal.notify() }
+
+    public func waitForWork(timeout: Duration) async { await signal.wait(timeout: timeout) }
+
+    /// The queue's own errors pass unchanged; SQLite's (locked too long, constraint, corrupt file) become
+    /// `.database`.
+    private func mappingErrors<T>(_ body: () throws -> T) throws(JobQueueError) -> T {
+        do {
+            return try body()
+        } catch let error as JobQueueError {
+            throw error
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+}
+
+/// `SQLTransaction` on a GRDB connection inside `write` or `read`.
+struct GRDBTransaction: SQLTransaction {
+    let db: Database
+    var dialect: SQLDialect { .sqlite }
+
+    func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
+        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        return db.changesCount
+    }
+
+    func fetchAll(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map { row in
+            var columns: [String: SQLValue] = [:]
+            for (name, value) in row { columns[name] = Self.value(value) }
+            return SQLRow(columns: columns)
+        }
+    }
+
+    static func arguments(_ arguments: SQLArguments) -> StatementArguments {
+        StatementArguments(arguments.values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .null: nil
+            case .integer(let v): v
+            case .real(let v): v
+            case .text(let v): v
+            }
+        })
+    }
+
+    static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let v): .integer(v)
+        case .double(let v): .real(v)
+        case .string(let v): .text(v)
+        // The schema has no BLOB columns; text is the closest reading of one written by hand.
+        case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Synchronization
+
+/// Wakes tasks waiting for work in this process: what `QueueStore.notifyWork`/`waitForWork` need within
+/// one process (a store that also hears other processes, like PostgreSQL's `LISTEN`, calls `notify()`
+/// when it hears one).
+///
+/// A notification with nobody waiting is kept for the next `wait`, so work queued while a worker was
+/// busy is not left for the timeout to find.
+public final class WorkSignal: Sendable {
+    private struct State {
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Waits in progress, and those whose timeout or cancellation came before they had registered.
+        var active: Set<UInt64> = []
+        var expired: Set<UInt64> = []
+        var pending = false
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Wakes every waiter now, or the next one when none waits.
+    public func notify() {
+        let woken = state.withLock { s in
+            if s.waiters.isEmpty { s.pending = true }
+            defer { s.waiters.removeAll() }
+            return Array(s.waiters.values)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Returns after `timeout`, when notified, or when the task is cancelled.
+    public func wait(timeout: Duration) async {
+        let id: UInt64? = state.withLock { s in
+            if s.pending {
+                s.pending = false
+                return nil
+            }
+            s.nextID += 1
+            s.active.insert(s.nextID)
+            return s.nextID
+        }
+        guard let id else { return }
+        let timer = Task { [self] in
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            expire(id)
+        }
+        defer {
+            timer.cancel()
+            state.withLock { s in
+                s.active.remove(id)
+                s.expired.remove(id)
+            }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s in
+                    if s.expired.remove(id) != nil { return true }
+                    s.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            expire(id)
+        }
+    }
+
+    private func expire(_ id: UInt64) {
+        let waiter = state.withLock { s in
+            guard let waiter = s.waiters.removeValue(forKey: id) else {
+                if s.active.contains(id) { s.expired.insert(id) }
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            return waiter
+        }
+        waiter?.resume()
+    }
+}

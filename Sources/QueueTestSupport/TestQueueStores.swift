@@ -1,0 +1,75 @@
+public import Foundation
+public import JobQueue
+
+/// A store the queue's tests run on.
+public enum QueueStoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite, postgres
+    public var description: String { rawValue }
+}
+
+/// Queues for tests, one fresh store each, on every store available here: SQLite always; PostgreSQL too
+/// when `MEDINFER_TEST_POSTGRES_URL` names a database where the tests may create (and drop) schemas.
+/// Parameterise a test with `@Test(arguments: TestQueueStores.kinds)` and build its queue with
+/// `makeQueue(kind:)`, so the same assertions hold on both stores.
+public enum TestQueueStores {
+    public static let postgresURLVariable = "MEDINFER_TEST_POSTGRES_URL"
+
+    /// The PostgreSQL URL from the environment, if any.
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment[postgresURLVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `[.sqlite]`, plus `.postgres` when `MEDINFER_TEST_POSTGRES_URL` is set.
+    public static var kinds: [QueueStoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A queue on a fresh store of `kind`, with its blobs in `<directory>/blobs` (SQLite: the database at
+    /// `<directory>/queue.sqlite`, through `JobQueue(directory:configuration:)` as the server opens it;
+    /// PostgreSQL: a new schema of its own). `remove()` deletes both.
+    public static func makeQueue(kind: QueueStoreKind, directory: URL,
+                                 configuration: JobQueue.Configuration = .init()) throws -> TestQueue {
+        switch kind {
+        case .sqlite:
+            let queue = try JobQueue(directory: directory, configuration: configuration)
+            guard let blobs = queue.blobs as? FileBlobStore else { throw TestStoreError.unexpectedBlobStore }
+            return TestQueue(kind: kind, directory: directory, queue: queue, blobs: blobs, dropStore: {})
+        case .postgres:
+            guard let url = postgresURL else { throw TestStoreError.noPostgresURL }
+            let schema = "medinfer_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let (store, drop) = try makePostgresStore(url: url, schema: schema, configuration: configuration)
+            let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
+            return TestQueue(kind: kind, directory: directory, queue: JobQueue(store: store, blobs: blobs, configuration: configuration),
+                             blobs: blobs, dropStore: drop)
+        }
+    }
+}
+
+/// A queue made for one test.
+public struct TestQueue: Sendable {
+    public let kind: QueueStoreKind
+    /// Holds the blobs (and, on SQLite, the database).
+    public let directory: URL
+    public let queue: JobQueue
+    /// The queue's blob store, for tests that look at the files.
+    public let blobs: FileBlobStore
+    let dropStore: @Sendable () -> Void
+
+    /// Deletes the store (PostgreSQL: drops the schema) and the directory.
+    public func remove() {
+        dropStore()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+public enum TestStoreError: Error, CustomStringConvertible {
+    case noPostgresURL
+    case postgresNotLinked
+    case unexpectedBlobStore
+
+    public var description: String {
+        switch self {
+        case .noPostgresURL: "set \(TestQueueStores.postgresURLVariable) to test on PostgreSQL"
+        case .postgresNotLinked: "\(TestQueueStores.postgresURLVariable) is set, but the PostgreSQL store is not linked into the tests yet"
+        case .unexpectedBlobStore: "the queue's blob store is not a FileBlobStore"
+        }
+    }
+}

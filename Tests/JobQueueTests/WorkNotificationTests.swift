@@ -1,0 +1,52 @@
+import Foundation
+@testable import JobQueue
+import QueueTestSupport
+import Testing
+
+/// `waitForWork`: an idle worker sleeps until its timeout, or until a submission tells it there is work.
+@Suite struct WorkNotificationTests {
+    /// Long enough that returning before it can only mean a notification arrived.
+    static let long: Duration = .seconds(60)
+
+    @Test(arguments: TestQueueStores.kinds) func aSubmissionWakesAWaitingWorker(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
+        defer { t.remove() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let waited: Void = t.queue.store.waitForWork(timeout: Self.long)
+        try await Task.sleep(for: .milliseconds(100))  // the waiter is registered
+        try t.submit()
+        await waited
+        #expect(clock.now - start < Self.long / 2)
+    }
+
+    @Test(arguments: TestQueueStores.kinds) func withoutWorkTheWaitEndsAtItsTimeout(kind: QueueStoreKind) async throws {
+        let t = try TemporaryQueue(kind)
+        defer { t.remove() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        await t.queue.store.waitForWork(timeout: .milliseconds(200))
+        #expect(clock.now - start >= .milliseconds(200))
+    }
+
+    /// Work queued while every worker was busy is not left for the timeout to find.
+    @Test func aNotificationWithNobodyWaitingIsKeptForTheNextWait() async throws {
+        let signal = WorkSignal()
+        signal.notify()
+        let clock = ContinuousClock()
+        let start = clock.now
+        await signal.wait(timeout: Self.long)
+        #expect(clock.now - start < Self.long / 2)
+    }
+
+    @Test func cancellingEndsTheWait() async throws {
+        let signal = WorkSignal()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let waiting = Task { await signal.wait(timeout: Self.long) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await waiting.value
+        #expect(clock.now - start < Self.long / 2)
+    }
+}
