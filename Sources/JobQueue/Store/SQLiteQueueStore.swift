@@ -14,11 +14,16 @@ public final class SQLiteQueueStore: QueueStore {
     let database: DatabasePool
     let signal = WorkSignal()
 
-    /// Opens (creating when needed) the database file at `path` and applies the migrations it lacks.
+    /// Opens (creating it and its folder when needed) the database file at `path` and applies the
+    /// migrations it lacks.
     /// - Parameter busyTimeout: how long a statement waits for another process's write lock before failing.
     /// - Throws: `.storage` when the file cannot be opened, created or migrated.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws(JobQueueError) {
         location = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw .storage(path: folder.path, reason: "cannot create folder: \(error.localizedDescription)")
+        }
         var config = GRDB.Configuration()
         config.busyMode = .timeout(Double(Timestamp.milliseconds(busyTimeout)) / 1000)
         config.foreignKeysEnabled = true

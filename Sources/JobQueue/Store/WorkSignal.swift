@@ -56,7 +56,11 @@ public final class WorkSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s in
-                    if s.expired.remove(id) != nil { return true }
+                    // Expired already, or notified between taking the id and getting here.
+                    if s.expired.remove(id) != nil || s.pending {
+                        s.pending = false
+                        return true
+                    }
                     s.waiters[id] = continuation
                     return false
                 }
