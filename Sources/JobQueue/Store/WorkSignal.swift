@@ -8,10 +8,10 @@ import Synchronization
 /// busy is not left for the timeout to find.
 public final class WorkSignal: Sendable {
     private struct State {
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [UInt64: CheckedContinuation<WakeReason, Never>] = [:]
         /// Waits in progress, and those whose timeout or cancellation came before they had registered.
         var active: Set<UInt64> = []
-        var expired: Set<UInt64> = []
+        var expired: [UInt64: WakeReason] = [:]
         var pending = false
         var nextID: UInt64 = 0
     }
@@ -27,11 +27,19 @@ public final class WorkSignal: Sendable {
             defer { s.waiters.removeAll() }
             return Array(s.waiters.values)
         }
-        for waiter in woken { waiter.resume() }
+        for waiter in woken { waiter.resume(returning: .notified) }
     }
 
-    /// Returns after `timeout`, when notified, or when the task is cancelled.
-    public func wait(timeout: Duration) async {
+    /// Why a `wait` returned.
+    public enum WakeReason: Sendable, Equatable {
+        case notified
+        case timedOut
+        case cancelled
+    }
+
+    /// Returns after `timeout`, when notified, or when the task is cancelled, and says which came first.
+    @discardableResult
+    public func wait(timeout: Duration) async -> WakeReason {
         let id: UInt64? = state.withLock { s in
             if s.pending {
                 s.pending = false
@@ -41,44 +49,45 @@ public final class WorkSignal: Sendable {
             s.active.insert(s.nextID)
             return s.nextID
         }
-        guard let id else { return }
+        guard let id else { return .notified }
         let timer = Task { [self] in
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            expire(id)
+            expire(id, .timedOut)
         }
         defer {
             timer.cancel()
             state.withLock { s in
                 s.active.remove(id)
-                s.expired.remove(id)
+                s.expired[id] = nil
             }
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { s in
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<WakeReason, Never>) in
+                let resumeNow: WakeReason? = state.withLock { s in
                     // Expired already, or notified between taking the id and getting here.
-                    if s.expired.remove(id) != nil || s.pending {
+                    if let reason = s.expired.removeValue(forKey: id) { return reason }
+                    if s.pending {
                         s.pending = false
-                        return true
+                        return .notified
                     }
                     s.waiters[id] = continuation
-                    return false
+                    return nil
                 }
-                if resumeNow { continuation.resume() }
+                if let resumeNow { continuation.resume(returning: resumeNow) }
             }
         } onCancel: {
-            expire(id)
+            expire(id, .cancelled)
         }
     }
 
-    private func expire(_ id: UInt64) {
+    private func expire(_ id: UInt64, _ reason: WakeReason) {
         let waiter = state.withLock { s in
             guard let waiter = s.waiters.removeValue(forKey: id) else {
-                if s.active.contains(id) { s.expired.insert(id) }
-                return nil as CheckedContinuation<Void, Never>?
+                if s.active.contains(id), s.expired[id] == nil { s.expired[id] = reason }
+                return nil as CheckedContinuation<WakeReason, Never>?
             }
             return waiter
         }
-        waiter?.resume()
+        waiter?.resume(returning: reason)
     }
 }
