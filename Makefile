@@ -1,6 +1,8 @@
 # Two commands on a fresh Debian 12 machine: `make serve` and `make test`.
-# dicom3tools (dciodvfy) and dcmtk (dsrdump) validate the DICOM SRs the tests write.
-APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev libopenjp2-7-dev pkg-config dicom3tools dcmtk
+# dicom3tools (dciodvfy) and dcmtk (dsrdump) validate the DICOM SRs the tests write; postgresql provides the
+# server binaries for the private cluster the PostgreSQL queue tests run against.
+APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev libopenjp2-7-dev pkg-config dicom3tools dcmtk \
+	postgresql
 SWIFT ?= swift
 
 .PHONY: test build release deps clean bench-decode bench-load serve
@@ -22,9 +24,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# Every suite, the PostgreSQL ones against a private cluster (Scripts/pg-test-cluster.sh) on a free
+# 127.0.0.1 port in a temporary directory; the cluster is stopped and removed whatever the outcome.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@trap 'Scripts/pg-test-cluster.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	Scripts/pg-test-cluster.sh start >/dev/null || exit 1; \
+	MEDINFER_TEST_POSTGRES_URL="$$(Scripts/pg-test-cluster.sh url)" $(SWIFT) test --skip-build
 
 # The HTTP server on 127.0.0.1:8080 with the data directory ./.medinfer and the repository's default model.
 # The first start prints the admin API key once.

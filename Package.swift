@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The only C we write: libpng, libjpeg and OpenJPEG calls wrapped so each returns an
@@ -84,6 +85,14 @@ let package = Package(
             name: "JobQueue",
             dependencies: ["Pipeline", "Models", "Annotations", "Imaging", "DICOM", "Engine", "Tensor", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // The queue's rows in PostgreSQL (postgres-nio): a `QueueStore` for many API servers and workers on one database.
+        .target(
+            name: "JobQueuePostgres",
+            dependencies: ["JobQueue", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // The HTTP front end (Hummingbird 2): translates HTTP <-> library calls; no kernels, protobuf or pixel formats.
@@ -142,6 +151,7 @@ let package = Package(
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Models", "Annotations", "Imaging", "Pipeline", "TestSupport",
                                                     "QueueTestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
+        .testTarget(name: "JobQueuePostgresTests", dependencies: ["JobQueuePostgres", "JobQueue"], swiftSettings: strictSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,0 +1,34 @@
+import JobQueue
+import JobQueuePostgres
+import Testing
+
+/// The PostgreSQL suites run against `MEDINFER_TEST_POSTGRES_URL` (set by `make test`), each test in a
+/// schema of its own that is dropped afterwards.
+enum TestDatabase {
+    static let isConfigured = PostgresQueueStore.testURL != nil
+    static let skipReason: Comment = "MEDINFER_TEST_POSTGRES_URL is not set: run `make test`, or `Scripts/pg-test-cluster.sh start` and export its URL"
+
+    /// Runs `body` with a store in a fresh schema, then drops the schema (also when `body` throws).
+    static func withStore<T>(poolSize: Int = 4, _ body: (PostgresQueueStore) throws -> T) throws -> T {
+        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL), poolSize: poolSize)
+        defer { try? store.dropSchemaAndClose() }
+        return try body(store)
+    }
+
+    /// The description of the error `body` throws (nil when it throws none), for tests that check what a
+    /// refusal says.
+    static func errorText<T>(_ body: () throws -> T) -> String? {
+        do {
+            _ = try body()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    static func withStore<T>(_ body: (PostgresQueueStore) async throws -> T) async throws -> T {
+        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL))
+        defer { try? store.dropSchemaAndClose() }
+        return try await body(store)
+    }
+}
