@@ -113,7 +113,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib", "Models"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         // Queues for tests on every store available (SQLite; PostgreSQL when MEDINFER_TEST_POSTGRES_URL is set).
-        .target(name: "QueueTestSupport", dependencies: ["JobQueue"], path: "Sources/QueueTestSupport",
+        .target(name: "QueueTestSupport", dependencies: ["JobQueue", "JobQueuePostgres"], path: "Sources/QueueTestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",

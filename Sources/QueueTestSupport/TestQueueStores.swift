@@ -34,8 +34,7 @@ public enum TestQueueStores {
             return TestQueue(kind: kind, directory: directory, queue: queue, blobs: blobs, dropStore: {})
         case .postgres:
             guard let url = postgresURL else { throw TestStoreError.noPostgresURL }
-            let schema = "medinfer_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let (store, drop) = try makePostgresStore(url: url, schema: schema, configuration: configuration)
+            let (store, drop) = try makePostgresStore(url: url)
             let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
             return TestQueue(kind: kind, directory: directory, queue: JobQueue(store: store, blobs: blobs, configuration: configuration),
                              blobs: blobs, dropStore: drop)
@@ -62,13 +61,11 @@ public struct TestQueue: Sendable {
 
 public enum TestStoreError: Error, CustomStringConvertible {
     case noPostgresURL
-    case postgresNotLinked
     case unexpectedBlobStore
 
     public var description: String {
         switch self {
         case .noPostgresURL: "set \(TestQueueStores.postgresURLVariable) to test on PostgreSQL"
-        case .postgresNotLinked: "\(TestQueueStores.postgresURLVariable) is set, but the PostgreSQL store is not linked into the tests yet"
         case .unexpectedBlobStore: "the queue's blob store is not a FileBlobStore"
         }
     }

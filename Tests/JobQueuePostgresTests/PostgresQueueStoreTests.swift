@@ -173,7 +173,7 @@ struct PostgresQueueStoreTests {
             }
             let claim: @Sendable (String) throws(JobQueueError) -> Int? = { owner throws(JobQueueError) in
                 try store.write { db -> Int? in
-                    guard let id = try db.scalar("SELECT id FROM items WHERE owner IS NULL ORDER BY id LIMIT 1" + db.forUpdateSkipLocked,
+                    guard let id = try db.scalar("SELECT id FROM items WHERE owner IS NULL ORDER BY id LIMIT 1" + db.forUpdateSkipLocked(of: "items"),
                                                  as: Int.self) else { return nil }
                     try db.execute("UPDATE items SET owner = ? WHERE id = ?", [owner, id])
                     return id
@@ -181,7 +181,7 @@ struct PostgresQueueStoreTests {
             }
             // Deterministic: while one transaction holds row 1, another claiming at the same time gets row 2.
             let (first, second) = try store.write { db in
-                let first = try #require(try db.scalar("SELECT id FROM items ORDER BY id LIMIT 1" + db.forUpdateSkipLocked, as: Int.self))
+                let first = try #require(try db.scalar("SELECT id FROM items ORDER BY id LIMIT 1" + db.forUpdateSkipLocked(of: "items"), as: Int.self))
                 return (first, try claim("other"))
             }
             #expect(first == 1 && second == 2)
