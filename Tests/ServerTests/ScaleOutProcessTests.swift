@@ -117,6 +117,8 @@ import Glibc
         // Restarted as a supervisor would: at start-up it takes back the dead worker's images (the survivors
         // would too, once its leases expire).
         let restarted = try await start("victim-restarted", workerArguments)
+        let tookBack = await Self.wait(seconds: 30) { restarted.text.contains("took back \(held.count) image(s) from workers that stopped") }
+        #expect(tookBack, "\(restarted.text)")
 
         let finished = try await Self.wait(seconds: 120) { try ids.allSatisfy { try queue.status($0).status.isTerminal } }
         #expect(finished, "\((survivors + [restarted]).map(\.text))")
