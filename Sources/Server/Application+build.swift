@@ -7,13 +7,14 @@ import Models
 import NIOCore
 import ServiceLifecycle
 
-/// Builds the MedInfer HTTP application: routes, middleware (request log, metrics, auth, errors) and the in-process
-/// workers, as services of one group, so `runService()` serves until SIGINT/SIGTERM and then stops
+/// Builds the MedInfer HTTP application: routes, middleware (request log, metrics, auth, role, errors) and the
+/// in-process workers, as services of one group, so `runService()` serves until SIGINT/SIGTERM and then stops
 /// accepting, lets the running batch finish and leaves queued jobs for the next start.
 ///
 /// The model repository is loaded (verified, canaries run) before this returns, so a fresh server is
-/// ready as soon as it listens. `onListening` gets the port the server actually bound (the kernel's choice
-/// for port 0) once it accepts connections.
+/// ready as soon as it listens. `configuration.role` picks what the process serves (`ServerRole`): an api
+/// node runs no workers and no inference, a worker node refuses the job API. `onListening` gets the port
+/// the server actually bound (the kernel's choice for port 0) once it accepts connections.
 public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer"),
                              onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let configuration = services.configuration
@@ -25,20 +26,21 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     workerOptions.observer = { [metrics = services.metrics] in metrics.record($0) }
     workerOptions.auditModelEvents = true
     workerOptions.holdAfterInference = .milliseconds(configuration.holdAfterInferenceMs)
-    let workers = (0..<max(configuration.workers, 0)).map { _ in
+    let workers = (0..<configuration.workerCount).map { _ in
         Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
             logger.info("\(line)")
         }
     }
     // Infer requests are batched on the first worker's engine thread, between its job batches; a server
-    // without workers still answers them, on an engine thread of their own.
-    let inference = workers.first?.inference ?? InferenceBatcher(options: workerOptions)
-    services.metrics.watch(inference)
+    // without workers still answers them, on an engine thread of their own, unless it is an api node.
+    let inference = configuration.role.runsInference ? workers.first?.inference ?? InferenceBatcher(options: workerOptions) : nil
+    if let inference { services.metrics.watch(inference) }
 
     let router = Router(context: ServerContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: AuthMiddleware(keys: services.keys, openMetrics: configuration.openMetrics))
+    router.add(middleware: RoleMiddleware(role: configuration.role))
     JobsController(services: services).addRoutes(to: router.group("v1/jobs"))
     ReviewsController(services: services).addRoutes(to: router.group("v1/reviews"))
     KServeController(services: services, inference: inference).addRoutes(to: router.group("v2"))
@@ -46,7 +48,9 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     OperationsController(services: services).addRoutes(to: router)
 
     var appServices: [any Service] = workers.map(WorkerService.init)
-    if configuration.dicomPort != nil { appServices.append(DICOMListenerService(services: services, logger: logger)) }
+    if configuration.dicomPort != nil, configuration.role.servesJobAPI {
+        appServices.append(DICOMListenerService(services: services, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "medinfer"),

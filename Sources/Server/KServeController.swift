@@ -7,6 +7,7 @@ import Models
 import Tensor
 
 /// The KServe V2 / Open Inference Protocol routes (`/v2`): health, model metadata and readiness, inference
+/// (not on an api node: 503 in the protocol's `{"error"}` shape, as every `/v2` error)
 /// with JSON tensors and the binary tensor extension, and the model repository extension wired to
 /// `ModelRepository`'s verified hot-swap (load) and its unload. Errors are `{"error": "..."}` as the protocol
 /// defines.
@@ -17,8 +18,8 @@ struct KServeController {
     static let extensions = ["model_repository", "binary_tensor_data"]
     let services: ServerServices
     /// The batcher on the in-process worker's engine thread (infer requests share batches and the engine
-    /// with each other and with job batches).
-    let inference: InferenceBatcher
+    /// with each other and with job batches); nil on an api node, which leaves inference to worker nodes.
+    let inference: InferenceBatcher?
 
     func addRoutes(to group: RouterGroup<ServerContext>) {
         group.get(use: serverMetadata)
@@ -36,17 +37,22 @@ struct KServeController {
 
     @Sendable func serverMetadata(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.submitter, context)
-        return try Self.json(["name": "medinfer", "version": "0.1.0", "extensions": Self.extensions] as [String: Any])
+        return try Self.json(["name": "medinfer", "version": "0.1.0", "extensions": Self.extensions,
+                              "role": services.configuration.role.rawValue] as [String: Any])
     }
 
     @Sendable func live(_ request: Request, context: ServerContext) async throws -> Response {
         try Self.json(["live": true])
     }
 
-    /// Ready when the default model has a verified (checksums and canaries passed) version.
+    /// Ready when the default model has a verified (checksums and canaries passed) version and the job
+    /// database answers (a node that cannot reach a shared database must leave the load balancer's pool).
     @Sendable func ready(_ request: Request, context: ServerContext) async throws -> Response {
         guard services.defaultModel != nil else { throw KServeError(.serviceUnavailable, "the default model is not loaded yet") }
-        return try Self.json(["ready": true])
+        do { _ = try services.queue.jobCounts() } catch {
+            throw KServeError(.serviceUnavailable, "the job database does not answer: \(error)")
+        }
+        return try Self.json(["ready": true, "role": services.configuration.role.rawValue] as [String: Any])
     }
 
     @Sendable func modelMetadata(_ request: Request, context: ServerContext) async throws -> Response {
@@ -81,6 +87,11 @@ struct KServeController {
     /// worker's batcher (`InferenceBatcher`), batched with concurrent requests for the same version.
     @Sendable func infer(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try requireRole(.submitter, context)
+        guard let inference else {
+            throw KServeError(.serviceUnavailable, """
+                inference runs on worker nodes (--role worker or all); this node runs with --role \(services.configuration.role)
+                """)
+        }
         let model = try resolve(context)
         var headerLength: Int?
         if let text = request.headers[.inferenceHeaderContentLength] {

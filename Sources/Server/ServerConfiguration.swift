@@ -7,12 +7,18 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port (tests).
     public var port = 8080
+    /// What this process does: the job API, the workers, or both (default).
+    public var role = ServerRole.all
     /// The job queue's data directory (also holds `keys.sqlite`).
     public var dataDirectory = URL(fileURLWithPath: ".medinfer", isDirectory: true)
+    /// The queue's database: embedded SQLite in the data directory (default) or PostgreSQL.
+    public var database = QueueDatabase.embedded
+    /// The queue's blobs (images, reports) when not `<data>/blobs`: a directory every node shares.
+    public var blobDirectory: URL?
     public var modelsDirectory = URL(fileURLWithPath: "Models", isDirectory: true)
     /// The model jobs run on when a request names none; nil: the first model (by name) with a verified version.
     public var defaultModel: String?
-    /// In-process workers draining the queue (each one engine owner).
+    /// In-process workers draining the queue (each one engine owner); none when `role` is `.api`.
     public var workers = 1
     /// Overrides the manifests' `batching.maxBatchSize`.
     public var maxBatch: Int?
@@ -53,18 +59,38 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
-    /// The defaults overridden by `MEDINFER_HOST`, `MEDINFER_PORT`, `MEDINFER_DATA_DIR`, `MEDINFER_MODELS_DIR`,
+    /// Where the queue lives: `dataDirectory`, `database`, `blobDirectory`.
+    public var queueLocation: QueueLocation {
+        QueueLocation(dataDirectory: dataDirectory, database: database, blobDirectory: blobDirectory)
+    }
+
+    /// The in-process workers this configuration runs: `workers`, or none on an api node.
+    public var workerCount: Int { role.runsInference ? max(workers, 0) : 0 }
+
+    /// The defaults overridden by `MEDINFER_ROLE`, `MEDINFER_HOST`, `MEDINFER_PORT`, `MEDINFER_DATA_DIR`,
+    /// `MEDINFER_DATABASE`, `MEDINFER_BLOB_DIR`, `MEDINFER_MODELS_DIR`,
     /// `MEDINFER_DEFAULT_MODEL`, `MEDINFER_WORKERS`, `MEDINFER_MAX_BATCH`, `MEDINFER_MAX_DELAY_MS`,
     /// `MEDINFER_THREADS`, `MEDINFER_MAX_BODY_BYTES`, `MEDINFER_MAX_QUEUED_IMAGES`, `MEDINFER_METRICS_OPEN` (0/1), `MEDINFER_DICOM_PORT`, `MEDINFER_AE_TITLE`,
     /// `MEDINFER_DICOM_QUIET_PERIOD_MS`.
-    /// - Throws: `ServerConfigurationError` naming the variable whose value is not a valid number.
+    /// - Throws: `ServerConfigurationError` naming the variable whose value is not valid.
     public init(environment: [String: String]) throws(ServerConfigurationError) {
         self.init()
         func int(_ key: String) throws(ServerConfigurationError) -> Int? {
             guard let text = environment[key] else { return nil }
-            guard let value = Int(text) else { throw ServerConfigurationError(variable: key, value: text) }
+            guard let value = Int(text) else { throw ServerConfigurationError(variable: key, value: text, expected: "an integer") }
             return value
         }
+        if let v = environment["MEDINFER_ROLE"] {
+            guard let r = ServerRole(rawValue: v) else {
+                throw ServerConfigurationError(variable: "MEDINFER_ROLE", value: v, expected: "api, worker or all")
+            }
+            role = r
+        }
+        do { database = try QueueDatabase(parsing: environment["MEDINFER_DATABASE"]) } catch {
+            // Without the value: it may hold a password.
+            throw ServerConfigurationError(variable: "MEDINFER_DATABASE", value: nil, expected: error.description)
+        }
+        if let v = environment["MEDINFER_BLOB_DIR"], !v.isEmpty { blobDirectory = URL(fileURLWithPath: v, isDirectory: true) }
         if let v = environment["MEDINFER_HOST"] { host = v }
         if let v = try int("MEDINFER_PORT") { port = v }
         if let v = environment["MEDINFER_DATA_DIR"] { dataDirectory = URL(fileURLWithPath: v, isDirectory: true) }
@@ -88,6 +114,11 @@ public struct ServerConfiguration: Sendable {
 /// An environment variable whose value could not be read.
 public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {
     public var variable: String
-    public var value: String
-    public var description: String { "\(variable)=\(value): expected an integer" }
+    /// nil when the value must not be printed (a database URL may hold a password).
+    public var value: String?
+    /// What was expected, or what is wrong.
+    public var expected: String
+    public var description: String {
+        value.map { "\(variable)=\($0): expected \(expected)" } ?? "\(variable): \(expected)"
+    }
 }

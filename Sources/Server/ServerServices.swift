@@ -12,12 +12,14 @@ public struct ServerServices: Sendable {
     public let keys: APIKeyStore
     let metrics: ServerMetrics
 
-    /// Opens the data directory (queue and keys) and the model repository (not yet loaded).
+    /// Opens the queue (`configuration.queueLocation`), the keys of the data directory and the model
+    /// repository (not yet loaded).
+    /// - Throws: `QueueLocationError` for the queue, `APIKeyError` for the keys.
     public init(configuration: ServerConfiguration) throws {
         self.configuration = configuration
         var queueConfiguration = JobQueue.Configuration()
         queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
-        queue = try JobQueue(directory: configuration.dataDirectory, configuration: queueConfiguration)
+        queue = try openQueue(configuration.queueLocation, configuration: queueConfiguration)
         models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
         keys = try APIKeyStore(directory: configuration.dataDirectory, audit: queue.audit)
         metrics = ServerMetrics(queue: queue)

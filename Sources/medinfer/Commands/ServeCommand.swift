@@ -8,8 +8,13 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Runs the HTTP server (job API, KServe V2, metrics) with in-process workers.",
         discussion: """
-            Every option also reads a MEDINFER_* environment variable (MEDINFER_HOST, MEDINFER_PORT, \
-            MEDINFER_DATA_DIR, MEDINFER_MODELS_DIR, MEDINFER_DEFAULT_MODEL, MEDINFER_WORKERS, MEDINFER_MAX_BATCH, \
+            --role splits the server so front ends and workers scale separately on one queue (a PostgreSQL \
+            --database, a shared --blob-dir): api serves the job API, STOW-RS, reviews and the DICOM listener \
+            without workers (KServe infer answers 503); worker runs --workers job workers and KServe infer \
+            (the job API answers 503); all (default) does both. See docs/SCALING.md.
+
+            Every option also reads a MEDINFER_* environment variable (MEDINFER_ROLE, MEDINFER_HOST, MEDINFER_PORT, \
+            MEDINFER_DATA_DIR, MEDINFER_DATABASE, MEDINFER_BLOB_DIR, MEDINFER_MODELS_DIR, MEDINFER_DEFAULT_MODEL, MEDINFER_WORKERS, MEDINFER_MAX_BATCH, \
             MEDINFER_MAX_DELAY_MS, MEDINFER_THREADS, MEDINFER_MAX_BODY_BYTES, MEDINFER_MAX_QUEUED_IMAGES, \
             MEDINFER_METRICS_OPEN, MEDINFER_DICOM_PORT, MEDINFER_AE_TITLE, MEDINFER_DICOM_QUIET_PERIOD_MS); a flag wins \
             over its variable. The first start creates an admin API key and \
@@ -20,8 +25,18 @@ struct ServeCommand: ParsableCommand {
               medinfer serve
               medinfer serve --host 0.0.0.0 --port 9000 --data-dir /var/lib/medinfer --max-batch 4
               medinfer serve --dicom-port 11112 --ae-title MEDINFER --dicom-allow PACS@10.0.0.5 --ae-model CHEST=chest-xray
+              medinfer serve --role api --database postgres://medinfer@db/medinfer --blob-dir /mnt/blobs
+              medinfer serve --role worker --workers 2 --database postgres://medinfer@db/medinfer --blob-dir /mnt/blobs
             """
     )
+
+    @Option(help: ArgumentHelp("What this process serves: api (job API, no workers), worker (workers and KServe infer) or all (default).",
+                               valueName: "api|worker|all"),
+            transform: { text in
+                guard let role = ServerRole(rawValue: text) else { throw ValidationError("--role \(text): expected api, worker or all") }
+                return role
+            })
+    var role: ServerRole?
 
     @Option(help: "Address to listen on (default 127.0.0.1).")
     var host: String?
@@ -35,7 +50,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "NAME of the model used when a request names none (default: the first verified model).")
     var defaultModel: String?
 
-    @Option(help: "In-process workers draining the queue (default 1).")
+    @Option(help: "In-process workers draining the queue (default 1; none with --role api).")
     var workers: Int?
 
     @Option(help: "Images per engine batch (overrides the manifests).")
@@ -74,6 +89,9 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
+        if role == .api, let workers, workers > 0 {
+            throw ValidationError("--workers \(workers): an api node runs no workers; run them with --role worker (or all)")
+        }
         if let maxBatch, maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
         if let maxDelayMs, maxDelayMs < 0 { throw ValidationError("--max-delay-ms must not be negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -100,9 +118,13 @@ struct ServeCommand: ParsableCommand {
         do { c = try ServerConfiguration(environment: ProcessInfo.processInfo.environment) } catch {
             throw CLIError(message: error.description, exitCode: 1)
         }
+        if let role { c.role = role }
         if let host { c.host = host }
         if let port { c.port = port }
-        c.dataDirectory = data.url
+        let location = try data.location()
+        c.dataDirectory = location.dataDirectory
+        c.database = location.database
+        c.blobDirectory = location.blobDirectory
         c.modelsDirectory = repository.url
         if let defaultModel { c.defaultModel = defaultModel }
         if let workers { c.workers = workers }
@@ -120,6 +142,13 @@ struct ServeCommand: ParsableCommand {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             c.aeModels[parts[0]] = parts[1]
         }
+        // Checked after flags and variables are merged: either may set the role.
+        if c.role == .worker, c.workers < 1 {
+            throw CLIError(message: "--role worker with \(c.workers) workers: a worker node needs at least one (--workers)", exitCode: 1)
+        }
+        if c.role == .worker, c.dicomPort != nil {
+            throw CLIError(message: "--role worker with a DICOM port: the listener makes jobs, so it runs on --role api (or all)", exitCode: 1)
+        }
         return c
     }
 
@@ -128,7 +157,9 @@ struct ServeCommand: ParsableCommand {
         let configuration = try serverConfiguration()
         _ = try repository.open()
         let services: ServerServices
-        do { services = try ServerServices(configuration: configuration) } catch {
+        do { services = try ServerServices(configuration: configuration) } catch let error as QueueLocationError {
+            throw error.cli
+        } catch {
             throw CLIError.input(configuration.dataDirectory.path, "\(error)")
         }
         if let key = try services.keys.bootstrapAdminKey() {
@@ -152,7 +183,8 @@ struct ServeCommand: ParsableCommand {
                     let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                     FileHandle.standardOutput.write(Data("""
                         medinfer: serving on http://\(host):\(port) \
-                        (data \(configuration.dataDirectory.path), models \(configuration.modelsDirectory.path))\n
+                        (role \(configuration.role), \(configuration.workerCount) worker(s), data \(configuration.dataDirectory.path), \
+                        queue \(configuration.queueLocation), models \(configuration.modelsDirectory.path))\n
                         """.utf8))
                 }
             } catch { failure.withLock { $0 = "\(error)" } }
