@@ -98,7 +98,7 @@ let package = Package(
         // The HTTP front end (Hummingbird 2): translates HTTP <-> library calls; no kernels, protobuf or pixel formats.
         .target(
             name: "Server",
-            dependencies: ["JobQueue", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "DICOMNetwork", "Engine", "Tensor",
+            dependencies: ["JobQueue", "JobQueuePostgres", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "DICOMNetwork", "Engine", "Tensor",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "GRDB", package: "GRDB.swift"),
@@ -152,7 +152,7 @@ let package = Package(
                                                     "QueueTestSupport", .product(name: "Crypto", package: "swift-crypto")],
                     swiftSettings: strictSettings),
         .testTarget(name: "JobQueuePostgresTests", dependencies: ["JobQueuePostgres", "JobQueue"], swiftSettings: strictSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "JobQueuePostgres", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),

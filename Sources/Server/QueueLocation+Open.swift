@@ -1,25 +1,26 @@
 public import JobQueue
+import JobQueuePostgres
 import Foundation
 
 /// Opens (creating and migrating when needed) the job queue at `location`: the one place that picks the
 /// queue's store, for `medinfer serve` and every command that opens the queue itself.
-/// - Throws: `.unsupported` for a location this build cannot open, `.queue` when opening fails.
+/// - Throws: `.queue` when the database or the blob directory cannot be opened.
 public func openQueue(_ location: QueueLocation,
                       configuration: JobQueue.Configuration = .init()) throws(QueueLocationError) -> JobQueue {
-    switch location.database {
-    case .embedded:
-        if let blobs = location.blobDirectory,
-           blobs.standardizedFileURL.path != location.defaultBlobDirectory.standardizedFileURL.path {
-            throw .unsupported("""
-                --blob-dir \(blobs.path): a blob directory outside the data directory is not built yet \
-                (the queue keeps its blobs in \(location.defaultBlobDirectory.path))
-                """)
+    do {
+        if location.database == .embedded, location.blobDirectory == nil {
+            return try JobQueue(directory: location.dataDirectory, configuration: configuration)
         }
-        do { return try JobQueue(directory: location.dataDirectory, configuration: configuration) } catch { throw .queue(error) }
-    case .postgres(let url):
-        throw .unsupported("""
-            PostgreSQL (\(url)) is not built yet in this medinfer; use the embedded database \
-            (no --database, or --database sqlite)
-            """)
+        let blobs = try FileBlobStore(root: location.blobs)
+        let store: any QueueStore = switch location.database {
+        case .embedded:
+            try SQLiteQueueStore(path: location.dataDirectory.appendingPathComponent("queue.sqlite").path,
+                                 busyTimeout: configuration.busyTimeout)
+        case .postgres(let url):
+            try PostgresQueueStore(url: url)
+        }
+        return JobQueue(store: store, blobs: blobs, configuration: configuration)
+    } catch {
+        throw .queue(error)
     }
 }

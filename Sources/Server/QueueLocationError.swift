@@ -5,15 +5,12 @@ public enum QueueLocationError: Error, Sendable, CustomStringConvertible {
     /// `--database` / `MEDINFER_DATABASE` is not `sqlite` or a PostgreSQL URL (the reason never repeats
     /// the value: it may hold a password).
     case invalidDatabase(String)
-    /// A location this build cannot open yet.
-    case unsupported(String)
     /// The queue's own failure to open (storage, database).
     case queue(JobQueueError)
 
     public var description: String {
         switch self {
         case .invalidDatabase(let reason): "database: \(reason)"
-        case .unsupported(let reason): reason
         case .queue(let error): error.description
         }
     }

@@ -55,13 +55,13 @@ import Glibc
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = folder.appendingPathComponent("data", isDirectory: true)
         var location = QueueLocation(dataDirectory: data)
-        if let url = ProcessInfo.processInfo.environment["MEDINFER_TEST_POSTGRES_URL"] {
-            location.database = try QueueDatabase(parsing: url)
-            location.blobDirectory = folder.appendingPathComponent("shared-blobs", isDirectory: true)
-        }
         var queueArguments = ["--data-dir", data.path]
-        if case .postgres(let url) = location.database, let blobs = location.blobDirectory {
-            queueArguments += ["--database", url.url, "--blob-dir", blobs.path]
+        if let url = ProcessInfo.processInfo.environment["MEDINFER_TEST_POSTGRES_URL"], !url.isEmpty {
+            // A schema of its own, so a second run on the same cluster starts from an empty queue.
+            let database = url + (url.contains("?") ? "&" : "?") + "schema=medinfer_scaleout_" + String(UInt32.random(in: .min ... .max), radix: 16)
+            location.database = try QueueDatabase(parsing: database)
+            location.blobDirectory = folder.appendingPathComponent("shared-blobs", isDirectory: true)
+            queueArguments += ["--database", database, "--blob-dir", location.blobs.path]
         }
         let common = ["--host", "127.0.0.1", "--models-dir", repository.root.path, "--threads", "1"] + queueArguments
         var nodes: [Node] = []
