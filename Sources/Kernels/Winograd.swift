@@ -109,30 +109,48 @@ public enum Winograd {
         }
     }
 
-    // V_ξ[t] = (Bᵀ d B)_ξ for tiles [first, first+count) of one input plane; tile t of the ξ-th matrix at
-    // v + ξ·ld + (t / 16)·stripStride + t % 16. The packed layout's last strip is completed with zeros.
+    /// Tiles transformed together: one per lane of a SIMD8.
+    typealias Lanes = SIMD8<Float>
+
+    // V_ξ[t] = (Bᵀ d B)_ξ for tiles [first, first+count) of one input plane, eight tiles at a time (one per
+    // lane); tile t of the ξ-th matrix at v + ξ·ld + (t / 16)·stripStride + t % 16. The packed layout's last
+    // strip is completed with zeros.
     @inline(__always)
     private static func inputTiles<T: WinogradTransform>(_: T.Type, _ plane: UnsafePointer<Float>, _ g: ConvGeometry,
                                                          tilesW: Int, first: Int, count: Int,
                                                          _ v: UnsafeMutablePointer<Float>, ld: Int, stripStride: Int)
     {
-        let a = T.alpha, lanes = T.Row.scalarCount
-        for t in 0..<count {
-            let ty = (first + t) / tilesW, tx = (first + t) % tilesW
-            let y0 = T.tile * ty - g.padTop, x0 = T.tile * tx - g.padLeft
-            @inline(__always) func row(_ i: Int) -> T.Row {
-                let iy = y0 + i
-                if iy < 0 || iy >= g.inH { return T.Row() }
-                let line = plane + iy * g.inW
-                if x0 >= 0 && x0 + lanes <= g.inW { return UnsafeRawPointer(line + x0).loadUnaligned(as: T.Row.self) }
-                var out = T.Row()
-                for k in 0..<a where x0 + k >= 0 && x0 + k < g.inW { out[k] = line[x0 + k] }
-                return out
-            }
-            // rows: Bᵀ d (lanes = columns), then per row: (Bᵀ d) B, stored at ξ = α·row + column
-            let out = v + t / 16 * stripStride + t % 16
-            T.input(rows: row) { i, rv in
-                T.inputRow(rv) { j, value in out[(i * a + j) * ld] = value }
+        let a = T.alpha
+        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: T.positions) { buf in
+            let d = buf.baseAddress!
+            for t0 in stride(from: 0, to: count, by: 8) {
+                let n = min(8, count - t0)
+                d.initialize(repeating: Lanes(), count: T.positions)
+                // Lane k of d[i·α + j]: input (y0 + i, x0 + j) of tile t0 + k, zero outside the plane.
+                for k in 0..<n {
+                    let ty = (first + t0 + k) / tilesW, tx = (first + t0 + k) % tilesW
+                    let y0 = T.tile * ty - g.padTop, x0 = T.tile * tx - g.padLeft
+                    let inside = x0 >= 0 && x0 + a <= g.inW
+                    for i in 0..<a where y0 + i >= 0 && y0 + i < g.inH {
+                        let line = plane + (y0 + i) * g.inW + x0
+                        if inside {
+                            for j in 0..<a { d[i * a + j][k] = line[j] }
+                        } else {
+                            for j in 0..<a where x0 + j >= 0 && x0 + j < g.inW { d[i * a + j][k] = line[j] }
+                        }
+                    }
+                }
+                T.input(d)
+                // Eight consecutive tiles are contiguous in both layouts (groups of 8 never straddle a strip).
+                let out = v + t0 / 16 * stripStride + t0 % 16
+                for xi in 0..<T.positions {
+                    let o = out + xi * ld
+                    if n == 8 {
+                        UnsafeMutableRawPointer(o).storeBytes(of: d[xi], as: Lanes.self)
+                    } else {
+                        for k in 0..<n { o[k] = d[xi][k] }
+                    }
+                }
             }
         }
         if T.packed {
@@ -142,54 +160,51 @@ public enum Winograd {
         }
     }
 
-    // y m×m tiles = Aᵀ M A for tiles [first, first+count) of one output channel; M_ξ[t] at r + ξ·ld + t.
+    // y m×m tiles = Aᵀ M A for tiles [first, first+count) of one output channel, eight at a time;
+    // M_ξ[t] at r + ξ·ld + t.
     @inline(__always)
     private static func outputTiles<T: WinogradTransform>(_: T.Type, _ r: UnsafePointer<Float>, ld: Int, _ g: ConvGeometry,
                                                           tilesW: Int, first: Int, count: Int, _ y: UnsafeMutablePointer<Float>)
     {
-        let a = T.alpha
-        for t in 0..<count {
-            @inline(__always) func rowAt(_ i: Int) -> T.Row {
-                var out = T.Row()
-                for j in 0..<a { out[j] = r[(i * a + j) * ld + t] }
-                return out
-            }
-            let ty = (first + t) / tilesW, tx = (first + t) % tilesW
-            let oy = T.tile * ty, ox = T.tile * tx
-            let rows = min(T.tile, g.outH - oy), cols = min(T.tile, g.outW - ox)
-            let o = y + oy * g.outW + ox
-            T.output(rows: rowAt) { i, av in
-                guard i < rows else { return }
-                let line = o + i * g.outW
-                T.outputRow(av) { j, value in if j < cols { line[j] = value } }
+        let tm = T.tile
+        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: T.positions + tm * tm) { buf in
+            let mm = buf.baseAddress!, out = mm + T.positions
+            for t0 in stride(from: 0, to: count, by: 8) {
+                let n = min(8, count - t0)
+                for xi in 0..<T.positions {
+                    let src = r + xi * ld + t0
+                    if n == 8 {
+                        mm[xi] = UnsafeRawPointer(src).loadUnaligned(as: Lanes.self)
+                    } else {
+                        var l = Lanes()
+                        for k in 0..<n { l[k] = src[k] }
+                        mm[xi] = l
+                    }
+                }
+                T.output(mm, out)
+                for k in 0..<n {
+                    let ty = (first + t0 + k) / tilesW, tx = (first + t0 + k) % tilesW
+                    let oy = tm * ty, ox = tm * tx
+                    let rows = min(tm, g.outH - oy), cols = min(tm, g.outW - ox)
+                    let o = y + oy * g.outW + ox
+                    for i in 0..<rows {
+                        for j in 0..<cols { o[i * g.outW + j] = out[i * tm + j][k] }
+                    }
+                }
             }
         }
     }
 }
 
-/// +, − and scaling by a constant: what the transforms need, for one value or a row of them.
-protocol WinogradLane {
-    static func + (a: Self, b: Self) -> Self
-    static func - (a: Self, b: Self) -> Self
-    static func * (a: Self, b: Float) -> Self
-}
-extension Float: WinogradLane {}
-extension SIMD4<Float>: WinogradLane {}
-extension SIMD8<Float>: WinogradLane {}
-
-/// One Winograd variant's constants: tile sizes and the 1-D transforms (each applied to rows, then columns).
+/// One Winograd variant's constants: tile sizes and the transforms, on eight tiles at once (one per lane).
 protocol WinogradTransform {
-    /// A row of α input or transformed values (lanes past α unused).
-    associatedtype Row: SIMD & WinogradLane where Row.Scalar == Float
     /// Output tile side m and input tile side α = m + 2; α² positions.
     static var tile: Int { get }
     static var packed: Bool { get }
-    /// Bᵀ applied to the α rows `d(0..<α)`, result row i passed to `body(i, row)`; `inputRow` the same within one row.
-    static func input(rows d: (Int) -> Row, _ body: (Int, Row) -> Void)
-    static func inputRow(_ d: Row, _ body: (Int, Float) -> Void)
-    /// Aᵀ applied to the α rows `m(0..<α)`, then within one row of the result.
-    static func output(rows m: (Int) -> Row, _ body: (Int, Row) -> Void)
-    static func outputRow(_ m: Row, _ body: (Int, Float) -> Void)
+    /// d [α × α] ← Bᵀ d B in place (row-major).
+    static func input(_ d: UnsafeMutablePointer<SIMD8<Float>>)
+    /// out [m × m] = Aᵀ M A for M [α × α] (M is overwritten).
+    static func output(_ m: UnsafeMutablePointer<SIMD8<Float>>, _ out: UnsafeMutablePointer<SIMD8<Float>>)
     /// G applied to three weights (α results).
     static func weight(_ g0: Double, _ g1: Double, _ g2: Double) -> [Double]
 }
@@ -202,31 +217,27 @@ extension WinogradTransform {
 /// F(2×2, 3×3): Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]],
 /// Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
 enum WinogradF2: WinogradTransform {
-    typealias Row = SIMD4<Float>
+    typealias V = SIMD8<Float>
     static var tile: Int { 2 }
     static var packed: Bool { false }
 
-    @inline(__always) static func bt<V: WinogradLane>(_ d0: V, _ d1: V, _ d2: V, _ d3: V) -> (V, V, V, V) {
-        (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    // Bᵀ on the 4 values p[0], p[s], p[2s], p[3s], in place.
+    @inline(__always) static func bt(_ p: UnsafeMutablePointer<V>, _ s: Int) {
+        let d0 = p[0], d1 = p[s], d2 = p[2 * s], d3 = p[3 * s]
+        p[0] = d0 - d2; p[s] = d1 + d2; p[2 * s] = d2 - d1; p[3 * s] = d1 - d3
     }
-    @inline(__always) static func at<V: WinogradLane>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> (V, V) {
-        (m0 + m1 + m2, m1 - m2 - m3)
+    // Aᵀ on p[0], p[s], ...: 2 results at o[0], o[os].
+    @inline(__always) static func at(_ p: UnsafePointer<V>, _ s: Int, _ o: UnsafeMutablePointer<V>, _ os: Int) {
+        let m0 = p[0], m1 = p[s], m2 = p[2 * s], m3 = p[3 * s]
+        o[0] = m0 + m1 + m2; o[os] = m1 - m2 - m3
     }
-    @inline(__always) static func input(rows d: (Int) -> Row, _ body: (Int, Row) -> Void) {
-        let r = bt(d(0), d(1), d(2), d(3))
-        body(0, r.0); body(1, r.1); body(2, r.2); body(3, r.3)
+    @inline(__always) static func input(_ d: UnsafeMutablePointer<V>) {
+        for j in 0..<4 { bt(d + j, 4) }
+        for i in 0..<4 { bt(d + 4 * i, 1) }
     }
-    @inline(__always) static func inputRow(_ d: Row, _ body: (Int, Float) -> Void) {
-        let r = bt(d[0], d[1], d[2], d[3])
-        body(0, r.0); body(1, r.1); body(2, r.2); body(3, r.3)
-    }
-    @inline(__always) static func output(rows m: (Int) -> Row, _ body: (Int, Row) -> Void) {
-        let r = at(m(0), m(1), m(2), m(3))
-        body(0, r.0); body(1, r.1)
-    }
-    @inline(__always) static func outputRow(_ m: Row, _ body: (Int, Float) -> Void) {
-        let r = at(m[0], m[1], m[2], m[3])
-        body(0, r.0); body(1, r.1)
+    @inline(__always) static func output(_ m: UnsafeMutablePointer<V>, _ out: UnsafeMutablePointer<V>) {
+        for j in 0..<4 { at(m + j, 4, m + j, 4) }  // rows 0 and 1 of Aᵀ M, in place
+        for i in 0..<2 { at(m + 4 * i, 1, out + 2 * i, 1) }
     }
     static func weight(_ g0: Double, _ g1: Double, _ g2: Double) -> [Double] {
         [g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2]
@@ -238,38 +249,32 @@ enum WinogradF2: WinogradTransform {
 /// G = [[¼,0,0],[-⅙,-⅙,-⅙],[-⅙,⅙,-⅙],[1/24,1/12,⅙],[1/24,-1/12,⅙],[0,0,1]],
 /// Aᵀ = [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]].
 enum WinogradF4: WinogradTransform {
-    typealias Row = SIMD8<Float>
+    typealias V = SIMD8<Float>
     static var tile: Int { 4 }
     static var packed: Bool { true }
 
-    @inline(__always) static func bt<V: WinogradLane>(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V)
-        -> (V, V, V, V, V, V)
-    {
+    @inline(__always) static func bt(_ p: UnsafeMutablePointer<V>, _ s: Int) {
+        let d0 = p[0], d1 = p[s], d2 = p[2 * s], d3 = p[3 * s], d4 = p[4 * s], d5 = p[5 * s]
         let a = d4 - d2, b = d1 - d3
-        return (d0 * 4 - d2 * 5 + d4, d3 + d4 - (d1 + d2) * 4, d4 - d3 + (d1 - d2) * 4,
-                a - b * 2, a + b * 2, d1 * 4 - d3 * 5 + d5)
+        p[0] = d0 * 4 - d2 * 5 + d4
+        p[s] = d3 + d4 - (d1 + d2) * 4
+        p[2 * s] = d4 - d3 + (d1 - d2) * 4
+        p[3 * s] = a - b * 2
+        p[4 * s] = a + b * 2
+        p[5 * s] = d1 * 4 - d3 * 5 + d5
     }
-    @inline(__always) static func at<V: WinogradLane>(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V)
-        -> (V, V, V, V)
-    {
+    @inline(__always) static func at(_ p: UnsafePointer<V>, _ s: Int, _ o: UnsafeMutablePointer<V>, _ os: Int) {
+        let m0 = p[0], m1 = p[s], m2 = p[2 * s], m3 = p[3 * s], m4 = p[4 * s], m5 = p[5 * s]
         let s1 = m1 + m2, d1 = m1 - m2, s2 = m3 + m4, d2 = m3 - m4
-        return (m0 + s1 + s2, d1 + d2 * 2, s1 + s2 * 4, d1 + d2 * 8 + m5)
+        o[0] = m0 + s1 + s2; o[os] = d1 + d2 * 2; o[2 * os] = s1 + s2 * 4; o[3 * os] = d1 + d2 * 8 + m5
     }
-    @inline(__always) static func input(rows d: (Int) -> Row, _ body: (Int, Row) -> Void) {
-        let r = bt(d(0), d(1), d(2), d(3), d(4), d(5))
-        body(0, r.0); body(1, r.1); body(2, r.2); body(3, r.3); body(4, r.4); body(5, r.5)
+    @inline(__always) static func input(_ d: UnsafeMutablePointer<V>) {
+        for j in 0..<6 { bt(d + j, 6) }
+        for i in 0..<6 { bt(d + 6 * i, 1) }
     }
-    @inline(__always) static func inputRow(_ d: Row, _ body: (Int, Float) -> Void) {
-        let r = bt(d[0], d[1], d[2], d[3], d[4], d[5])
-        body(0, r.0); body(1, r.1); body(2, r.2); body(3, r.3); body(4, r.4); body(5, r.5)
-    }
-    @inline(__always) static func output(rows m: (Int) -> Row, _ body: (Int, Row) -> Void) {
-        let r = at(m(0), m(1), m(2), m(3), m(4), m(5))
-        body(0, r.0); body(1, r.1); body(2, r.2); body(3, r.3)
-    }
-    @inline(__always) static func outputRow(_ m: Row, _ body: (Int, Float) -> Void) {
-        let r = at(m[0], m[1], m[2], m[3], m[4], m[5])
-        body(0, r.0); body(1, r.1); body(2, r.2); body(3, r.3)
+    @inline(__always) static func output(_ m: UnsafeMutablePointer<V>, _ out: UnsafeMutablePointer<V>) {
+        for j in 0..<6 { at(m + j, 6, m + j, 6) }  // rows 0-3 of Aᵀ M, in place
+        for i in 0..<4 { at(m + 6 * i, 1, out + 4 * i, 1) }
     }
     static func weight(_ g0: Double, _ g1: Double, _ g2: Double) -> [Double] {
         [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2]
