@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "DICOMNetwork", "Tensor", "Engine", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue", "Server",
+                "Imaging", "DICOM", "DICOMNetwork", "Tensor", "Engine", "Kernels", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

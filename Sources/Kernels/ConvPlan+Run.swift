@@ -15,10 +15,14 @@ extension ConvPlan {
             }
             return
         }
-        if algorithm == .winogradF2 {
-            Winograd.run(shape, x: x, u: prepared!, bias: bias, residual: residual, y: y, images: images,
-                         activation: activation, threads: threads)
-            return
+        switch algorithm {
+        case .winogradF2:
+            return Winograd.run(WinogradF2.self, shape, x: x, u: prepared!, bias: bias, residual: residual, y: y,
+                                images: images, activation: activation, threads: threads)
+        case .winogradF4:
+            return Winograd.run(WinogradF4.self, shape, x: x, u: prepared!, bias: bias, residual: residual, y: y,
+                                images: images, activation: activation, threads: threads)
+        default: break
         }
         let perImage = tasksPerImage, tasks = images * perImage
         // Per-worker scratch, 80 floats (5 cache lines) of skew apart so workers' panels and the tensors

@@ -10,6 +10,9 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     case depthwiseDirect
     /// 3×3, stride 1, one group: Winograd F(2×2, 3×3), 16 GEMMs on transformed tiles (`Winograd`).
     case winogradF2
+    /// The same with F(4×4, 3×3): 36 GEMMs on the packed GEMM, 1.78× fewer multiplies than F(2×2, 3×3).
+    /// Only on CPUs with AVX2 and FMA.
+    case winogradF4
     /// As `pointwiseGEMM` and `im2colGEMM`, with the engine's own AVX2 GEMM on weights packed once per plan
     /// (`PackedGEMM`) instead of OpenBLAS. Only on CPUs with AVX2 and FMA. `init` chooses neither (OpenBLAS
     /// measured faster there on this machine); they are forced in tests and kept for CPUs where the balance differs.
@@ -28,6 +31,7 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
         }
     }
     var isPacked: Bool { self == .pointwisePacked || self == .im2colPacked || self == .directPacked }
+    var isWinograd: Bool { self == .winogradF2 || self == .winogradF4 }
 }
 
 /// A 2-D convolution's sizes: x [C, inH, inW] per image, w [M, C/groups, kH, kW], y [M, outH, outW].
@@ -90,6 +94,15 @@ public struct ConvPlan: Sendable, Equatable {
     public static let winogradMinChannels = 128
     /// ... and enough output pixels for the GEMMs' N (tiles = pixels / 4): the 7×7 stage stays on im2col.
     public static let winogradMinPixels = 196
+    /// Winograd F(4×4, 3×3) on the packed GEMM, where the CPU has AVX2 + FMA, takes over from both F(2×2)
+    /// and the direct path with at least 64 input and 32 output channels and at least 16 tiles of 4×4 (one
+    /// GEMM strip). Per-node minima, ResNet-18 b1 1T: 56×56×64 layers 2.6-3.4 -> 1.6-1.9 ms, 28×28×128
+    /// 1.9-2.1 -> 1.2-1.3, 14×14×256 2.1 -> 1.2; its 7×7×512 layers (4 tiles, 36 U_ξ of 1 MiB each read
+    /// for 4 columns) 4.5 -> 10 ms, hence the tile minimum. U-Net: 32 -> 32 channels at 256² even, 1 -> 32
+    /// eleven times slower (the transforms dominate with one input channel), 64 -> 32 and up 0.5-0.7×.
+    public static let winogradF4MinChannels = 64
+    public static let winogradF4MinOutChannels = 32
+    public static let winogradF4MinTiles = 16
 
     /// Whether `algorithm` can compute `shape`.
     public static func applicable(_ algorithm: ConvAlgorithm, _ shape: ConvShape) -> Bool {
@@ -100,6 +113,7 @@ public struct ConvPlan: Sendable, Equatable {
         case .directPacked: return CPUFeatures.avx2FMA && shape.geometry.strideH == 1 && shape.geometry.strideW == 1
         case .depthwiseDirect: return shape.cpg == 1
         case .winogradF2: return shape.isWinogradShape
+        case .winogradF4: return CPUFeatures.avx2FMA && shape.isWinogradShape
         }
     }
 
@@ -114,6 +128,10 @@ public struct ConvPlan: Sendable, Equatable {
             algorithm = f
         } else if shape.cpg == 1 && shape.groups > 1 {
             algorithm = .depthwiseDirect  // GEMM with K = kH·kW and M = 1 per group would run at a few GFLOP/s
+        } else if ConvPlan.applicable(.winogradF4, shape) && shape.channels >= ConvPlan.winogradF4MinChannels
+                    && shape.outChannels >= ConvPlan.winogradF4MinOutChannels
+                    && ((shape.geometry.outH + 3) / 4) * ((shape.geometry.outW + 3) / 4) >= ConvPlan.winogradF4MinTiles {
+            algorithm = .winogradF4
         } else if shape.isWinogradShape && shape.channels >= ConvPlan.winogradMinChannels
                     && shape.outChannels >= ConvPlan.winogradMinChannels && shape.pixels >= ConvPlan.winogradMinPixels {
             algorithm = .winogradF2
@@ -131,7 +149,7 @@ public struct ConvPlan: Sendable, Equatable {
             algorithm = .im2colGEMM
         }
         let g = shape.geometry, pixels = shape.pixels
-        if algorithm == .depthwiseDirect || algorithm == .winogradF2 {
+        if algorithm == .depthwiseDirect || algorithm.isWinograd {
             self.init(shape, algorithm, rowsPerTile: g.outH, channelsPerChunk: 1)
             return
         }
@@ -155,7 +173,7 @@ public struct ConvPlan: Sendable, Equatable {
         self.shape = shape
         self.algorithm = algorithm
         self.rowsPerTile = min(rowsPerTile, shape.geometry.outH)
-        self.channelsPerChunk = algorithm == .depthwiseDirect || algorithm == .winogradF2 ? 1 : min(channelsPerChunk, shape.mpg)
+        self.channelsPerChunk = algorithm == .depthwiseDirect || algorithm.isWinograd ? 1 : min(channelsPerChunk, shape.mpg)
     }
 
     var rowTiles: Int { (shape.geometry.outH + rowsPerTile - 1) / rowsPerTile }
@@ -164,7 +182,7 @@ public struct ConvPlan: Sendable, Equatable {
     public var tasksPerImage: Int {
         switch algorithm {
         case .depthwiseDirect: return shape.outChannels
-        case .winogradF2: return 1  // Winograd.run splits its own phases
+        case .winogradF2, .winogradF4: return 1  // Winograd.run splits its own phases
         default: return shape.groups * chunks * rowTiles
         }
     }
@@ -187,7 +205,7 @@ public struct ConvPlan: Sendable, Equatable {
     var packedChunkFloats: Int { PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth) }
 
     /// Whether `algorithm` reads its weights through `prepareWeights` rather than as given.
-    public var needsPreparedWeights: Bool { algorithm == .winogradF2 || algorithm.isPacked }
+    public var needsPreparedWeights: Bool { algorithm.isWinograd || algorithm.isPacked }
 
     /// The weights in the form `algorithm` reads them, made once per plan and passed to `run`: the Winograd
     /// transform, or the packed GEMM panels per group and channel chunk. Empty when the raw weights serve.
@@ -195,7 +213,9 @@ public struct ConvPlan: Sendable, Equatable {
     public func prepareWeights(_ w: UnsafePointer<Float>) -> [Float] {
         switch algorithm {
         case .winogradF2:
-            return Winograd.transformWeights(w, outChannels: shape.outChannels, channels: shape.channels)
+            return Winograd.transformWeights(WinogradF2.self, w, outChannels: shape.outChannels, channels: shape.channels)
+        case .winogradF4:
+            return Winograd.transformWeights(WinogradF4.self, w, outChannels: shape.outChannels, channels: shape.channels)
         case .pointwisePacked, .im2colPacked, .directPacked:
             let k = shape.depth, per = packedChunkFloats
             return [Float](unsafeUninitializedCapacity: shape.groups * chunks * per) { buf, count in

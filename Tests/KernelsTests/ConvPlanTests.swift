@@ -19,6 +19,7 @@ import Testing
         Case(c: 2, m: 300, groups: 1, g: ConvKernelTests.geometry(6, 5, 3, 1, 1, 1)),  // deep, 300 channels
         Case(c: 64, m: 3, groups: 1, g: ConvKernelTests.geometry(51, 47, 3, 1, 1, 1)),  // Winograd: 2 tile blocks, odd edges
         Case(c: 5, m: 7, groups: 1, g: ConvKernelTests.geometry(9, 8, 3, 1, 1, 0)),  // Winograd without padding
+        Case(c: 256, m: 4, groups: 1, g: ConvKernelTests.geometry(35, 37, 3, 1, 1, 1)),  // F(4x4): 2 tile blocks, partial strip
     ]
 
     static func random(_ count: Int, _ seed: UInt64) -> [Float] {
@@ -48,6 +49,9 @@ import Testing
                                   w: w, bias: bias, outChannels: t.m, groups: t.groups, g)
             expected += y.enumerated().map { max($0.element + residual[img * t.m * pixels + $0.offset], 0) }
         }
+        // The engine's conformance bound (1e-4 · max(1, max |reference|)): with 256 channels of uniform
+        // weights the sums reach ~40, where float rounding alone differs by ~1e-4 between summation orders.
+        let bound = 1e-4 * Double(max(1, expected.map(abs).max() ?? 0))
         var ran = 0
         for algorithm in ConvAlgorithm.allCases {
             guard let plan = ConvPlan(Self.shape(t), forcing: algorithm) else {
@@ -58,7 +62,7 @@ import Testing
             for p in [plan, ConvPlan(plan.shape, algorithm, rowsPerTile: 3, channelsPerChunk: 2)] {
                 let y = Self.run(p, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
                 let d = try #require(difference(y.map(Double.init), expected.map(Double.init)))
-                #expect(d.maxAbs <= 1e-4, "\(t.testDescription) \(algorithm) \(p.rowsPerTile) rows \(p.channelsPerChunk) channels: \(d)")
+                #expect(d.maxAbs <= bound, "\(t.testDescription) \(algorithm) \(p.rowsPerTile) rows \(p.channelsPerChunk) channels: \(d), bound \(bound)")
             }
         }
         #expect(ran >= 1)
@@ -66,7 +70,7 @@ import Testing
     }
 
     @Test func theChoiceFollowsTheShape() throws {
-        let byName = Dictionary(uniqueKeysWithValues: Self.cases.suffix(7).prefix(5).enumerated().map {
+        let byName = Dictionary(uniqueKeysWithValues: Self.cases.suffix(8).prefix(5).enumerated().map {
             ($0.offset, try! #require(ConvPlan(Self.shape($0.element))))
         })
         #expect(byName[0]?.algorithm == .depthwiseDirect)
@@ -79,12 +83,14 @@ import Testing
         #expect(byName[4]?.algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
         let strided = ConvShape(channels: 3, outChannels: 64, groups: 1, geometry: ConvKernelTests.geometry(224, 224, 7, 2, 1, 3))
         #expect(try #require(ConvPlan(strided)).algorithm == .im2colGEMM)
-        // ResNet-18's 3x3 stages: Winograd on the 28x28 and 14x14 ones, im2col + GEMM on the others.
+        // ResNet-18's 3x3 stages: with AVX2, Winograd F(4x4) on all but the 7x7 one (4 tiles); without,
+        // F(2x2) on the 28x28 and 14x14 ones. im2col + GEMM (or the direct packed path) on the others.
         // With im2col on 2 threads, wide layers split into row tiles and deep ones into channel chunks.
         for (side, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] {
             let s = ConvShape(channels: c, outChannels: c, groups: 1, geometry: ConvKernelTests.geometry(side, side, 3, 1, 1, 1))
-            let winograd = side * side >= ConvPlan.winogradMinPixels && c >= ConvPlan.winogradMinChannels
-            #expect(try #require(ConvPlan(s)).algorithm.unpacked == (winograd ? .winogradF2 : .im2colGEMM), "\(side)x\(side)x\(c)")
+            let f2 = side * side >= ConvPlan.winogradMinPixels && c >= ConvPlan.winogradMinChannels
+            let expected: ConvAlgorithm = CPUFeatures.avx2FMA ? (side > 7 ? .winogradF4 : .directPacked) : (f2 ? .winogradF2 : .im2colGEMM)
+            #expect(try #require(ConvPlan(s)).algorithm == expected, "\(side)x\(side)x\(c)")
             let plan = try #require(ConvPlan(s, forcing: .im2colGEMM, threads: 2))
             #expect(plan.tasksPerImage >= 4, "\(side)x\(side)x\(c)")
             // One thread: row tiles only where the im2col panel would outgrow L2 (tiles of >= 256 pixels).
@@ -95,7 +101,7 @@ import Testing
     }
 
     /// Batch invariance at the kernel level: each image alone, in a batch, on 1 or 2 threads: same bits.
-    @Test(arguments: cases.suffix(7))
+    @Test(arguments: cases.suffix(8))
     func outputsDoNotDependOnBatchOrThreads(_ t: Case) throws {
         let g = t.g, pixels = g.outH * g.outW, images = 3, inSize = t.c * g.inH * g.inW, outSize = t.m * pixels
         let x = Self.random(images * inSize, 5), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 6)

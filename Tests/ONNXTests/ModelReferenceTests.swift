@@ -38,9 +38,9 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
 
     @Test func manifestLoads() { #expect(Self.runnable.count >= 8) }
 
-    /// Default choices on one thread; im2col + GEMM, then Winograd, forced wherever they apply, on two threads.
+    /// Default choices on one thread; im2col + GEMM, then Winograd F(2×2) and F(4×4), forced wherever they apply, on two threads.
     static let options = [CompileOptions(threads: 1), CompileOptions(threads: 2, convAlgorithm: .im2colGEMM),
-                          CompileOptions(threads: 2, convAlgorithm: .winogradF2)]
+                          CompileOptions(threads: 2, convAlgorithm: .winogradF2), CompileOptions(threads: 2, convAlgorithm: .winogradF4)]
 
     /// max |ours − ORT| ≤ rtol · max(1, max |ORT|) at batch 1 and batch 3.
     @Test(arguments: runnable, options)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Kernels
 import Tensor
 
 struct BenchCommand: ParsableCommand {
@@ -23,19 +24,28 @@ struct BenchCommand: ParsableCommand {
     var batch: Int = 1
     @Option(help: "Threads the engine may use.")
     var threads: Int = 1
-    @Option(help: "Timed runs (after 2 warm-up runs).")
+    @Option(help: "Timed runs (after the warm-up runs).")
     var iterations: Int = 10
+    @Option(help: "Untimed runs first (the first run also prepares the weights and the arena).")
+    var warmup: Int = 2
+    @Option(help: "Force this convolution algorithm (a ConvAlgorithm case name) wherever it applies, to compare per-node times.")
+    var convAlgorithm: String?
     @Flag(help: "Print JSON.")
     var json = false
 
     func validate() throws {
-        guard batch >= 1, threads >= 1, iterations >= 1 else {
-            throw ValidationError("--batch, --threads and --iterations must be at least 1")
+        guard batch >= 1, threads >= 1, iterations >= 1, warmup >= 0 else {
+            throw ValidationError("--batch, --threads and --iterations must be at least 1, --warmup at least 0")
         }
     }
 
     func run() throws {
-        let compiled = try loadModel(model, threads: threads)
+        var forced: ConvAlgorithm?
+        if let name = convAlgorithm {
+            guard let a = ConvAlgorithm(rawValue: name) else { throw ValidationError("unknown --conv-algorithm \(name)") }
+            forced = a
+        }
+        let compiled = try loadModel(model, threads: threads, convAlgorithm: forced)
         var feeds: [String: Tensor] = [:]
         var rng = NormalGenerator(seed: 1234)
         for v in compiled.graph.inputs {
@@ -50,10 +60,10 @@ struct BenchCommand: ParsableCommand {
         let plan: Plan
         do { plan = try compiled.plan(for: feeds.mapValues(\.shape)) } catch { throw CLIError.input(model, error) }
         var times: [Double] = []
-        for i in 0..<(iterations + 2) {
+        for i in 0..<(iterations + warmup) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             do { _ = try plan.run(feeds) } catch { throw CLIError.input(model, error) }
-            if i >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+            if i >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
         }
         times.sort()
         let median = times[times.count / 2]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Kernels
 import ONNX
 import Tensor
 
@@ -73,7 +74,7 @@ func sanitizedFileName(_ name: String) -> String {
 }
 
 /// Loads and compiles a model, mapping failures onto CLI errors that name the file.
-func loadModel(_ path: String, threads: Int) throws -> Model {
+func loadModel(_ path: String, threads: Int, convAlgorithm: ConvAlgorithm? = nil) throws -> Model {
     let graph: Graph
     do {
         graph = try ONNXModel.load(contentsOf: URL(fileURLWithPath: path))
@@ -81,7 +82,7 @@ func loadModel(_ path: String, threads: Int) throws -> Model {
         throw CLIError.input(path, error)
     }
     do {
-        return try Model(graph: graph, options: CompileOptions(threads: threads))
+        return try Model(graph: graph, options: CompileOptions(threads: threads, convAlgorithm: convAlgorithm))
     } catch {
         throw CLIError.input(path, error)
     }
