@@ -16,11 +16,16 @@ struct PostgresConnector: Sendable {
         var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
                                                              password: url.password, database: url.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
+        // Named in pg_stat_activity, so an operator (or a test) can tell the queue's connections apart.
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         if let schema = url.schema {
-            configuration.options.additionalStartupParameters = [("search_path", "\"\(schema)\"")]
+            configuration.options.additionalStartupParameters.append(("search_path", "\"\(schema)\""))
         }
         return configuration
     }
+
+    /// `medinfer` and the schema, as `application_name`.
+    var applicationName: String { ["medinfer", url.schema].compactMap { $0 }.joined(separator: " ") }
 
     func connect(id: Int) -> EventLoopFuture<PostgresConnection> {
         PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger)

@@ -9,28 +9,7 @@ struct PostgresNotificationTests {
             let waiter = try PostgresQueueStore(url: notifier.url)
             defer { waiter.close() }
             let timeout = Duration.seconds(60)
-            let waited = await withTaskGroup(of: Duration?.self) { group in
-                group.addTask {
-                    let clock = ContinuousClock()
-                    let start = clock.now
-                    await waiter.waitForWork(timeout: timeout)
-                    return clock.now - start
-                }
-                // Notify until the waiter returns: the first NOTIFY may come before it started waiting.
-                group.addTask {
-                    while !Task.isCancelled {
-                        notifier.notifyWork()
-                        try? await Task.sleep(for: .milliseconds(50))
-                    }
-                    return nil
-                }
-                var waited: Duration?
-                for await result in group where result != nil {
-                    waited = result
-                    group.cancelAll()
-                }
-                return waited
-            }
+            let waited = await TestDatabase.waitWhileNotifying(waiter: waiter, notifier: notifier, timeout: timeout)
             let elapsed = try #require(waited)
             #expect(elapsed < timeout, "waitForWork returned only at its timeout")
         }

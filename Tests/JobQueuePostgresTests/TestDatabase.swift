@@ -31,4 +31,30 @@ enum TestDatabase {
         defer { try? store.dropSchemaAndClose() }
         return try await body(store)
     }
+
+    /// How long `waiter.waitForWork(timeout:)` waited while `notifier` called `notifyWork()` every 50 ms
+    /// (repeatedly, since the first NOTIFY may come before the waiter started waiting).
+    static func waitWhileNotifying(waiter: PostgresQueueStore, notifier: PostgresQueueStore, timeout: Duration) async -> Duration? {
+        await withTaskGroup(of: Duration?.self) { group in
+            group.addTask {
+                let clock = ContinuousClock()
+                let start = clock.now
+                await waiter.waitForWork(timeout: timeout)
+                return clock.now - start
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    notifier.notifyWork()
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+                return nil
+            }
+            var waited: Duration?
+            for await result in group where result != nil {
+                waited = result
+                group.cancelAll()
+            }
+            return waited
+        }
+    }
 }
