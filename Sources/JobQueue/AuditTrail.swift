@@ -66,8 +66,9 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 ///
 /// Submissions, results and reviews are appended by `JobQueue` in the same transaction as the change they
 /// record, so a job never exists without its row nor a row without its job. Events outside the database
-/// (a model activated or refused in the repository, an API key) are appended with `append(_:)` by whoever
-/// makes them. Each row's hash covers its content and the previous row's hash, so `verify()` finds the
+/// (a model activated or refused in the repository) are appended with `append(_:)` by whoever makes them;
+/// changes to rows of the same store (the server's API keys) append with `append(_:_:now:)` in their own
+/// transaction. Each row's hash covers its content and the previous row's hash, so `verify()` finds the
 /// first row that was edited, inserted or deleted. A chain can be rewritten whole by someone who can write
 /// the file; record the head hash `verify()` reports elsewhere to detect that.
 public struct AuditTrail: Sendable {
@@ -96,9 +97,11 @@ public struct AuditTrail: Sendable {
     }
 
     /// Appends inside the caller's transaction (which must be a write transaction: the append reads the
-    /// last row and writes the next, so two appends never share a predecessor).
+    /// last row and writes the next, so two appends never share a predecessor), so the row commits or rolls
+    /// back with the change it records: `queue.store.write { tx in ...; try AuditTrail.append(tx, event,
+    /// now: Timestamp.now()) }`. `now` is milliseconds since 1970.
     @discardableResult
-    static func append(_ tx: any SQLTransaction, _ event: AuditEvent, now: Int64) throws -> AuditRecord {
+    public static func append(_ tx: any SQLTransaction, _ event: AuditEvent, now: Int64) throws -> AuditRecord {
         let last = try tx.fetchOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         let seq = (last?["seq"] as Int64? ?? 0) + 1
         let prev = last?["hash"] as String? ?? genesis

@@ -2,8 +2,9 @@ import Foundation
 
 /// Times are stored as integer milliseconds since 1970 (UTC): exact, sortable, and the same in every
 /// process that shares the database.
-enum Timestamp {
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+public enum Timestamp {
+    /// Now, in milliseconds since 1970.
+    public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     static func milliseconds(_ d: Duration) -> Int64 {
         d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
@@ -12,7 +13,7 @@ enum Timestamp {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), computed from the integer milliseconds. Not through
     /// `ISO8601DateFormatter`: creating one per call cost about 10 % of the server's CPU under load (every
     /// `GET /v1/jobs/{id}` formats up to three times), and integer arithmetic is exact.
-    static func iso8601(_ ms: Int64) -> String {
+    public static func iso8601(_ ms: Int64) -> String {
         let (seconds, millis) = ms.quotientAndRemainder(dividingBy: 1000)
         var (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
         var fraction = millis

@@ -108,6 +108,25 @@ extension PostgresQueueStore {
             "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
             "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
         ]),
+        ("v3-api-keys", [
+            """
+            CREATE TABLE api_keys (
+              id TEXT PRIMARY KEY NOT NULL,
+              name TEXT NOT NULL,
+              role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
+              sha256 TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              revoked_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE job_owners (
+              job_id TEXT PRIMARY KEY NOT NULL,
+              key_id TEXT NOT NULL REFERENCES api_keys(id)
+            )
+            """,
+            "CREATE INDEX job_owners_key ON job_owners(key_id, job_id)",
+        ]),
     ]
 
     /// The SQL `CHECK` list of job and image states, from the enum so the two cannot drift apart.

@@ -1,6 +1,5 @@
 import Crypto
 public import Foundation
-import GRDB
 public import JobQueue
 
 /// What a key may do. `admin` may do everything, `reviewer` reads every job, `submitter` posts scans and
@@ -30,15 +29,14 @@ public struct APIKeyRecord: Sendable, Codable, Equatable {
 
 /// Why a key operation failed.
 public enum APIKeyError: Error, Sendable, CustomStringConvertible {
+    /// The database (`location`: the SQLite file or the PostgreSQL URL without its password), or the old
+    /// `keys.sqlite` being imported, failed.
     case storage(path: String, reason: String)
     case notFound(id: String)
     case invalidName(String)
-    /// The key change was made but its audit row could not be appended.
-    case audit(String)
 
     public var description: String {
         switch self {
-        case let .audit(reason): "the key change could not be appended to the audit trail: \(reason)"
         case let .storage(path, reason): "\(path): \(reason)"
         case let .notFound(id): "no API key \(id)"
         case let .invalidName(name): "a key name needs 1 to 100 characters, got '\(name)'"
@@ -46,104 +44,65 @@ public enum APIKeyError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// API keys and job ownership in `<data>/keys.sqlite`. A file of its own rather than a migration in the
-/// queue's database: the queue's migrator is internal to `JobQueue` (and other branches add migrations to
-/// it), while keys are the HTTP layer's concern; nothing needs a transaction across both.
+/// API keys and job ownership, in the queue's own store (`api_keys` and `job_owners`, migration
+/// "v3-api-keys"), so every node sharing a database shares them: a key created on one API server
+/// authenticates on every other, and a job submitted through one is owned on all. Creations and
+/// revocations are appended to the audit trail in the same transaction (key id, name and role; never the
+/// key or its hash).
 ///
 /// A key is `mi_<id>_<64 hex digits of 32 random bytes>`; only its SHA-256 is stored, and a presented key
 /// is looked up by its id and compared in constant time.
 public final class APIKeyStore: Sendable {
-    let database: DatabaseQueue
-    let path: String
-    /// Where creations and revocations are recorded (key id, name and role; never the key or its hash).
-    let audit: AuditTrail?
+    let store: any QueueStore
 
-    /// Opens (creating when needed) the store in `directory`; with `audit` (the trail of the same data
-    /// directory's queue), every key created or revoked is appended to it.
-    public init(directory: URL, audit: AuditTrail? = nil) throws(APIKeyError) {
-        self.audit = audit
-        path = directory.appendingPathComponent("keys.sqlite").path
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var config = GRDB.Configuration()
-            config.busyMode = .timeout(10)
-            database = try DatabaseQueue(path: path, configuration: config)
-            try Self.migrator.migrate(database)
-        } catch {
-            throw .storage(path: path, reason: "cannot open the key database: \(error)")
-        }
-    }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1 api keys, job owners") { db in
-            try db.execute(sql: """
-                CREATE TABLE api_keys (
-                  id TEXT PRIMARY KEY NOT NULL,
-                  name TEXT NOT NULL,
-                  role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
-                  sha256 TEXT NOT NULL,
-                  created_at TEXT NOT NULL,
-                  revoked_at TEXT
-                );
-                CREATE TABLE job_owners (
-                  job_id TEXT PRIMARY KEY NOT NULL,
-                  key_id TEXT NOT NULL REFERENCES api_keys(id)
-                );
-                """)
-        }
-        return migrator
+    /// The keys of `queue`'s store (already migrated when the queue was opened).
+    public init(queue: JobQueue) {
+        store = queue.store
     }
 
     /// Creates a key and returns it with its secret, which is never shown again.
     public func create(name: String, role: Role) throws(APIKeyError) -> (key: String, record: APIKeyRecord) {
         guard (1...100).contains(name.count) else { throw .invalidName(name) }
-        let id = Self.hex(Self.randomBytes(6))
-        let key = "mi_\(id)_\(Self.hex(Self.randomBytes(32)))"
-        let record = APIKeyRecord(id: id, name: name, role: role, createdAt: ISO8601DateFormatter().string(from: Date()))
-        try write { db in
-            try db.execute(sql: "INSERT INTO api_keys (id, name, role, sha256, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, name, role.rawValue, Self.digest(key), record.createdAt])
-        }
-        try appendAudit(AuditEvent(kind: .keyCreated, subject: id, details: ["name": name, "role": role.rawValue]))
-        return (key, record)
+        let made = Self.newKey(name: name, role: role)
+        try write { tx in try Self.insert(tx, made) }
+        return (made.key, made.record)
     }
 
-    /// Creates an admin key named "admin" when the store has no key at all (first start); nil otherwise.
+    /// Creates an admin key named "admin" when the database has no key at all (its first start); nil
+    /// otherwise. Once per database, not per node: the check and the insert are one serializable
+    /// transaction, so of several nodes starting at once exactly one creates it.
     public func bootstrapAdminKey() throws(APIKeyError) -> String? {
-        let count = try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys") ?? 0 }
-        guard count == 0 else { return nil }
-        return try create(name: "admin", role: .admin).key
+        let made = Self.newKey(name: "admin", role: .admin)
+        let created = try write { tx in
+            guard try tx.scalar("SELECT COUNT(*) AS n FROM api_keys", as: Int64.self) == 0 else { return false }
+            try Self.insert(tx, made)
+            return true
+        }
+        return created ? made.key : nil
     }
 
-    /// Every key, newest last.
+    /// Every key, oldest first.
     public func list() throws(APIKeyError) -> [APIKeyRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, id").map { row in
-                APIKeyRecord(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .submitter,
-                             createdAt: row["created_at"], revokedAt: row["revoked_at"])
-            }
+        try read { tx in
+            try tx.fetchAll("SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id")
+                .map(Self.record)
         }
     }
 
     /// Revokes a key: it authenticates no more.
     public func revoke(id: String) throws(APIKeyError) {
-        let revoked = try write { db -> Row? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT name, role FROM api_keys WHERE id = ? AND revoked_at IS NULL",
-                                             arguments: [id]) else { return nil }
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?",
-                           arguments: [ISO8601DateFormatter().string(from: Date()), id])
-            return row
+        let now = Timestamp.now()
+        let revoked = try write { tx -> Bool in
+            guard let row = try tx.fetchOne("SELECT name, role FROM api_keys WHERE id = ? AND revoked_at IS NULL", [id]) else {
+                return false
+            }
+            try tx.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [now, id])
+            try AuditTrail.append(tx, AuditEvent(kind: .keyRevoked, subject: id,
+                                                 details: ["name": row["name"] as String, "role": row["role"] as String]),
+                                  now: now)
+            return true
         }
-        guard let revoked else { throw .notFound(id: id) }
-        try appendAudit(AuditEvent(kind: .keyRevoked, subject: id, details: ["name": revoked["name"] as String, "role": revoked["role"] as String]))
-    }
-
-    /// Appends a key event to the audit trail, when there is one. The key database and the queue's are
-    /// separate files, so this follows the change it records (a failure is reported, the change stays).
-    func appendAudit(_ event: AuditEvent) throws(APIKeyError) {
-        guard let audit else { return }
-        do { try audit.append(event) } catch { throw .audit(error.description) }
+        guard revoked else { throw .notFound(id: id) }
     }
 
     /// The live key `presented` belongs to, or nil.
@@ -151,8 +110,9 @@ public final class APIKeyStore: Sendable {
         let parts = presented.split(separator: "_")
         guard parts.count == 3, parts[0] == "mi" else { return nil }
         let id = String(parts[1])
-        let row = try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL", arguments: [id])
+        let row = try read { tx in
+            try tx.fetchOne("SELECT id, name, role, sha256, created_at, revoked_at FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+                            [id])
         }
         guard let row else { return nil }
         let stored = Array((row["sha256"] as String).utf8)
@@ -161,38 +121,72 @@ public final class APIKeyStore: Sendable {
         var difference: UInt8 = 0
         for (a, b) in zip(stored, given) { difference |= a ^ b }
         guard difference == 0 else { return nil }
-        return APIKeyRecord(id: id, name: row["name"], role: Role(rawValue: row["role"]) ?? .submitter,
-                            createdAt: row["created_at"], revokedAt: nil)
+        return Self.record(row)
     }
 
     /// Records that `key` submitted `job` (first submitter wins: an idempotent resubmission keeps the owner).
     func recordOwner(job: String, key: String) throws(APIKeyError) {
-        try write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO job_owners (job_id, key_id) VALUES (?, ?)", arguments: [job, key])
+        try write { tx in
+            try tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING", [job, key])
         }
     }
 
     /// The key id that submitted `job`, if known.
     func owner(job: String) throws(APIKeyError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT key_id FROM job_owners WHERE job_id = ?", arguments: [job]) }
+        try read { tx in try tx.scalar("SELECT key_id FROM job_owners WHERE job_id = ?", [job], as: String.self) }
     }
 
     /// The jobs `key` owns, among `ids`.
     func owned(by key: String, among ids: [String]) throws(APIKeyError) -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        return try read { db in
+        return try read { tx in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return Set(try String.fetchAll(db, sql: "SELECT job_id FROM job_owners WHERE key_id = ? AND job_id IN (\(marks))",
-                                           arguments: StatementArguments([key] + ids)))
+            let rows = try tx.fetchAll("SELECT job_id FROM job_owners WHERE key_id = ? AND job_id IN (\(marks))",
+                                       [key] + SQLArguments(ids.map { .text($0) }))
+            return Set(rows.map { $0["job_id"] as String })
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(APIKeyError) -> T {
-        do { return try database.read(body) } catch { throw .storage(path: path, reason: "\(error)") }
+    /// A key about to be stored: made outside the transaction that stores it (a PostgreSQL transaction may
+    /// run again after a conflict, and must store the same key each time).
+    struct NewKey {
+        let key: String
+        let hash: String
+        let record: APIKeyRecord
+        /// `record.createdAt` in milliseconds since 1970.
+        let createdMs: Int64
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws(APIKeyError) -> T {
-        do { return try database.write(body) } catch { throw .storage(path: path, reason: "\(error)") }
+    static func newKey(name: String, role: Role) -> NewKey {
+        let id = hex(randomBytes(6))
+        let key = "mi_\(id)_\(hex(randomBytes(32)))"
+        let now = Timestamp.now()
+        return NewKey(key: key, hash: digest(key),
+                      record: APIKeyRecord(id: id, name: name, role: role, createdAt: Timestamp.iso8601(now)), createdMs: now)
+    }
+
+    /// Inserts a new key and its `key.created` audit row.
+    static func insert(_ tx: any SQLTransaction, _ made: NewKey) throws {
+        let record = made.record
+        try tx.execute("INSERT INTO api_keys (id, name, role, sha256, created_at) VALUES (?, ?, ?, ?, ?)",
+                       [record.id, record.name, record.role.rawValue, made.hash, made.createdMs])
+        try AuditTrail.append(tx, AuditEvent(kind: .keyCreated, subject: record.id,
+                                             details: ["name": record.name, "role": record.role.rawValue]),
+                              now: made.createdMs)
+    }
+
+    static func record(_ row: SQLRow) -> APIKeyRecord {
+        APIKeyRecord(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .submitter,
+                     createdAt: Timestamp.iso8601(row["created_at"]),
+                     revokedAt: (row["revoked_at"] as Int64?).map(Timestamp.iso8601))
+    }
+
+    func read<T>(_ body: (any SQLTransaction) throws -> T) throws(APIKeyError) -> T {
+        do { return try store.read(body) } catch { throw .storage(path: store.location, reason: error.description) }
+    }
+
+    func write<T>(_ body: (any SQLTransaction) throws -> T) throws(APIKeyError) -> T {
+        do { return try store.write(body) } catch { throw .storage(path: store.location, reason: error.description) }
     }
 
     static func digest(_ key: String) -> String { hex(Array(SHA256.hash(data: Data(key.utf8)))) }

@@ -5,7 +5,7 @@ public import JobQueuePostgres
 /// directory, the database (`--database` / `MEDINFER_DATABASE`) and the blob directory (`--blob-dir` /
 /// `MEDINFER_BLOB_DIR`). `openQueue(_:configuration:)` turns it into a `JobQueue`.
 public struct QueueLocation: Sendable, Equatable, CustomStringConvertible {
-    /// The data directory: the embedded database (`queue.sqlite`), `keys.sqlite` and, by default, the blobs.
+    /// The data directory: the embedded database (`queue.sqlite`) and, by default, the blobs.
     public var dataDirectory: URL
     public var database: QueueDatabase
     /// A blob directory other than `<data>/blobs` (a shared network filesystem when several hosts run

@@ -9,7 +9,7 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// What this process does: the job API, the workers, or both (default).
     public var role = ServerRole.all
-    /// The job queue's data directory (also holds `keys.sqlite`).
+    /// The job queue's data directory (an old `keys.sqlite` there is imported into the queue's database).
     public var dataDirectory = URL(fileURLWithPath: ".medinfer", isDirectory: true)
     /// The queue's database: embedded SQLite in the data directory (default) or PostgreSQL.
     public var database = QueueDatabase.embedded

@@ -3,17 +3,20 @@ public import Foundation
 public import JobQueue
 public import Models
 
-/// The libraries one application serves: the queue, the model repository and the key store.
+/// The libraries one application serves: the queue, the model repository and the key store (in the queue's
+/// database).
 /// Controllers only translate HTTP to calls on these.
 public struct ServerServices: Sendable {
     public let configuration: ServerConfiguration
     public let queue: JobQueue
     public let models: ModelRepository
     public let keys: APIKeyStore
+    /// What opening did with an old `<data>/keys.sqlite` (for the log).
+    public let legacyKeys: LegacyKeyImport
     let metrics: ServerMetrics
 
-    /// Opens the queue (`configuration.queueLocation`), the keys of the data directory and the model
-    /// repository (not yet loaded).
+    /// Opens the queue (`configuration.queueLocation`) and its keys, importing the data directory's old
+    /// `keys.sqlite` if there is one (`legacyKeys`), and the model repository (not yet loaded).
     /// - Throws: `QueueLocationError` for the queue, `APIKeyError` for the keys.
     public init(configuration: ServerConfiguration) throws {
         self.configuration = configuration
@@ -21,7 +24,8 @@ public struct ServerServices: Sendable {
         queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
         queue = try openQueue(configuration.queueLocation, configuration: queueConfiguration)
         models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
-        keys = try APIKeyStore(directory: configuration.dataDirectory, audit: queue.audit)
+        keys = APIKeyStore(queue: queue)
+        legacyKeys = try keys.importLegacyKeys(from: configuration.dataDirectory)
         metrics = ServerMetrics(queue: queue)
     }
 

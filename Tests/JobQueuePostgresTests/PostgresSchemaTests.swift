@@ -6,14 +6,14 @@ import Testing
 
 @Suite("PostgreSQL migrations", .enabled(if: TestDatabase.isConfigured, TestDatabase.skipReason))
 struct PostgresSchemaTests {
-    static let names = ["v1 jobs, images, artifacts, workers", "v2-reviews-audit"]
+    static let names = ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v3-api-keys"]
 
     @Test func migratingAgainChangesNothing() throws {
         try TestDatabase.withStore { store in
             #expect(try store.appliedMigrations() == Self.names)
             try store.migrate()
             #expect(try store.appliedMigrations() == Self.names)
-            #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 2)
+            #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 3)
         }
     }
 
@@ -36,7 +36,7 @@ struct PostgresSchemaTests {
         let store = try PostgresQueueStore(url: target)
         defer { try? store.dropSchemaAndClose() }
         #expect(outcomes.withLock { $0 } == Array(repeating: Self.names.joined(separator: " | "), count: 3))
-        #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 2)
+        #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 3)
     }
 
     @Test func schemaKeepsTheSQLiteConstraints() throws {

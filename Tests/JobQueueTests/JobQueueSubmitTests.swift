@@ -104,7 +104,7 @@ import Testing
                 (try tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String },
                  try tx.scalar("PRAGMA journal_mode", as: String.self))
             }
-            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit"] && journal == "wal")
+            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v3-api-keys"] && journal == "wal")
         }
         #expect(throws: JobQueueError.self) {
             try t.queue.store.write { tx in try tx.execute("UPDATE jobs SET priority = 12 WHERE id = ?", [id]) }

@@ -8,9 +8,10 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys",
         abstract: "API keys and their roles (submitter, reviewer, admin).",
         discussion: """
-            Keys live in <data-dir>/keys.sqlite as SHA-256 hashes; a new key is printed once. Creations and \
-            revocations are appended to the audit trail of the same data directory (key id, name and role; \
-            never the key or its hash), see `medinfer audit list`.
+            Keys live in the queue's database (--database; every node sharing it shares the keys) as SHA-256 \
+            hashes; a new key is printed once. Creations and revocations are appended to the audit trail in \
+            the same transaction (key id, name and role; never the key or its hash), see `medinfer audit list`. \
+            An old <data-dir>/keys.sqlite is imported into an empty database and renamed keys.sqlite.imported.
 
             Examples:
               medinfer keys create --role submitter --name ris-router
@@ -21,10 +22,13 @@ struct KeysCommand: ParsableCommand {
     )
 }
 
-/// Opens the key store of `--data-dir`, auditing key changes into the same directory's queue database.
+/// Opens the keys of the queue (`--database`, `--data-dir`), importing an old `<data-dir>/keys.sqlite` first.
 func openKeys(_ data: DataDirOptions) throws -> APIKeyStore {
-    let queue = try data.open()
-    do { return try APIKeyStore(directory: data.url, audit: queue.audit) } catch { throw CLIError.internal(error.description) }
+    let keys = APIKeyStore(queue: try data.open())
+    let legacy: LegacyKeyImport
+    do { legacy = try keys.importLegacyKeys(from: data.url) } catch { throw error.cli }
+    if legacy != .noFile { FileHandle.standardError.write(Data("medinfer: \(legacy)\n".utf8)) }
+    return keys
 }
 
 struct KeysCreateCommand: ParsableCommand {
@@ -99,10 +103,10 @@ struct KeysRevokeCommand: ParsableCommand {
 }
 
 extension APIKeyError {
-    /// Exit code 2 for our failures (the key database, the audit trail), 1 for the user's (unknown id, bad name).
+    /// Exit code 2 for our failures (the database), 1 for the user's (unknown id, bad name).
     var cli: CLIError {
         switch self {
-        case .storage, .audit: .internal(description)
+        case .storage: .internal(description)
         case .notFound, .invalidName: CLIError(message: description, exitCode: 1)
         }
     }

@@ -162,6 +162,9 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw CLIError.input(configuration.dataDirectory.path, "\(error)")
         }
+        if services.legacyKeys != .noFile {
+            FileHandle.standardOutput.write(Data("medinfer: \(services.legacyKeys)\n".utf8))
+        }
         if let key = try services.keys.bootstrapAdminKey() {
             // Unbuffered: the key must reach a pipe or log file now, not at exit.
             FileHandle.standardOutput.write(Data("""
