@@ -85,10 +85,11 @@ extension WorkerSuites {
             if clock.now - start > .seconds(10) { break }
         }
         let elapsed = clock.now - start
-        // Waits for the batch to fill up to max delay, then one inference; slack for polling (20 ms), the
-        // database and a shared machine.
+        // Waits for the batch to fill up to max delay, then one inference. The upper bound tells "dispatched
+        // at max delay" from "waited for a full batch" (never, here: the loop gives up at 10 s) with slack for
+        // the database and a loaded machine running the whole suite; it is not a speed claim.
         #expect(elapsed >= .milliseconds(290), "\(elapsed)")
-        #expect(elapsed < .milliseconds(300) + inference + .milliseconds(200), "\(elapsed), inference \(inference)")
+        #expect(elapsed < .milliseconds(300) + inference + .seconds(3), "\(elapsed), inference \(inference)")
         // Cancelling the task stops it like `stop()` (a service group's shutdown).
         running.cancel()
         _ = try await running.value
