@@ -69,7 +69,8 @@ public final class PostgresQueueStore: QueueStore {
         }
     }
 
-    public func waitForWork(timeout: Duration) async {
-        await listener.wait(timeout: timeout)
+    @discardableResult
+    public func waitForWork(timeout: Duration) async -> WorkSignal.WakeReason {
+        await listener.signal.wait(timeout: timeout)
     }
 }

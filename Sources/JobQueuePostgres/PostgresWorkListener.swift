@@ -5,16 +5,16 @@ import PostgresNIO
 /// A dedicated connection that `LISTEN`s on `medinfer_work` and wakes `waitForWork` callers. The payload
 /// of a notification is the schema whose queue got work, so stores on other schemas of the same database
 /// (tests, several deployments) do not wake each other. Reconnects after a second when the connection drops,
-/// and wakes every waiter then (a notification may have been missed meanwhile).
+/// and wakes every waiter then (a notification may have been missed meanwhile). Waiters wait on `signal`,
+/// which keeps a notification that arrives while nobody waits.
 final class PostgresWorkListener: @unchecked Sendable {  // state guarded by `lock`
     static let channel = "medinfer_work"
 
     private let connector: PostgresConnector
     /// The schema notifications must name to wake this store's waiters.
     let payload: String
+    let signal = WorkSignal()
     private let lock = NSLock()
-    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-    private var nextWaiter: UInt64 = 0
     private var connection: PostgresConnection?
     private var stopped = false
 
@@ -61,41 +61,8 @@ final class PostgresWorkListener: @unchecked Sendable {  // state guarded by `lo
         }
     }
 
-    /// Returns after `timeout`, when a notification for this schema arrives, or when the task is cancelled.
-    func wait(timeout: Duration) async {
-        let id = lock.withLock {
-            nextWaiter += 1
-            return nextWaiter
-        }
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = seconds >= Int64.max / 1_000_000_000 ? Int64.max : max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let registered = lock.withLock {
-                    if !stopped { waiters[id] = continuation }
-                    return !stopped
-                }
-                guard registered else { continuation.resume(); return }
-                connector.group.next().scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] in self?.wake(id) }
-                if Task.isCancelled { wake(id) }
-            }
-        } onCancel: {
-            wake(id)
-        }
-    }
-
-    private func wake(_ id: UInt64) {
-        lock.withLock { waiters.removeValue(forKey: id) }?.resume()
-    }
-
-    /// Wakes every current waiter (also called for `notifyWork` in this process).
-    func wakeAll() {
-        let woken = lock.withLock {
-            defer { waiters = [:] }
-            return waiters.values
-        }
-        for continuation in woken { continuation.resume() }
-    }
+    /// Wakes every current waiter, or the next one (also called for `notifyWork` in this process).
+    func wakeAll() { signal.notify() }
 
     /// Closes the connection, stops reconnecting and releases every waiter.
     func stop() -> EventLoopFuture<Void>? {

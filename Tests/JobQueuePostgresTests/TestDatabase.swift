@@ -32,16 +32,11 @@ enum TestDatabase {
         return try await body(store)
     }
 
-    /// How long `waiter.waitForWork(timeout:)` waited while `notifier` called `notifyWork()` every 50 ms
+    /// Why `waiter.waitForWork(timeout:)` returned while `notifier` called `notifyWork()` every 50 ms
     /// (repeatedly, since the first NOTIFY may come before the waiter started waiting).
-    static func waitWhileNotifying(waiter: PostgresQueueStore, notifier: PostgresQueueStore, timeout: Duration) async -> Duration? {
-        await withTaskGroup(of: Duration?.self) { group in
-            group.addTask {
-                let clock = ContinuousClock()
-                let start = clock.now
-                await waiter.waitForWork(timeout: timeout)
-                return clock.now - start
-            }
+    static func waitWhileNotifying(waiter: PostgresQueueStore, notifier: PostgresQueueStore, timeout: Duration) async -> WorkSignal.WakeReason? {
+        await withTaskGroup(of: WorkSignal.WakeReason?.self) { group in
+            group.addTask { await waiter.waitForWork(timeout: timeout) }
             group.addTask {
                 while !Task.isCancelled {
                     notifier.notifyWork()
@@ -49,7 +44,7 @@ enum TestDatabase {
                 }
                 return nil
             }
-            var waited: Duration?
+            var waited: WorkSignal.WakeReason?
             for await result in group where result != nil {
                 waited = result
                 group.cancelAll()

@@ -5,8 +5,8 @@ import Testing
 
 /// `waitForWork`: an idle worker sleeps until its timeout, or until a submission tells it there is work.
 @Suite struct WorkNotificationTests {
-    /// Long enough that returning before half of it can only mean a notification arrived, even when the
-    /// full suite keeps this test's task off the CPU for a minute (the stores' wait says no more).
+    /// Long enough that only a notification or a cancellation ends the wait. The tests check the reason the
+    /// wait gives, not the time it took: the full suite can keep a task off the CPU for minutes.
     static let long: Duration = .seconds(300)
 
     @Test(arguments: TestQueueStores.kinds) func aSubmissionWakesAWaitingWorker(kind: QueueStoreKind) async throws {
@@ -14,11 +14,10 @@ import Testing
         defer { t.remove() }
         let clock = ContinuousClock()
         let start = clock.now
-        async let waited: Void = t.queue.store.waitForWork(timeout: Self.long)
-        try await Task.sleep(for: .milliseconds(100))  // the waiter is registered
+        async let waited = t.queue.store.waitForWork(timeout: Self.long)
+        try await Task.sleep(for: .milliseconds(100))  // the waiter is (usually) registered; if not, the notification is kept
         try t.submit()
-        await waited
-        #expect(clock.now - start < Self.long / 2)
+        #expect(await waited == .notified)
     }
 
     @Test(arguments: TestQueueStores.kinds) func withoutWorkTheWaitEndsAtItsTimeout(kind: QueueStoreKind) async throws {
@@ -26,7 +25,7 @@ import Testing
         defer { t.remove() }
         let clock = ContinuousClock()
         let start = clock.now
-        await t.queue.store.waitForWork(timeout: .milliseconds(200))
+        #expect(await t.queue.store.waitForWork(timeout: .milliseconds(200)) == .timedOut)
         #expect(clock.now - start >= .milliseconds(200))
     }
 
@@ -35,9 +34,7 @@ import Testing
         let signal = WorkSignal()
         signal.notify()
         let clock = ContinuousClock()
-        let start = clock.now
         #expect(await signal.wait(timeout: Self.long) == .notified)
-        #expect(clock.now - start < Self.long / 2)
     }
 
     @Test func aWaitWithoutNotificationSaysItTimedOut() async {
@@ -52,6 +49,5 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         waiting.cancel()
         #expect(await waiting.value == .cancelled)
-        #expect(clock.now - start < Self.long / 2)
     }
 }

@@ -102,6 +102,8 @@ public protocol QueueStore: Sendable {
     /// Call after the transaction that queued it committed.
     func notifyWork()
     /// Returns after `timeout`, or sooner when `notifyWork()` was called (in any process, on PostgreSQL;
-    /// in this process, on SQLite).
-    func waitForWork(timeout: Duration) async
+    /// in this process, on SQLite), and says which came first. A notification that arrives while nobody
+    /// waits is kept for the next wait.
+    @discardableResult
+    func waitForWork(timeout: Duration) async -> WorkSignal.WakeReason
 }

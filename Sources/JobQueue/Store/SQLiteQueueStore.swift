@@ -59,7 +59,8 @@ public final class SQLiteQueueStore: QueueStore {
 
     public func notifyWork() { signal.notify() }
 
-    public func waitForWork(timeout: Duration) async { await signal.wait(timeout: timeout) }
+    @discardableResult
+    public func waitForWork(timeout: Duration) async -> WorkSignal.WakeReason { await signal.wait(timeout: timeout) }
 
     /// The queue's own errors pass unchanged; SQLite's (locked too long, constraint, corrupt file) become
     /// `.database`.
