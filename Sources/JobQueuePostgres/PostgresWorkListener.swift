@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 import NIOCore
 import PostgresNIO
 
