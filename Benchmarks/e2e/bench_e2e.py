@@ -130,7 +130,8 @@ def python_side(folder, batch, threads, repeat):
                 line = report(p, source, warnings, window, index, len(prepared), ms)
                 index += 1
                 last[source["path"]] = p.tolist()
-            batches.append({"round": r, "images": len(prepared), "ms": (time.perf_counter() - t0) * 1e3})
+            batches.append({"round": r, "images": len(prepared), "ms": (time.perf_counter() - t0) * 1e3,
+                            "inference_ms": ms})
     print(json.dumps({"timing": {"batch_size": batch, "threads": threads, "batches": batches}, "probs": last,
                       "last_report": line}))
 
@@ -149,14 +150,17 @@ def run_ours(binary, folder, batch, threads, repeat):
     if p.returncode != 0:
         sys.exit(f"medinfer analyze failed ({p.returncode}): {p.stderr}")
     timing = json.loads(next(l for l in p.stderr.splitlines() if l.startswith("timing: "))[len("timing: "):])
-    probs = {}
-    for line in p.stdout.splitlines():
+    probs, engine = {}, []
+    lines = p.stdout.splitlines()
+    for n, line in enumerate(lines):
         r = json.loads(line)
+        if n >= len(lines) // repeat:  # the timed passes
+            engine.append(r["engine"]["durationMs"])
         labels = [f["label"] for f in r["findings"]]
         probs[r["source"]["path"]] = [next(f["probability"] for f in r["findings"] if f["label"] == l)
                                       for l in ("glioma", "meningioma", "notumor", "pituitary")]
         assert len(labels) == 4 and not r["warnings"], r
-    return median_ms(timing), probs
+    return median_ms(timing), probs, statistics.median(engine)
 
 
 def run_python(folder, batch, threads, repeat):
@@ -165,7 +169,8 @@ def run_python(folder, batch, threads, repeat):
     if p.returncode != 0:
         sys.exit(f"Python side failed ({p.returncode}): {p.stderr}")
     out = json.loads(p.stdout.strip().splitlines()[-1])
-    return median_ms(out["timing"]), out["probs"]
+    inference = statistics.median(b["inference_ms"] for b in out["timing"]["batches"] if b["round"] > 0)
+    return median_ms(out["timing"]), out["probs"], inference
 
 
 def main():
@@ -188,24 +193,28 @@ def main():
     folder = tempfile.mkdtemp(prefix="medinfer-e2e-")
     try:
         make_files(folder)
-        results, diffs, tops = {}, [], []
+        results, inference, diffs, tops = {}, {}, [], []
         for batch in (1, 8):
-            ours_r, py_r = [], []
+            ours_r, py_r, ours_inf, py_inf = [], [], [], []
             for r in range(a.rounds):
                 sides = ["ours", "python"] if r % 2 == 0 else ["python", "ours"]
                 for side in sides:
                     if side == "ours":
-                        ms, ours_p = run_ours(a.binary, folder, batch, a.threads, a.repeat)
+                        ms, ours_p, inf = run_ours(a.binary, folder, batch, a.threads, a.repeat)
                         ours_r.append(ms)
+                        ours_inf.append(inf)
                     else:
-                        ms, py_p = run_python(folder, batch, a.threads, a.repeat)
+                        ms, py_p, inf = run_python(folder, batch, a.threads, a.repeat)
                         py_r.append(ms)
+                        py_inf.append(inf)
                 for path, p in py_p.items():
                     diffs.append(float(np.max(np.abs(np.array(ours_p[path]) - np.array(p)))))
                     tops.append(int(np.argmax(ours_p[path])) == int(np.argmax(p)))
                 print(f"batch {batch} round {r + 1} ({' first, '.join(sides)} second): ours {ours_r[-1]:.1f} ms, "
-                      f"Python {py_r[-1]:.1f} ms per batch", flush=True)
+                      f"Python {py_r[-1]:.1f} ms per batch (of which inference: ours {ours_inf[-1]:.1f}, "
+                      f"ORT {py_inf[-1]:.1f})", flush=True)
             results[batch] = (statistics.median(ours_r), statistics.median(py_r), ours_r, py_r)
+            inference[batch] = (statistics.median(ours_inf), statistics.median(py_inf))
         o1, p1, o1r, p1r = results[1]
         o8, p8, o8r, p8r = results[8]
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end; threads {a.threads}, {FILES} files of "
@@ -216,6 +225,9 @@ def main():
               f"{', '.join(f'{x:.1f}' for x in o1r)}; {', '.join(f'{x:.1f}' for x in p1r)} |")
         print(f"| batch 8: images/s | {8000 / o8:.2f} | {8000 / p8:.2f} | {p8 / o8:.2f} | "
               f"{', '.join(f'{8000 / x:.2f}' for x in o8r)}; {', '.join(f'{8000 / x:.2f}' for x in p8r)} |")
+        for b in (1, 8):
+            print(f"\nbatch {b}: inference alone (median of the round medians, ms per batch): ours "
+                  f"{inference[b][0]:.1f} (the report's engine durationMs), ORT {inference[b][1]:.1f} (session.run)")
         print(f"\nagreement: max |ours - ORT| of the probabilities {max(diffs):.2e} over {len(diffs)} file results; "
               f"top label equal in {sum(tops)}/{len(tops)}")
         met = o1 < p1 and o8 < p8
