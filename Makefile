@@ -5,7 +5,7 @@ APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev
 	postgresql
 SWIFT ?= swift
 
-.PHONY: test build release deps clean bench-decode bench-load serve
+.PHONY: test build release deps clean bench-decode bench-load bench-e2e serve
 
 # Install the system packages that are missing (as root, or through sudo when available).
 deps:
@@ -43,6 +43,10 @@ bench-decode: release
 # `medinfer serve` under load on loopback beside QueueBenchmark (BENCHMARKS.md, "HTTP server under load").
 bench-load: release
 	Benchmarks/load/run.sh
+
+# The default model from DICOM file to JSON report beside pydicom + numpy + ONNX Runtime (BENCHMARKS.md, "End to end").
+bench-e2e: release
+	Benchmarks/e2e/run.sh
 
 clean:
 	rm -rf .build

@@ -64,7 +64,15 @@ struct AnalyzeCommand: ParsableCommand {
         """)
     var heatmap: Heatmap?
 
+    // Benchmark options (Benchmarks/e2e), hidden from the help: analyse the files --repeat times, print each
+    // batch's decode-to-report time on stderr (--timing).
+    @Option(name: .customLong("repeat"), help: .hidden)
+    var repeatCount: Int = 1
+    @Flag(help: .hidden)
+    var timing = false
+
     func validate() throws {
+        guard repeatCount >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if overlay && outputDir == nil { throw ValidationError("--overlay needs --output-dir DIR (where the PNG files go)") }
@@ -98,7 +106,10 @@ struct AnalyzeCommand: ParsableCommand {
         var reports: [(String, Report)] = []
         let progress = files.count > 1 && isatty(STDERR_FILENO) != 0
         var index = 0
-        for start in stride(from: 0, to: files.count, by: batchSize) {
+        var timings = BatchTimings(batchSize: batchSize, threads: threads)
+        let batchStarts = (0..<repeatCount).flatMap { round in stride(from: 0, to: files.count, by: batchSize).map { (round, $0) } }
+        for (round, start) in batchStarts {
+            let started = DispatchTime.now().uptimeNanoseconds
             let group = files[start..<min(start + batchSize, files.count)]
             var prepared: [(String, Analyzer.Prepared)] = []
             var sources: [String: DataSet] = [:]  // the SR copies patient and study from the source DICOM
@@ -149,12 +160,14 @@ struct AnalyzeCommand: ParsableCommand {
                     }
                 }
             }
+            timings.record(round: round, images: prepared.count, since: started)
             if progress {
                 let done = min(start + batchSize, files.count)
                 FileHandle.standardError.write(Data("\ranalyse [\(String(repeating: "#", count: done * 20 / files.count).padding(toLength: 20, withPad: " ", startingAt: 0))] \(done)/\(files.count)".utf8))
                 if done == files.count { FileHandle.standardError.write(Data("\n".utf8)) }
             }
         }
+        if timing { FileHandle.standardError.write(Data("timing: \(try timings.jsonLine())\n".utf8)) }
         if format == .table { printTable(reports) }
         fflush(nil)
         var summary = "\(reports.count) analysed, \(failures.count) failed"
