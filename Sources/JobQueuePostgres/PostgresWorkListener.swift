@@ -25,7 +25,8 @@ final class PostgresWorkListener: @unchecked Sendable {  // state guarded by `lo
     }
 
     /// Connects and listens; the future fails when the first attempt does (later drops reconnect by themselves).
-    func start() -> EventLoopFuture<Void> {
+    /// A reconnection wakes the waiters, since a notification may have been sent while nobody listened.
+    func start(reconnecting: Bool = false) -> EventLoopFuture<Void> {
         let logger = connector.logger
         return connector.connect(id: 0).flatMap { connection in
             connection.addListener(channel: Self.channel) { [weak self] _, notification in
@@ -33,19 +34,19 @@ final class PostgresWorkListener: @unchecked Sendable {  // state guarded by `lo
                 self.wakeAll()
             }
             return connection.query("LISTEN \(unescaped: Self.channel)", logger: logger)
-                .map { _ in self.adopt(connection) }
+                .map { _ in self.adopt(connection, wake: reconnecting) }
                 .flatMapError { error in connection.closeAndRelease().flatMapThrowing { throw error } }
         }
     }
 
-    private func adopt(_ connection: PostgresConnection) {
+    private func adopt(_ connection: PostgresConnection, wake: Bool) {
         let keep = lock.withLock {
             if !stopped { self.connection = connection }
             return !stopped
         }
         guard keep else { _ = connection.closeAndRelease(); return }
         connection.closeFuture.whenComplete { [weak self] _ in self?.connectionClosed() }
-        wakeAll()
+        if wake { wakeAll() }
     }
 
     private func connectionClosed() {
@@ -58,7 +59,7 @@ final class PostgresWorkListener: @unchecked Sendable {  // state guarded by `lo
 
     private func scheduleReconnect() {
         connector.group.next().scheduleTask(in: .seconds(1)) { [weak self] in
-            self?.start().whenFailure { [weak self] _ in self?.scheduleReconnect() }
+            self?.start(reconnecting: true).whenFailure { [weak self] _ in self?.scheduleReconnect() }
         }
     }
 

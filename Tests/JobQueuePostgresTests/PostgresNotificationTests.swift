@@ -8,9 +8,6 @@ struct PostgresNotificationTests {
         try await TestDatabase.withStore { notifier in
             let waiter = try PostgresQueueStore(url: notifier.url)
             defer { waiter.close() }
-            // The listener's start wakes waiters (it may have missed a NOTIFY): clear that first, so only a
-            // NOTIFY from the other store can end the wait below.
-            await waiter.waitForWork(timeout: .zero)
             let timeout = Duration.seconds(60)
             let waited = await TestDatabase.waitWhileNotifying(waiter: waiter, notifier: notifier, timeout: timeout)
             #expect(waited == .notified, "waitForWork returned only at its timeout")
