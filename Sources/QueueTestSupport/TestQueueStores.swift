@@ -1,5 +1,6 @@
 public import Foundation
 public import JobQueue
+import JobQueuePostgres
 
 /// A store the queue's tests run on.
 public enum QueueStoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -12,15 +13,8 @@ public enum QueueStoreKind: String, Sendable, CaseIterable, CustomStringConverti
 /// Parameterise a test with `@Test(arguments: TestQueueStores.kinds)` and build its queue with
 /// `makeQueue(kind:)`, so the same assertions hold on both stores.
 public enum TestQueueStores {
-    public static let postgresURLVariable = "MEDINFER_TEST_POSTGRES_URL"
-
-    /// The PostgreSQL URL from the environment, if any.
-    public static var postgresURL: String? {
-        ProcessInfo.processInfo.environment[postgresURLVariable].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// `[.sqlite]`, plus `.postgres` when `MEDINFER_TEST_POSTGRES_URL` is set.
-    public static var kinds: [QueueStoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    /// `[.sqlite]`, plus `.postgres` when `MEDINFER_TEST_POSTGRES_URL` is set (`PostgresQueueStore.testURL`).
+    public static var kinds: [QueueStoreKind] { PostgresQueueStore.testURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     /// A queue on a fresh store of `kind`, with its blobs in `<directory>/blobs` (SQLite: the database at
     /// `<directory>/queue.sqlite`, through `JobQueue(directory:configuration:)` as the server opens it;
@@ -33,11 +27,11 @@ public enum TestQueueStores {
             guard let blobs = queue.blobs as? FileBlobStore else { throw TestStoreError.unexpectedBlobStore }
             return TestQueue(kind: kind, directory: directory, queue: queue, blobs: blobs, dropStore: {})
         case .postgres:
-            guard let url = postgresURL else { throw TestStoreError.noPostgresURL }
-            let (store, drop) = try makePostgresStore(url: url)
+            guard let url = PostgresQueueStore.testURL else { throw TestStoreError.noPostgresURL }
+            let store = try PostgresQueueStore.inFreshSchema(url: url)
             let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
             return TestQueue(kind: kind, directory: directory, queue: JobQueue(store: store, blobs: blobs, configuration: configuration),
-                             blobs: blobs, dropStore: drop)
+                             blobs: blobs, dropStore: { try? store.dropSchemaAndClose() })
         }
     }
 }
@@ -65,7 +59,7 @@ public enum TestStoreError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noPostgresURL: "set \(TestQueueStores.postgresURLVariable) to test on PostgreSQL"
+        case .noPostgresURL: "set \(PostgresQueueStore.testURLVariable) to test on PostgreSQL"
         case .unexpectedBlobStore: "the queue's blob store is not a FileBlobStore"
         }
     }

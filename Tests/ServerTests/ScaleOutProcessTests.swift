@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JobQueue
+import JobQueuePostgres
 import Server
 import TestSupport
 import Testing
@@ -56,7 +57,7 @@ import Glibc
         let data = folder.appendingPathComponent("data", isDirectory: true)
         var location = QueueLocation(dataDirectory: data)
         var queueArguments = ["--data-dir", data.path]
-        if let url = ProcessInfo.processInfo.environment["MEDINFER_TEST_POSTGRES_URL"], !url.isEmpty {
+        if let url = PostgresQueueStore.testURL {
             // A schema of its own, so a second run on the same cluster starts from an empty queue.
             let database = url + (url.contains("?") ? "&" : "?") + "schema=medinfer_scaleout_" + String(UInt32.random(in: .min ... .max), radix: 16)
             location.database = try QueueDatabase(parsing: database)
