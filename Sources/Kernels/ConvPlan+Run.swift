@@ -79,6 +79,11 @@ extension ConvPlan {
         let key = image * rowTiles * shape.groups + task / chunks
         let panelReady = held.pointee == key
         held.pointee = key
+        // The packed GEMM applies bias, residual and ReLU in its last stores, while the tile is in registers;
+        // other activations (and the OpenBLAS paths) take the separate epilogue pass.
+        let fuses = (algorithm == .pointwisePacked || algorithm == .im2colPacked) && (activation == .none || activation == .relu)
+        let fused = fuses ? PackedGEMM.Fused(bias: bias.map { $0 + ch0 }, residual: residual.map { $0 + out }, ldr: pixels,
+                                             relu: activation == .relu) : .none
         // [mc, K] · [K, np] -> y[ch0..., p0...] with row stride `pixels`
         switch algorithm {
         case .pointwiseGEMM:
@@ -91,7 +96,7 @@ extension ConvPlan {
             var zero = 0
             PackedGEMM.multiplyShifted(m: mc, n: np, channels: k, offsets: &zero, taps: 1, plane: pixels,
                                        packedA: packedWeights(packed!, grp, chunk), x: xg + p0, c: y + out, ldc: pixels,
-                                       readable: k * pixels - p0)
+                                       readable: k * pixels - p0, fused: fused)
         case .directPacked:
             // Output pixel (oy, ox) is column (oy - oy0) · Wp + ox; the Wp - outW columns past each row are dropped.
             let wp = paddedWidth, plane = paddedHeight * wp, nq = (oy1 - oy0 - 1) * wp + g.outW
@@ -108,8 +113,9 @@ extension ConvPlan {
         default:  // .im2colPacked
             if !panelReady { Im2col.runPacked(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1) }  // [np/16][K][16]
             PackedGEMM.multiply(m: mc, n: np, k: k, packedA: packedWeights(packed!, grp, chunk), packedB: panel,
-                                c: y + out, ldc: pixels)
+                                c: y + out, ldc: pixels, fused: fused)
         }
+        if fuses { return }
         Epilogue.apply(y + out, ldy: pixels, rows: mc, cols: np, bias: bias.map { $0 + ch0 },
                        residual: residual.map { $0 + out }, ldr: pixels, activation)
     }

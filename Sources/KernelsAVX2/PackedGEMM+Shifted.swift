@@ -10,14 +10,15 @@ extension PackedGEMM {
     /// `readable`: floats of x that may be read (default: all that the formula reaches). A final partial strip
     /// whose 16-wide reads would pass it is copied into a zero-padded strip first, so x can be a tensor
     /// with nothing after it (the 1×1 path reads the input in place).
+    /// `fused`: bias, residual and ReLU applied by the last channel block's stores (`Fused`).
     @inline(never)
     public static func multiplyShifted(m: Int, n: Int, channels: Int, offsets: UnsafePointer<Int>, taps: Int,
                                        plane: Int, packedA a: UnsafePointer<Float>, x: UnsafePointer<Float>,
-                                       c: UnsafeMutablePointer<Float>, ldc: Int, readable: Int = .max)
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, readable: Int = .max, fused: Fused = .none)
     {
         let k = channels * taps
         guard m > 0, n > 0 else { return }
-        guard k > 0 else { return zero(m: m, n: n, c: c, ldc: ldc) }
+        guard k > 0 else { return zero(m: m, n: n, c: c, ldc: ldc, fused: fused) }
         // Channel blocks, as K blocks in `multiply`: a block's A (m × cb·taps) and one strip's input rows
         // (cb × kH rows × 16 + halo) stay in L1/L2 while the panels and strips walk over them. One tap uses
         // `multiply`'s blocks exactly (both give the same bits); with taps, blocks of up to 256 steps whatever
@@ -29,7 +30,7 @@ extension PackedGEMM {
         var maxOffset = 0
         for t in 0..<taps { maxOffset = max(maxOffset, offsets[t]) }
         for c0 in stride(from: 0, to: channels, by: cb) {
-            let cn = min(cb, channels - c0), kb = cn * taps
+            let cn = min(cb, channels - c0), kb = cn * taps, last = c0 + cn >= channels
             // One flat loop over the block's (channel, tap) steps keeps the accumulators in registers
             // (nested loops made the compiler spill them per channel): byte offset of each step's B row.
             for i in 0..<kb { koff[i] = ((c0 + i / taps) * plane + offsets[i % taps]) * 4 }
@@ -43,13 +44,13 @@ extension PackedGEMM {
                     }
                     for p in stride(from: 0, to: m, by: mr) {
                         micro(kb, a + p * k + c0 * taps * mr, tail, c + p * ldc + j, ldc: ldc,
-                              rows: min(mr, m - p), cols: cols, accumulate: c0 > 0)
+                              rows: min(mr, m - p), cols: cols, accumulate: c0 > 0, last ? fused.at(row: p, col: j) : .none)
                     }
                     continue
                 }
                 for p in stride(from: 0, to: m, by: mr) {
                     micro(kb, a + p * k + c0 * taps * mr, base, offsets: koff, c + p * ldc + j, ldc: ldc,
-                          rows: min(mr, m - p), cols: cols, accumulate: c0 > 0)
+                          rows: min(mr, m - p), cols: cols, accumulate: c0 > 0, last ? fused.at(row: p, col: j) : .none)
                 }
             }
         }

@@ -33,7 +33,8 @@ struct PackedGEMMTests {
     }
 
     /// C (row stride ldc, NaN outside [m × n] so stray writes show) = packA(A) · B (row stride ldb).
-    static func multiply(_ t: Case, a: [Float], b: [Float], ldb: Int, column0: Int = 0, columns: Int? = nil) -> [Float] {
+    static func multiply(_ t: Case, a: [Float], b: [Float], ldb: Int, column0: Int = 0, columns: Int? = nil,
+                         fused: (bias: [Float], residual: [Float], relu: Bool)? = nil) -> [Float] {
         let n = columns ?? t.n, ldc = n + 3
         var packed = [Float](repeating: .nan, count: PackedGEMM.packedCount(m: t.m, k: t.k))
         var c = [Float](repeating: .nan, count: max(1, t.m * ldc))
@@ -46,15 +47,63 @@ struct PackedGEMMTests {
         packed.withUnsafeBufferPointer { pp in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    PackedGEMM.multiplyShifted(m: t.m, n: n, channels: t.k, offsets: &zero, taps: 1, plane: ldb,
-                                               packedA: pp.baseAddress!, x: bp.baseAddress! + column0, c: cp.baseAddress!,
-                                               ldc: ldc, readable: b.count - column0)
+                    withFused(fused, ldr: n) { f in
+                        PackedGEMM.multiplyShifted(m: t.m, n: n, channels: t.k, offsets: &zero, taps: 1, plane: ldb,
+                                                   packedA: pp.baseAddress!, x: bp.baseAddress! + column0, c: cp.baseAddress!,
+                                                   ldc: ldc, readable: b.count - column0, fused: f)
+                    }
                 }
             }
         }
         // Padding columns must be untouched.
         for i in 0..<t.m { for j in n..<ldc { precondition(c[i * ldc + j].isNaN, "wrote outside C") } }
         return (0..<t.m).flatMap { i in c[(i * ldc)..<(i * ldc + n)] }
+    }
+
+    /// `fused` as `PackedGEMM.Fused` (residual [m × ldr]) for the duration of `body`.
+    static func withFused<R>(_ fused: (bias: [Float], residual: [Float], relu: Bool)?, ldr: Int,
+                             _ body: (PackedGEMM.Fused) -> R) -> R {
+        guard let fused else { return body(.none) }
+        return fused.bias.withUnsafeBufferPointer { bp in
+            fused.residual.withUnsafeBufferPointer { rp in
+                body(PackedGEMM.Fused(bias: bp.baseAddress, residual: rp.baseAddress, ldr: ldr, relu: fused.relu))
+            }
+        }
+    }
+
+    /// Bias, residual and ReLU in the last K block's stores equal the product followed by the separate
+    /// epilogue pass, for both entry points (row-major B and B in strips).
+    @Test(arguments: cases)
+    func fusedStoresMatchTheEpilogue(_ t: Case) throws {
+        let a = Self.random(max(1, t.m * t.k), 8), b = Self.random(max(1, t.k * t.n), 9)
+        let bias = Self.random(t.m, 10), residual = Self.random(max(1, t.m * t.n), 11)
+        for relu in [false, true] {
+            var expected = Self.multiply(t, a: a, b: b, ldb: t.n)
+            expected.withUnsafeMutableBufferPointer { e in
+                bias.withUnsafeBufferPointer { bp in
+                    residual.withUnsafeBufferPointer { rp in
+                        Epilogue.apply(e.baseAddress!, ldy: t.n, rows: t.m, cols: t.n, bias: bp.baseAddress,
+                                       residual: rp.baseAddress, ldr: t.n, relu ? .relu : .none)
+                    }
+                }
+            }
+            let shifted = Self.multiply(t, a: a, b: b, ldb: t.n, fused: (bias, residual, relu))
+            #expect(shifted == expected, "\(t.testDescription) relu \(relu) (row-major B)")
+            let strips = (t.n + 15) / 16
+            var packedB = [Float](repeating: 0, count: max(1, strips * t.k * 16))
+            for s in 0..<strips { for p in 0..<t.k { for j in 0..<16 where s * 16 + j < t.n {
+                packedB[(s * t.k + p) * 16 + j] = b[p * t.n + s * 16 + j]
+            } } }
+            var packedA = [Float](repeating: 0, count: max(1, PackedGEMM.packedCount(m: t.m, k: t.k)))
+            a.withUnsafeBufferPointer { ap in
+                packedA.withUnsafeMutableBufferPointer { PackedGEMM.packA(ap.baseAddress!, lda: t.k, m: t.m, k: t.k, into: $0.baseAddress!) }
+            }
+            var c = [Float](repeating: .nan, count: t.m * t.n)
+            Self.withFused((bias, residual, relu), ldr: t.n) { f in
+                PackedGEMM.multiply(m: t.m, n: t.n, k: t.k, packedA: packedA, packedB: packedB, c: &c, ldc: t.n, fused: f)
+            }
+            #expect(c == expected, "\(t.testDescription) relu \(relu) (B in strips)")
+        }
     }
 
     @Test(arguments: cases)
