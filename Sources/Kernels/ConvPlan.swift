@@ -14,8 +14,9 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// Only on CPUs with AVX2 and FMA.
     case winogradF4
     /// As `pointwiseGEMM` and `im2colGEMM`, with the engine's own AVX2 GEMM on weights packed once per plan
-    /// (`PackedGEMM`) instead of OpenBLAS. Only on CPUs with AVX2 and FMA. `init` chooses neither (OpenBLAS
-    /// measured faster there on this machine); they are forced in tests and kept for CPUs where the balance differs.
+    /// (`PackedGEMM`, bias, residual and ReLU fused into its stores) instead of OpenBLAS. Only on CPUs with AVX2
+    /// and FMA. `init` chooses `pointwisePacked` for 1×1 layers with many pixels, never `im2colPacked` (OpenBLAS
+    /// measured faster on strided layers on this machine); both are forced in tests.
     case pointwisePacked
     case im2colPacked
     /// Stride 1: the packed GEMM reads B straight from the zero-padded input (`PackedGEMM.multiplyShifted`),
@@ -101,6 +102,8 @@ public struct ConvPlan: Sendable, Equatable {
     /// for 4 columns) 4.5 -> 10 ms, hence the tile minimum. U-Net: 32 -> 32 channels at 256² even, 1 -> 32
     /// eleven times slower (the transforms dominate with one input channel), 64 -> 32 and up 0.5-0.7×.
     public static let winogradF4MinChannels = 64
+    /// 1×1 convolutions with at least this many output pixels per image run on the packed GEMM (`init`).
+    public static let pointwisePackedMinPixels = 784
     public static let winogradF4MinOutChannels = 32
     public static let winogradF4MinTiles = 16
 
@@ -136,9 +139,11 @@ public struct ConvPlan: Sendable, Equatable {
                     && shape.outChannels >= ConvPlan.winogradMinChannels && shape.pixels >= ConvPlan.winogradMinPixels {
             algorithm = .winogradF2
         } else if shape.isPointwise {
-            // OpenBLAS even with AVX2: the packed GEMM reading the input in place (`pointwisePacked`) measured
-            // the same on DenseNet-121's 61 1×1 layers (77.3 vs 77.2 ms of convolutions with the 3×3 ones).
-            algorithm = .pointwiseGEMM
+            // The packed GEMM reading the input in place, with bias and ReLU in its stores, where it measured
+            // faster than OpenBLAS plus the epilogue pass: DenseNet-121's 1×1 layers at 56² 5-8 % and at 28²
+            // 0-5 % faster, at 14² 3-7 % and at 7² 12-20 % slower (N = 49 fills 4 strips of 16 columns).
+            algorithm = ConvPlan.applicable(.pointwisePacked, shape) && shape.pixels >= ConvPlan.pointwisePackedMinPixels
+                ? .pointwisePacked : .pointwiseGEMM
         } else if ConvPlan.applicable(.directPacked, shape) {
             // No im2col: for 32-channel 3×3 layers the copy costs as much as the GEMM (DenseNet-121's 14×14
             // layer: im2col + packed GEMM 0.39 ms, direct 0.20 ms).
