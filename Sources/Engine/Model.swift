@@ -11,9 +11,13 @@ public struct CompileOptions: Sendable {
     /// Runs every convolution this algorithm can compute with it instead of `ConvPlan`'s choice (tests use
     /// it to check each fast path against the others).
     public var convAlgorithm: ConvAlgorithm?
-    public init(threads: Int = 1, convAlgorithm: ConvAlgorithm? = nil) {
+    /// Runs a batch one image at a time where every op allows it (`Plan.perImage`); off, the batch runs
+    /// through each layer together. Both give the same bits; tests compare them.
+    public var perImageBatches: Bool
+    public init(threads: Int = 1, convAlgorithm: ConvAlgorithm? = nil, perImageBatches: Bool = true) {
         self.threads = threads
         self.convAlgorithm = convAlgorithm
+        self.perImageBatches = perImageBatches
     }
 }
 
@@ -112,6 +116,8 @@ public final class Plan: Sendable {
     let threads: Int
     let arena: ArenaLayout
     let arenas: ArenaPool
+    /// The batch-1 plan this batch-N plan runs image by image (see Plan+PerImage), or nil.
+    public let perImage: Plan?
 
     init(model: Model, inputShapes: [String: [Int]], extraOutputs: [String] = [],
          constantFeeds: [String: Tensor] = [:]) throws(EngineError) {
@@ -152,6 +158,10 @@ public final class Plan: Sendable {
         var steps: [Step] = []
         var macs = 0
         var algorithms: [String: Int] = [:]
+        // The batch when every input has the same axis 0 > 1; each step then must keep images apart.
+        let batches = Set(inTypes.map { $0.1.shape.first ?? 0 })
+        let batch = batches.count == 1 && constantFeeds.isEmpty ? batches.first! : 0
+        var imageWise = batch > 1 && model.options.perImageBatches
         for (n, op) in zip(g.nodes, model.operators) {
             var ins: [Int?] = []
             for name in n.inputs {
@@ -181,6 +191,8 @@ public final class Plan: Sendable {
                 continue
             }
             for (s, t) in zip(outs, outTypes) { types[s] = t }
+            imageWise = imageWise && Plan.isImageWise(n, inputs: inTypesN, constant: ins.map { $0.map { constants[$0] != nil } ?? false },
+                                                      outputs: outTypes, batch: batch)
             if let conv = op as? ConvOp, inTypesN.count > 1, let x = inTypesN[0], let w = inTypesN[1], x.shape.count == 4,
                let plan = try? conv.convPlan(x.shape, w.shape, threads: model.options.threads) {
                 algorithms[plan.algorithm.rawValue, default: 0] += 1
@@ -223,6 +235,15 @@ public final class Plan: Sendable {
         self.multiplyAdds = macs
         self.convolutionAlgorithms = algorithms
         self.threads = model.options.threads
+        // The batch-1 plan must exist and give the same outputs with axis 0 = 1 (a Reshape with a fixed
+        // batch, say, would not).
+        imageWise = imageWise && outTypes.allSatisfy { $0.1.shape.first == batch }
+        let single = imageWise ? try? model.plan(for: inputShapes.mapValues { [1] + $0.dropFirst() }, extraOutputs: extraOutputs) : nil
+        let matches = single.map { s in
+            s.outputTypes.count == outTypes.count
+                && zip(s.outputTypes, outTypes).allSatisfy { $0.type.dtype == $1.1.dtype && $0.type.shape == [1] + $1.1.shape.dropFirst() }
+        } ?? false
+        perImage = matches ? single : nil
     }
 
     static func multiplyAdds(_ n: Node, inputs: [TensorType?], outputs: [TensorType]) -> Int {
@@ -246,15 +267,16 @@ public final class Plan: Sendable {
 
     /// Runs the plan. Inputs must have the planned shapes and types.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
-        var values = [Tensor?](repeating: nil, count: slotCount)
-        for (s, t) in constants { values[s] = t }
-        for ((name, s), (_, type)) in zip(inputSlots, inputTypes) {
+        for (name, type) in inputTypes {
             guard let t = inputs[name] else { throw .badRunInput(name: name, reason: "missing") }
             guard t.dtype == type.dtype, t.shape == type.shape else {
                 throw .badRunInput(name: name, reason: "got \(t.dtype.rawValue)\(t.shape), the plan expects \(type)")
             }
-            values[s] = t
         }
+        if let single = perImage { return try runPerImage(single, inputs, batch: inputTypes[0].type.shape[0]) }
+        var values = [Tensor?](repeating: nil, count: slotCount)
+        for (s, t) in constants { values[s] = t }
+        for (name, s) in inputSlots { values[s] = inputs[name] }
         // The engine owns the threads (Kernels/Parallel splits images, tiles and channel chunks over its
         // pool); OpenBLAS stays at one thread inside each task so the two never compete for the cores.
         GEMM.setThreads(1)
