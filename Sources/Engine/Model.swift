@@ -267,6 +267,11 @@ public final class Plan: Sendable {
 
     /// Runs the plan. Inputs must have the planned shapes and types.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
+        try run(inputs, workers: threads)
+    }
+
+    /// `run` with this plan's splits executed on `workers` threads (at most `threads`; the same bits).
+    func run(_ inputs: [String: Tensor], workers: Int) throws(EngineError) -> [String: Tensor] {
         for (name, type) in inputTypes {
             guard let t = inputs[name] else { throw .badRunInput(name: name, reason: "missing") }
             guard t.dtype == type.dtype, t.shape == type.shape else {
@@ -285,7 +290,7 @@ public final class Plan: Sendable {
         var block: Arena? = arenas.take()
         for (i, st) in steps.enumerated() {
             let t0 = profile ? DispatchTime.now().uptimeNanoseconds : 0
-            let rc = RunContext(threads: threads, arena: block, regions: arena.regions[i])
+            let rc = RunContext(threads: threads, workers: workers, arena: block, regions: arena.regions[i])
             let outs = try st.op.run(st.inputs.map { $0.flatMap { values[$0] } }, rc)
             for (s, v) in zip(st.outputs, outs) { values[s] = v }
             for s in releases[i] { values[s] = nil }

@@ -22,9 +22,21 @@ extension Operator {
 
 /// What a step gets besides its inputs: the thread budget and the arena regions planned for its outputs.
 public struct RunContext: Sendable {
+    /// Threads the plan was made for: they decide how work is split (ConvPlan's tiles and chunks), and so
+    /// the bits of a result.
     public let threads: Int
+    /// Threads that run this step's tasks (at most `threads`): fewer when images of a batch run side by
+    /// side (`Plan.runPerImage`). The same split on fewer workers gives the same bits.
+    public let workers: Int
     let arena: Arena?
     let regions: [(offset: Int, type: TensorType)?]
+
+    init(threads: Int, workers: Int? = nil, arena: Arena?, regions: [(offset: Int, type: TensorType)?]) {
+        self.threads = threads
+        self.workers = workers ?? threads
+        self.arena = arena
+        self.regions = regions
+    }
 
     /// One thread, no arena (constant folding, direct calls).
     public static let serial = RunContext(threads: 1, arena: nil, regions: [])

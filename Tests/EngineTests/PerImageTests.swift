@@ -8,14 +8,15 @@ import Testing
     static let x = ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("N"), .fixed(2), .fixed(4), .fixed(4)])
 
     /// conv → relu → `tail` nodes reading "r"; the graph output is "y".
-    static func model(_ tail: [Node], initializers extra: [String: Tensor] = [:], perImage: Bool = true) throws -> Model {
+    static func model(_ tail: [Node], initializers extra: [String: Tensor] = [:], perImage: Bool = true,
+                      threads: Int = 1) throws -> Model {
         let w = (0..<36).map { Float($0 % 7) / 6 - 0.5 }
         let g = Graph(nodes: [
             Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["c"], attributes: ["pads": .ints([1, 1, 1, 1])]),
             Node(name: "relu", opType: "Relu", inputs: ["c"], outputs: ["r"]),
         ] + tail, inputs: [x], outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)],
            initializers: extra.merging(["w": try Tensor(shape: [2, 2, 3, 3], values: w)]) { a, _ in a }, opset: 13)
-        return try Model(graph: g, options: CompileOptions(perImageBatches: perImage))
+        return try Model(graph: g, options: CompileOptions(threads: threads, perImageBatches: perImage))
     }
 
     static func input(batch: Int) throws -> Tensor {
@@ -36,6 +37,20 @@ import Testing
             #expect(try perImage.plan(for: ["x": [1, 2, 4, 4]]).perImage == nil, "batch 1 runs as it is")
             let a = try perImage.run(["x": x]), b = try together.run(["x": x])
             #expect(a["y"] == b["y"] && a["y"] != nil, "\(tail[0].opType)")
+        }
+    }
+
+    /// On 2 threads, images 0-3 of 5 run two side by side on one thread each and image 4 alone on both:
+    /// every image has the bits of its batch-1 run on 2 threads.
+    @Test func sideBySideImagesKeepTheirBits() throws {
+        let tail = [Node(name: "pool", opType: "MaxPool", inputs: ["r"], outputs: ["y"], attributes: ["kernel_shape": .ints([2, 2])])]
+        let model = try Self.model(tail, threads: 2)
+        let x = try Self.input(batch: 5), values = x.floats()
+        let all = try #require(try model.run(["x": x])["y"]).floats()
+        let per = all.count / 5
+        for i in 0..<5 {
+            let one = try Tensor(shape: [1, 2, 4, 4], values: Array(values[(i * 32)..<((i + 1) * 32)]))
+            #expect(try #require(try model.run(["x": one])["y"]).floats() == Array(all[(i * per)..<((i + 1) * per)]), "image \(i)")
         }
     }
 

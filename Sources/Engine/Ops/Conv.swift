@@ -185,7 +185,7 @@ struct ConvOp: Operator {
                         yt.withMutableFloats { y in
                             u.withUnsafeBufferPointer { up in
                                 plan.run(x: x, w: w, bias: b, residual: r, y: y, images: xt.shape[0], activation: activation,
-                                         threads: threads, prepared: up.isEmpty ? nil : up.baseAddress)
+                                         threads: rc.workers, prepared: up.isEmpty ? nil : up.baseAddress)
                             }
                         }
                     }

@@ -91,7 +91,7 @@ struct ConvTransposeOp: Operator {
         // group on one thread, 2 per thread otherwise so batch 1 uses every thread).
         let chunks = threads > 1 ? min(2 * threads, mpg) : 1, perChunk = (mpg + chunks - 1) / chunks
         let bias = inputs.count > 2 ? inputs[2] : nil
-        let workers = max(1, min(threads, n * group * chunks))
+        let workers = max(1, min(rc.workers, n * group * chunks))
         let scratch = perChunk * taps * inPixels
         let cols = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch * workers))
         defer { cols.deallocate() }

@@ -50,7 +50,7 @@ struct BatchNormOp: Operator {
         xt.withFloats { x in
             yt.withMutableFloats { y in
                 ChannelAffine.run(x: x, y: y, planes: xt.shape[0] * c, channels: c, size: inner, mul: mul, add: add, act,
-                                  threads: rc.threads)
+                                  threads: rc.workers)
             }
         }
         return [yt]
@@ -158,7 +158,7 @@ struct LRNOp: Operator {
         xt.withFloats { x in
             yt.withMutableFloats { y in
                 // Per image: y holds the running Σ x² over the window, plane by plane, then the quotient.
-                Parallel.run(tasks: images * c, threads: rc.threads) { t, _ in
+                Parallel.run(tasks: images * c, threads: rc.workers) { t, _ in
                     let img = t / c, ch = t % c
                     let base = x + img * c * inner, out = y + t * inner
                     out.update(repeating: 0, count: inner)

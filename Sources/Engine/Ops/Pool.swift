@@ -49,7 +49,7 @@ struct PoolOp: Operator {
     var writesIntoArena: Bool { true }
 
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
-        let threads = rc.threads
+        let threads = rc.workers
         let xt = try ctx.required(inputs, 0)
         let planes = xt.shape[0] * xt.shape[1]
         if kind == .globalMax || kind == .globalAverage {

@@ -86,7 +86,7 @@ struct ResizeOp: Operator {
     var writesIntoArena: Bool { true }
 
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
-        let threads = rc.threads
+        let threads = rc.workers
         let xt = try ctx.required(inputs, 0)
         guard xt.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(xt.dtype.rawValue)") }
         let (shape, scales) = try target(xt.shape, inputs)
