@@ -10,8 +10,9 @@ public import Tensor
 /// the next, where the batch-N plan streams all N images through every layer (DenseNet-121's 56×56
 /// Winograd layers took 1.22× eight times their batch-1 time at batch 8). An image's bits are the same
 /// either way: `ConvPlan` splits work by shape and thread count, never by batch size (batch invariance),
-/// and running a split's tasks on fewer workers does not change them. Side by side, a small layer no longer
-/// waits for its slowest task at every step (ResNet-18 at batch 8 on 2 threads ... ).
+/// and running a split's tasks on fewer workers does not change them. Side by side, the small layers no
+/// longer wait at a barrier for the other thread at every step (ResNet-18 at batch 8 on 2 threads: median
+/// of medians 190 -> 157 ms, alternating with the batch run together).
 extension Plan {
     /// Op types that compute each image of axis 0 from the same image of their inputs, whatever their
     /// attributes, as long as every non-constant input and every output keeps axis 0 as the batch.
