@@ -107,7 +107,7 @@ public struct ConvPlan: Sendable, Equatable {
     /// Strided convolutions with fewer input channels than this (per group) read the padded input's phase
     /// planes (`directPacked`) instead of im2col + OpenBLAS: the stems, whose im2col panel (K = C·49 = 147
     /// rows × all pixels) costs as much to write as the GEMM. ResNet-18's 7×7/2 stem (3 -> 64, 224²), b1 1T:
-    /// 3.46-3.51 -> 2.81-2.85 ms.
+    /// 3.50-3.56 -> 2.82-2.90 ms minima (1 thread), 1.80-1.92 -> 1.51-1.87 (2 threads).
     public static let directStridedMaxChannels = 16
 
     /// Whether `algorithm` can compute `shape`.

@@ -28,29 +28,11 @@ extension PackedGEMM {
         defer { koff.deallocate(); tail.deallocate() }
         var maxOffset = 0
         for t in 0..<taps { maxOffset = max(maxOffset, offsets[t]) }
-        // Panel-outer when one channel block's input rows (at most cb channels × (n + halo) floats) fit in half
-        // the 32 KiB L1d, so every panel reads them from L1; or when the A block (m × cb·taps) outgrows half the
-        // 512 KiB L2, which strip-outer re-streams from L3 per strip, and the input rows fit in a quarter of it.
-        let inputBytes = cb * (n + nr + maxOffset) * 4, aBytes = m * cb * taps * 4
-        let panelOuter = inputBytes <= 16 << 10 || (aBytes > 256 << 10 && inputBytes <= 128 << 10)
         for c0 in stride(from: 0, to: channels, by: cb) {
             let cn = min(cb, channels - c0), kb = cn * taps
             // One flat loop over the block's (channel, tap) steps keeps the accumulators in registers
             // (nested loops made the compiler spill them per channel): byte offset of each step's B row.
             for i in 0..<kb { koff[i] = ((c0 + i / taps) * plane + offsets[i % taps]) * 4 }
-            if panelOuter && (c0 + cn - 1) * plane + n + nr + maxOffset <= readable {
-                // Few strips over a small input (the 7×7 stage): each A panel (kb × 6) is read once and kept in L1
-                // for all the strips, whose input rows stay in L1 too. Strip-outer re-streamed the whole A block
-                // (512 × 252 floats, beyond L2) per strip. Same sums in the same order: same bits.
-                for p in stride(from: 0, to: m, by: mr) {
-                    let ap = a + p * k + c0 * taps * mr, rows = min(mr, m - p)
-                    for j in stride(from: 0, to: n, by: nr) {
-                        micro(kb, ap, UnsafeRawPointer(x + j), offsets: koff, c + p * ldc + j, ldc: ldc,
-                              rows: rows, cols: min(nr, n - j), accumulate: c0 > 0)
-                    }
-                }
-                continue
-            }
             for j in stride(from: 0, to: n, by: nr) {
                 let cols = min(nr, n - j), base = UnsafeRawPointer(x + j)
                 if (c0 + cn - 1) * plane + j + nr + maxOffset > readable {
