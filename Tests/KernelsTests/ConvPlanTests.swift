@@ -35,7 +35,7 @@ import Testing
         Case(c: 40, m: 13, groups: 1, g: ConvKernelTests.geometry(9, 10, 3, 2, 1, 1)),  // 2 channel blocks
         Case(c: 4, m: 6, groups: 2, g: ConvGeometry(inH: 11, inW: 14, kH: 3, kW: 5, strideH: 2, strideW: 3, dilH: 1,
                                                     dilW: 1, padTop: 1, padLeft: 2, outH: 6, outW: 5)),
-        Case(c: 64, m: 300, groups: 1, g: ConvKernelTests.geometry(5, 6, 3, 1, 1, 1)),  // A block > 256 KiB: panel-outer
+        Case(c: 64, m: 300, groups: 1, g: ConvKernelTests.geometry(5, 6, 3, 1, 1, 1)),  // deep and wide: 3 channel blocks, 50 panels
     ]
 
     static func random(_ count: Int, _ seed: UInt64) -> [Float] {
