@@ -98,8 +98,8 @@ extension ConvPlan {
                                        packedA: packedWeights(packed!, grp, chunk), x: xg + p0, c: y + out, ldc: pixels,
                                        readable: k * pixels - p0, fused: fused)
         case .directPacked:
-            // Output pixel (oy, ox) is column (oy - oy0) · Wp + ox; the Wp - outW columns past each row are dropped.
-            let wp = paddedWidth, plane = paddedHeight * wp, nq = (oy1 - oy0 - 1) * wp + g.outW
+            // Output pixel (oy, ox) is column (oy - oy0) · Wq + ox; the Wq - outW columns past each row are dropped.
+            let wp = phaseWidth, plane = channelPlane, nq = (oy1 - oy0 - 1) * wp + g.outW
             let xp = x + grp * shape.cpg * plane + oy0 * wp
             offsets.withUnsafeBufferPointer { off in
                 PackedGEMM.multiplyShifted(m: mc, n: nq, channels: shape.cpg, offsets: off.baseAddress!, taps: off.count,
@@ -120,37 +120,54 @@ extension ConvPlan {
                        residual: residual.map { $0 + out }, ldr: pixels, activation)
     }
 
-    /// Element offset of each kernel tap (ky, kx) in the padded input, relative to the output pixel's column.
+    /// Element offset of each kernel tap (ky, kx) in a channel's phase planes, relative to the output pixel's
+    /// column: output (oy, ox) reads padded (oy·sH + ky·dilH, ox·sW + kx·dilW), which is phase
+    /// (ky·dilH mod sH, kx·dilW mod sW) at (oy + ky·dilH / sH, ox + kx·dilW / sW).
     private var tapOffsets: [Int] {
-        let g = shape.geometry
-        return (0..<(g.kH * g.kW)).map { t in (t / g.kW) * g.dilH * paddedWidth + (t % g.kW) * g.dilW }
+        let g = shape.geometry, wq = phaseWidth, phasePlane = phaseHeight * wq, phases = self.phases
+        return (0..<(g.kH * g.kW)).map { t in
+            let dy = t / g.kW * g.dilH, dx = t % g.kW * g.dilW
+            let phase = phases.firstIndex { $0 == (dy % g.strideH, dx % g.strideW) }!
+            return phase * phasePlane + dy / g.strideH * wq + dx / g.strideW
+        }
     }
 
-    /// A buffer for one image's padded input [C, Hp, Wp], with zeroed slack for the reads past the last
-    /// plane's end (`PackedGEMM.multiplyShifted`).
+    /// A buffer for one image's padded input in phases [C, phases, Hq, Wq], with zeroed slack for the reads
+    /// past the last plane's end (`PackedGEMM.multiplyShifted`).
     private func allocatePadded() -> UnsafeMutablePointer<Float> {
-        let total = shape.channels * paddedHeight * paddedWidth, slack = PackedGEMM.nr + paddedWidth
+        let total = shape.channels * channelPlane, slack = PackedGEMM.nr + phaseWidth
         let p = UnsafeMutablePointer<Float>.allocate(capacity: total + slack)
         (p + total).initialize(repeating: 0, count: slack)
         return p
     }
 
-    /// x [C, inH, inW] (one image) copied into [C, Hp, Wp] with the pads zero (and input no window reads dropped).
+    /// x [C, inH, inW] (one image) copied into [C, phases, Hq, Wq]: phase (a, b) row i, column j is the padded
+    /// input's (i·sH + a, j·sW + b), zero in the pads and past the padded input (input no window reads is dropped).
     private func pad(_ x: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, threads: Int) {
-        let g = shape.geometry, hp = paddedHeight, wp = paddedWidth
-        // Columns [lo, hi) of a padded row come from the input row; the rest are pads.
-        let lo = min(wp, max(0, g.padLeft)), hi = max(lo, min(wp, g.inW + g.padLeft))
-        Parallel.run(tasks: shape.channels, threads: min(threads, max(1, shape.channels * hp * wp / 65536))) { c, _ in
-            let src = x + c * g.inH * g.inW, dst = p + c * hp * wp
-            for r in 0..<hp {
-                let iy = r - g.padTop, row = dst + r * wp
-                guard iy >= 0, iy < g.inH else {
-                    row.initialize(repeating: 0, count: wp)
-                    continue
+        let g = shape.geometry, hq = phaseHeight, wq = phaseWidth, sh = g.strideH, sw = g.strideW
+        let phases = self.phases, phasePlane = hq * wq, plane = phases.count * phasePlane
+        Parallel.run(tasks: shape.channels, threads: min(threads, max(1, shape.channels * plane / 65536))) { c, _ in
+            let src = x + c * g.inH * g.inW
+            for (f, (a, b)) in phases.enumerated() {
+                let dst = p + c * plane + f * phasePlane
+                // Columns [lo, hi) of a phase row come from the input row (j·sW + b - padLeft inside [0, inW)).
+                let first = b - g.padLeft
+                let lo = min(wq, max(0, (-first + sw - 1) / sw)), hi = max(lo, min(wq, (g.inW - first + sw - 1) / sw))
+                for i in 0..<hq {
+                    let iy = i * sh + a - g.padTop, row = dst + i * wq
+                    guard iy >= 0, iy < g.inH else {
+                        row.initialize(repeating: 0, count: wq)
+                        continue
+                    }
+                    let line = src + iy * g.inW + first
+                    row.initialize(repeating: 0, count: lo)
+                    if sw == 1 {
+                        (row + lo).initialize(from: line + lo, count: hi - lo)
+                    } else {
+                        for j in lo..<hi { (row + j).initialize(to: line[j * sw]) }
+                    }
+                    (row + hi).initialize(repeating: 0, count: wq - hi)
                 }
-                row.initialize(repeating: 0, count: lo)
-                (row + lo).initialize(from: src + iy * g.inW + lo - g.padLeft, count: hi - lo)
-                (row + hi).initialize(repeating: 0, count: wp - hi)
             }
         }
     }

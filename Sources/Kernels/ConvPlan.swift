@@ -19,8 +19,9 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// measured faster on strided layers on this machine); both are forced in tests.
     case pointwisePacked
     case im2colPacked
-    /// Stride 1: the packed GEMM reads B straight from the zero-padded input (`PackedGEMM.multiplyShifted`),
-    /// no im2col. Only on CPUs with AVX2 and FMA.
+    /// The packed GEMM reads B straight from the zero-padded input (`PackedGEMM.multiplyShifted`), no im2col.
+    /// With stride s the padded input is first split into its s × s phases (`phases`), so every kernel tap
+    /// is again a fixed offset from the output pixel's column. Only on CPUs with AVX2 and FMA.
     case directPacked
 
     /// The same computation on OpenBLAS.
@@ -106,6 +107,11 @@ public struct ConvPlan: Sendable, Equatable {
     public static let pointwisePackedMinPixels = 784
     public static let winogradF4MinOutChannels = 32
     public static let winogradF4MinTiles = 16
+    /// Strided convolutions with fewer input channels than this (per group) read the padded input's phase
+    /// planes (`directPacked`) instead of im2col + OpenBLAS: the stems, whose im2col panel (K = C·49 = 147
+    /// rows × all pixels) costs as much to write as the GEMM. ResNet-18's 7×7/2 stem (3 -> 64, 224²), b1 1T:
+    /// 3.50-3.56 -> 2.82-2.90 ms minima (1 thread), 1.80-1.92 -> 1.51-1.87 (2 threads).
+    public static let directStridedMaxChannels = 16
 
     /// Whether `algorithm` can compute `shape`.
     public static func applicable(_ algorithm: ConvAlgorithm, _ shape: ConvShape) -> Bool {
@@ -113,7 +119,7 @@ public struct ConvPlan: Sendable, Equatable {
         case .im2colGEMM: return true
         case .pointwiseGEMM: return shape.isPointwise
         case .pointwisePacked, .im2colPacked: return CPUFeatures.avx2FMA && applicable(algorithm.unpacked, shape)
-        case .directPacked: return CPUFeatures.avx2FMA && shape.geometry.strideH == 1 && shape.geometry.strideW == 1
+        case .directPacked: return CPUFeatures.avx2FMA
         case .depthwiseDirect: return shape.cpg == 1
         case .winogradF2: return shape.isWinogradShape
         case .winogradF4: return CPUFeatures.avx2FMA && shape.isWinogradShape
@@ -125,7 +131,7 @@ public struct ConvPlan: Sendable, Equatable {
     /// With `threads` > 1 the image is split into row tiles first (each re-packs the weights, small for the
     /// wide early layers), then into channel chunks (each re-packs its im2col panel, small for the deep ones).
     public init?(_ shape: ConvShape, forcing: ConvAlgorithm? = nil, threads: Int = 1) {
-        let algorithm: ConvAlgorithm
+        let algorithm: ConvAlgorithm, g0 = shape.geometry
         if let f = forcing {
             guard ConvPlan.applicable(f, shape) else { return nil }
             algorithm = f
@@ -144,13 +150,16 @@ public struct ConvPlan: Sendable, Equatable {
             // 0-5 % faster, at 14² 3-7 % and at 7² 12-20 % slower (N = 49 fills 4 strips of 16 columns).
             algorithm = ConvPlan.applicable(.pointwisePacked, shape) && shape.pixels >= ConvPlan.pointwisePackedMinPixels
                 ? .pointwisePacked : .pointwiseGEMM
-        } else if ConvPlan.applicable(.directPacked, shape) {
+        } else if ConvPlan.applicable(.directPacked, shape)
+                    && ((g0.strideH == 1 && g0.strideW == 1) || shape.cpg < ConvPlan.directStridedMaxChannels) {
             // No im2col: for 32-channel 3×3 layers the copy costs as much as the GEMM (DenseNet-121's 14×14
             // layer: im2col + packed GEMM 0.39 ms, direct 0.20 ms).
             algorithm = .directPacked
         } else {
-            // Strided convolutions stay on OpenBLAS: with im2col into packed strips ResNet-18's stem and
-            // stride-2 layers ran 5-10 % slower on this Zen 3 (47.2 vs 48.9 ms for the model).
+            // Other strided convolutions stay on OpenBLAS: with im2col into packed strips ResNet-18's stride-2
+            // layers ran 5-10 % slower on this Zen 3 (47.2 vs 48.9 ms for the model); on the phase planes
+            // (`directPacked`) its 3×3/2 ones ran the same (64 and 128 channels) or 10 % slower (256), its 1×1/2
+            // ones the same.
             algorithm = .im2colGEMM
         }
         let g = shape.geometry, pixels = shape.pixels
@@ -197,14 +206,27 @@ public struct ConvPlan: Sendable, Equatable {
         switch algorithm {
         case .im2colGEMM: return shape.depth * rowsPerTile * shape.geometry.outW
         case .im2colPacked: return Im2col.packedCount(depth: shape.depth, pixels: rowsPerTile * shape.geometry.outW)
-        case .directPacked: return channelsPerChunk * rowsPerTile * paddedWidth
+        case .directPacked: return channelsPerChunk * rowsPerTile * phaseWidth
         default: return 0
         }
     }
 
     /// The zero-padded input `.directPacked` reads: exactly the rows and columns the windows cover.
-    var paddedHeight: Int { shape.geometry.outH + (shape.geometry.kH - 1) * shape.geometry.dilH }
-    var paddedWidth: Int { shape.geometry.outW + (shape.geometry.kW - 1) * shape.geometry.dilW }
+    var paddedHeight: Int { (shape.geometry.outH - 1) * shape.geometry.strideH + (shape.geometry.kH - 1) * shape.geometry.dilH + 1 }
+    var paddedWidth: Int { (shape.geometry.outW - 1) * shape.geometry.strideW + (shape.geometry.kW - 1) * shape.geometry.dilW + 1 }
+    /// One phase plane of the padded input [Hq, Wq]: phase (a, b) holds padded rows a, a + sH, ... and
+    /// columns b, b + sW, ... (stride 1: the padded input itself).
+    var phaseHeight: Int { (paddedHeight + shape.geometry.strideH - 1) / shape.geometry.strideH }
+    var phaseWidth: Int { (paddedWidth + shape.geometry.strideW - 1) / shape.geometry.strideW }
+    /// The phases (row phase a < sH, column phase b < sW) some kernel tap reads, in (a, b) order: only
+    /// these are copied (a 1×1 stride-2 convolution reads one of four).
+    var phases: [(Int, Int)] {
+        let g = shape.geometry
+        let rows = Set((0..<g.kH).map { $0 * g.dilH % g.strideH }), cols = Set((0..<g.kW).map { $0 * g.dilW % g.strideW })
+        return rows.sorted().flatMap { a in cols.sorted().map { b in (a, b) } }
+    }
+    /// Floats of one channel's phase planes, [phases][Hq][Wq].
+    var channelPlane: Int { phases.count * phaseHeight * phaseWidth }
 
     /// Floats of packed weights per (group, channel chunk): each chunk starts a new panel of `PackedGEMM.mr` rows.
     var packedChunkFloats: Int { PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth) }

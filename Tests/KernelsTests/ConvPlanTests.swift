@@ -22,6 +22,22 @@ import Testing
         Case(c: 256, m: 4, groups: 1, g: ConvKernelTests.geometry(35, 37, 3, 1, 1, 1)),  // F(4x4): 2 tile blocks, partial strip
     ]
 
+    /// Strided shapes for `.directPacked`'s phase planes: the stem's 7×7/2 (3 -> 64 channels, odd size),
+    /// 3×3/2 and 1×1/2 downsampling, stride 3, stride with dilation, unequal strides and pads, and enough
+    /// channels for two channel blocks of `PackedGEMM.multiplyShifted`.
+    static let strided: [Case] = [
+        Case(c: 3, m: 64, groups: 1, g: ConvKernelTests.geometry(59, 57, 7, 2, 1, 3)),  // stem
+        Case(c: 5, m: 7, groups: 1, g: ConvKernelTests.geometry(15, 14, 3, 2, 1, 1)),
+        Case(c: 6, m: 9, groups: 1, g: ConvKernelTests.geometry(13, 11, 1, 2, 1, 0)),  // one phase of four
+        Case(c: 4, m: 5, groups: 1, g: ConvKernelTests.geometry(17, 16, 3, 3, 1, 1)),
+        Case(c: 3, m: 4, groups: 1, g: ConvKernelTests.geometry(19, 18, 5, 3, 2, 2)),
+        Case(c: 2, m: 3, groups: 1, g: ConvKernelTests.geometry(12, 13, 3, 2, 2, 2)),  // dilation 2: one phase
+        Case(c: 40, m: 13, groups: 1, g: ConvKernelTests.geometry(9, 10, 3, 2, 1, 1)),  // 2 channel blocks
+        Case(c: 4, m: 6, groups: 2, g: ConvGeometry(inH: 11, inW: 14, kH: 3, kW: 5, strideH: 2, strideW: 3, dilH: 1,
+                                                    dilW: 1, padTop: 1, padLeft: 2, outH: 6, outW: 5)),
+        Case(c: 64, m: 300, groups: 1, g: ConvKernelTests.geometry(5, 6, 3, 1, 1, 1)),  // deep and wide: 3 channel blocks, 50 panels
+    ]
+
     static func random(_ count: Int, _ seed: UInt64) -> [Float] {
         var rng = SeededGenerator(seed: seed)
         return (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -38,7 +54,7 @@ import Testing
         return y
     }
 
-    @Test(arguments: cases)
+    @Test(arguments: cases + strided)
     func everyApplicableAlgorithmMatchesTheDirectLoop(_ t: Case) throws {
         let g = t.g, pixels = g.outH * g.outW, images = 2
         let x = Self.random(images * t.c * g.inH * g.inW, 1), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 2)
@@ -76,13 +92,16 @@ import Testing
         #expect(byName[0]?.algorithm == .depthwiseDirect)
         #expect(byName[1]?.algorithm == .depthwiseDirect)
         // Stride-1 convolutions read the padded input directly where the CPU has AVX2 (im2col + OpenBLAS
-        // elsewhere); pointwise and strided ones stay on OpenBLAS.
+        // elsewhere); pointwise ones stay on OpenBLAS.
         #expect(byName[2]?.algorithm == .pointwiseGEMM)
         #expect(byName[3]?.algorithm.unpacked == .im2colGEMM && byName[3]?.tasksPerImage == 2)
         #expect(byName[4]?.algorithm.unpacked == .im2colGEMM && byName[4]?.tasksPerImage == 1)
         #expect(byName[4]?.algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
         let strided = ConvShape(channels: 3, outChannels: 64, groups: 1, geometry: ConvKernelTests.geometry(224, 224, 7, 2, 1, 3))
-        #expect(try #require(ConvPlan(strided)).algorithm == .im2colGEMM)
+        // Strided: stems (few input channels) on the phase planes with AVX2, the rest on im2col + OpenBLAS.
+        #expect(try #require(ConvPlan(strided)).algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
+        let down = ConvShape(channels: 64, outChannels: 128, groups: 1, geometry: ConvKernelTests.geometry(56, 56, 3, 2, 1, 1))
+        #expect(try #require(ConvPlan(down)).algorithm == .im2colGEMM)
         // ResNet-18's 3x3 stages: with AVX2, Winograd F(4x4) on all but the 7x7 one (4 tiles); without,
         // F(2x2) on the 28x28 and 14x14 ones. im2col + GEMM (or the direct packed path) on the others.
         // With im2col on 2 threads, wide layers split into row tiles and deep ones into channel chunks.
@@ -101,22 +120,24 @@ import Testing
     }
 
     /// Batch invariance at the kernel level: each image alone, in a batch, on 1 or 2 threads: same bits.
-    @Test(arguments: cases.suffix(8))
+    @Test(arguments: cases.suffix(8) + strided)
     func outputsDoNotDependOnBatchOrThreads(_ t: Case) throws {
         let g = t.g, pixels = g.outH * g.outW, images = 3, inSize = t.c * g.inH * g.inW, outSize = t.m * pixels
         let x = Self.random(images * inSize, 5), w = Self.random(t.m * t.c / t.groups * g.kH * g.kW, 6)
         let bias = Self.random(t.m, 7), residual = Self.random(images * outSize, 8)
         // Forced split: 2 rows per tile, 64 channels per chunk (the thresholds would not split these small shapes).
         let chosen = try #require(ConvPlan(Self.shape(t)))
-        let plan = ConvPlan(chosen.shape, chosen.algorithm, rowsPerTile: 2, channelsPerChunk: 64)
-        let batched1 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 1)
-        let batched2 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
-        #expect(batched1 == batched2)
-        for img in 0..<images {
-            let alone = Self.run(plan, x: Array(x[(img * inSize)..<((img + 1) * inSize)]), w: w, bias: bias,
-                                 residual: Array(residual[(img * outSize)..<((img + 1) * outSize)]), images: 1, threads: 2)
-            let inBatch = Array(batched1[(img * outSize)..<((img + 1) * outSize)])
-            #expect(alone == inBatch, "image \(img): \(difference(alone.map(Double.init), inBatch.map(Double.init)).map(\.description) ?? "")")
+        for algorithm in Set([chosen.algorithm, .directPacked]) where ConvPlan.applicable(algorithm, chosen.shape) {
+            let plan = ConvPlan(chosen.shape, algorithm, rowsPerTile: 2, channelsPerChunk: 64)
+            let batched1 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 1)
+            let batched2 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)
+            #expect(batched1 == batched2)
+            for img in 0..<images {
+                let alone = Self.run(plan, x: Array(x[(img * inSize)..<((img + 1) * inSize)]), w: w, bias: bias,
+                                     residual: Array(residual[(img * outSize)..<((img + 1) * outSize)]), images: 1, threads: 2)
+                let inBatch = Array(batched1[(img * outSize)..<((img + 1) * outSize)])
+                #expect(alone == inBatch, "\(algorithm) image \(img): \(difference(alone.map(Double.init), inBatch.map(Double.init)).map(\.description) ?? "")")
+            }
         }
     }
 }
