@@ -56,95 +56,56 @@ public enum Winograd {
     }
 
     /// y [N, M, outH, outW] = act(conv(x) + bias + residual); u from `transformWeights`.
-    /// With at least `threads` images, each worker computes whole images on its own scratch (no barriers
-    /// inside a convolution); the images left over (fewer than `threads`) are split by phases as at batch 1.
-    /// An image's bits are the same on either path: its blocks, GEMM calls and transforms do not change.
     static func run<T: WinogradTransform>(_: T.Type, _ s: ConvShape, x: UnsafePointer<Float>, u: UnsafePointer<Float>,
                                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                           y: UnsafeMutablePointer<Float>, images: Int, activation: Activation, threads: Int)
     {
-        let layout = Layout(T.self, s)
-        let inSize = s.channels * s.geometry.inH * s.geometry.inW, outSize = s.outChannels * s.geometry.outH * s.geometry.outW
-        let whole = threads > 1 ? images / threads * threads : 0
-        let workers = whole > 0 ? threads : 1
-        // Per-worker scratch, 80 floats (5 cache lines) of skew apart so the workers' streams do not share
-        // low address bits.
-        let per = layout.scratchFloats + 80
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: per * workers)
+        let g = s.geometry, c = s.channels, m = s.outChannels, p = T.positions, tm = T.tile
+        let tilesW = (g.outW + tm - 1) / tm, tiles = ((g.outH + tm - 1) / tm) * tilesW, pixels = g.outH * g.outW
+        let block = tilesPerBlock(T.self, channels: c, tiles: tiles)
+        // Packed: V_ξ in 16-column strips [⌈nb/16⌉][C][16]; else row-major [C][nb].
+        let strips = (block + 15) / 16
+        // The transformed matrices lie a power of two apart for many shapes, so the streams a tile
+        // transform writes would share L1 sets: 16 floats of skew between them.
+        let sv = (T.packed ? strips * 16 * c : c * block) + 16, sr = m * block + 16
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: p * (sv + sr))
         defer { scratch.deallocate() }
-        func image(_ img: Int, _ worker: Int, threads: Int) {
-            runImage(T.self, s, layout, x: x + img * inSize, u: u, bias: bias, residual: residual.map { $0 + img * outSize },
-                     y: y + img * outSize, activation: activation, scratch: scratch + worker * per, threads: threads)
-        }
-        Parallel.run(tasks: whole, threads: threads) { img, worker in image(img, worker, threads: 1) }
-        for img in whole..<images { image(img, 0, threads: threads) }
-    }
-
-    /// Block sizes and scratch strides of one shape (the same on every path, so an image's bits are too).
-    struct Layout {
-        let tilesW: Int, tiles: Int, block: Int
-        /// Floats between consecutive V_ξ and between consecutive M_ξ in the scratch.
-        let sv: Int, sr: Int
-        let packedA: Int
-        let positions: Int
-        init<T: WinogradTransform>(_: T.Type, _ s: ConvShape) {
-            let g = s.geometry, c = s.channels, tm = T.tile
-            tilesW = (g.outW + tm - 1) / tm
-            tiles = ((g.outH + tm - 1) / tm) * tilesW
-            block = Winograd.tilesPerBlock(T.self, channels: c, tiles: tiles)
-            // Packed: V_ξ in 16-column strips [⌈nb/16⌉][C][16]; else row-major [C][nb].
-            let strips = (block + 15) / 16
-            // The transformed matrices lie a power of two apart for many shapes, so the streams a tile
-            // transform writes would share L1 sets: 16 floats of skew between them.
-            sv = (T.packed ? strips * 16 * c : c * block) + 16
-            sr = s.outChannels * block + 16
-            packedA = PackedGEMM.packedCount(m: s.outChannels, k: c)
-            positions = T.positions
-        }
-        var scratchFloats: Int { positions * (sv + sr) }
-    }
-
-    /// One image: x [C, inH, inW], residual [M, outH, outW]?, y [M, outH, outW]; the phases of each block of
-    /// tiles split over `threads` (one barrier each).
-    private static func runImage<T: WinogradTransform>(_: T.Type, _ s: ConvShape, _ l: Layout, x xi: UnsafePointer<Float>,
-                                                       u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                                       residual: UnsafePointer<Float>?, y yi: UnsafeMutablePointer<Float>,
-                                                       activation: Activation, scratch: UnsafeMutablePointer<Float>, threads: Int)
-    {
-        let g = s.geometry, c = s.channels, m = s.outChannels, p = T.positions, pixels = g.outH * g.outW
-        let tiles = l.tiles, block = l.block, sv = l.sv, sr = l.sr, packedA = l.packedA, tilesW = l.tilesW
         let v = scratch, r = scratch + p * sv
+        let packedA = PackedGEMM.packedCount(m: m, k: c)
         let channelTasks = min(c, 4 * threads), outTasks = min(m, 4 * threads)
-        for b0 in stride(from: 0, to: tiles, by: block) {
-            let nb = min(block, tiles - b0), last = b0 + nb == tiles
-            // Element (ch, t) of V_ξ: v + ξ·sv + ch·chStride + (t / 16)·stripStride + t % 16.
-            let chStride = T.packed ? 16 : nb, stripStride = T.packed ? 16 * c : 16
-            Parallel.run(tasks: channelTasks, threads: threads) { task, _ in
-                for ch in stride(from: task, to: c, by: channelTasks) {
-                    inputTiles(T.self, xi + ch * g.inH * g.inW, g, tilesW: tilesW, first: b0, count: nb,
-                               v + ch * chStride, ld: sv, stripStride: stripStride)
-                }
-            }
-            // [M, C] · [C, nb] for each position
-            Parallel.run(tasks: p, threads: threads) { pos, _ in
-                if T.packed {
-                    PackedGEMM.multiply(m: m, n: nb, k: c, packedA: u + pos * packedA, packedB: v + pos * sv,
-                                        c: r + pos * sr, ldc: nb)
-                } else {
-                    GEMM.sgemm(m: m, n: nb, k: c, a: u + pos * m * c, lda: c, b: v + pos * sv, ldb: nb,
-                               c: r + pos * sr, ldc: nb)
-                }
-            }
-            // The last block's task also finishes its channels' planes (earlier blocks are done: barrier),
-            // while they are still in cache and without a barrier of its own.
-            Parallel.run(tasks: outTasks, threads: threads) { task, _ in
-                for o in stride(from: task, to: m, by: outTasks) {
-                    outputTiles(T.self, r + o * nb, ld: sr, g, tilesW: tilesW, first: b0, count: nb, yi + o * pixels)
-                    if last {
-                        Epilogue.apply(yi + o * pixels, ldy: pixels, rows: 1, cols: pixels, bias: bias.map { $0 + o },
-                                       residual: residual.map { $0 + o * pixels }, ldr: pixels, activation)
+        for img in 0..<images {
+            let xi = x + img * c * g.inH * g.inW, yi = y + img * m * pixels
+            for b0 in stride(from: 0, to: tiles, by: block) {
+                let nb = min(block, tiles - b0)
+                // Element (ch, t) of V_ξ: v + ξ·sv + ch·chStride + (t / 16)·stripStride + t % 16.
+                let chStride = T.packed ? 16 : nb, stripStride = T.packed ? 16 * c : 16
+                Parallel.run(tasks: channelTasks, threads: threads) { task, _ in
+                    for ch in stride(from: task, to: c, by: channelTasks) {
+                        inputTiles(T.self, xi + ch * g.inH * g.inW, g, tilesW: tilesW, first: b0, count: nb,
+                                   v + ch * chStride, ld: sv, stripStride: stripStride)
                     }
                 }
+                // [M, C] · [C, nb] for each position
+                Parallel.run(tasks: p, threads: threads) { pos, _ in
+                    if T.packed {
+                        PackedGEMM.multiply(m: m, n: nb, k: c, packedA: u + pos * packedA, packedB: v + pos * sv,
+                                            c: r + pos * sr, ldc: nb)
+                    } else {
+                        GEMM.sgemm(m: m, n: nb, k: c, a: u + pos * m * c, lda: c, b: v + pos * sv, ldb: nb,
+                                   c: r + pos * sr, ldc: nb)
+                    }
+                }
+                Parallel.run(tasks: outTasks, threads: threads) { task, _ in
+                    for o in stride(from: task, to: m, by: outTasks) {
+                        outputTiles(T.self, r + o * nb, ld: sr, g, tilesW: tilesW, first: b0, count: nb, yi + o * pixels)
+                    }
+                }
+            }
+            Parallel.run(tasks: outTasks, threads: threads) { task, _ in
+                let per = (m + outTasks - 1) / outTasks, o0 = task * per, n = min(per, m - o0)
+                guard n > 0 else { return }
+                Epilogue.apply(yi + o0 * pixels, ldy: pixels, rows: n, cols: pixels, bias: bias.map { $0 + o0 },
+                               residual: residual.map { $0 + (img * m + o0) * pixels }, ldr: pixels, activation)
             }
         }
     }
