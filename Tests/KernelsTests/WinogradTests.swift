@@ -28,4 +28,25 @@ import Testing
             #expect(d.maxAbs <= bound, "\(algorithm) C\(c) \(side)x\(side): \(d), bound \(bound)")
         }
     }
+
+    /// Batch and thread invariance of the phase split: every image of a batch of 5, on 2 and 3 threads, has
+    /// the bits it has alone on one thread; 2-3 tile blocks with partial tiles, bias, residual, ReLU.
+    @Test(arguments: [ConvAlgorithm.winogradF2, .winogradF4])
+    func imagesHaveTheSameBitsOnEitherSplit(_ algorithm: ConvAlgorithm) throws {
+        let c = 128, m = 40, g = ConvKernelTests.geometry(51, 47, 3, 1, 1, 1), images = 5
+        let inSize = c * g.inH * g.inW, outSize = m * g.outH * g.outW
+        let shape = ConvShape(channels: c, outChannels: m, groups: 1, geometry: g)
+        guard let plan = ConvPlan(shape, forcing: algorithm) else { return }
+        let x = ConvPlanTests.random(images * inSize, 31), w = ConvPlanTests.random(m * c * 9, 32)
+        let bias = ConvPlanTests.random(m, 33), residual = ConvPlanTests.random(images * outSize, 34)
+        var alone: [Float] = []
+        for img in 0..<images {
+            alone += ConvPlanTests.run(plan, x: Array(x[(img * inSize)..<((img + 1) * inSize)]), w: w, bias: bias,
+                                       residual: Array(residual[(img * outSize)..<((img + 1) * outSize)]), images: 1, threads: 1)
+        }
+        for threads in [2, 3] {
+            let batched = ConvPlanTests.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: threads)
+            #expect(batched == alone, "\(algorithm), \(threads) threads")
+        }
+    }
 }

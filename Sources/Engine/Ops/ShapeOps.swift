@@ -1,8 +1,11 @@
+import Kernels
 import Tensor
 
 /// Ops that only move or reinterpret elements: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat,
 /// Split, Slice, Gather, Expand, Tile, Shape, Cast, Constant, ConstantOfShape. All dtype-generic.
 struct ShapeOp: Operator {
+    /// Concat copies at least this many bytes on all the run's threads, in pieces of at most `concatPieceBytes`.
+    static let parallelConcatBytes = 1 << 18, concatPieceBytes = 1 << 16
     enum Kind: String {
         case reshape = "Reshape", flatten = "Flatten", squeeze = "Squeeze", unsqueeze = "Unsqueeze", transpose = "Transpose"
         case concat = "Concat", split = "Split", slice = "Slice", gather = "Gather", expand = "Expand", tile = "Tile"
@@ -179,15 +182,27 @@ struct ShapeOp: Operator {
             for t in ts { data.append((t, t.shape.dropFirst(axis).reduce(1, *))) }
             var out = try rc.output(0, first.dtype, outShape, ctx)  // every byte is copied below
             let w = first.dtype.byteSize
-            out.withUnsafeMutableBytes { dst in
-                var o = 0
-                for b in 0..<outer {
-                    for (t, block) in data {
-                        t.withUnsafeBytes { src in
-                            dst.baseAddress!.advanced(by: o * w).copyMemory(from: src.baseAddress!.advanced(by: b * block * w), byteCount: block * w)
+            // The copies in output order, cut into pieces of at most `concatPieceBytes`: (source, destination
+            // offset, bytes). `ts` keeps every source's storage alive while its address is used.
+            var pieces: [(UnsafeRawPointer, Int, Int)] = []
+            var o = 0
+            for b in 0..<outer {
+                for (t, block) in data {
+                    if block > 0, let src = t.withUnsafeBytes({ $0.baseAddress }) {
+                        for at in stride(from: 0, to: block * w, by: Self.concatPieceBytes) {
+                            pieces.append((src + b * block * w + at, o * w + at, min(Self.concatPieceBytes, block * w - at)))
                         }
-                        o += block
                     }
+                    o += block
+                }
+            }
+            // A large concatenation (DenseNet's, megabytes at batch 8) is bound by memory bandwidth, which one
+            // core does not saturate: the pieces are shared out; small ones stay inline (a handoff costs more).
+            let threads = o * w >= Self.parallelConcatBytes ? rc.threads : 1
+            out.withUnsafeMutableBytes { dst in
+                Parallel.run(tasks: pieces.count, threads: threads) { i, _ in
+                    let (src, at, bytes) = pieces[i]
+                    dst.baseAddress!.advanced(by: at).copyMemory(from: src, byteCount: bytes)
                 }
             }
             return [out]
