@@ -7,7 +7,7 @@ public protocol Operator: Sendable {
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType]
     /// Computes the outputs (types as `outputTypes` promised).
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor]
-    /// Computes the outputs inside a plan: up to `rc.threads` engine threads, outputs in the run's arena
+    /// Computes the outputs inside a plan: work split for `rc.threads` and run on `rc.workers` engine threads, outputs in the run's arena
     /// (ops that split work or write into the arena implement this; the default calls `run(_:)`).
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor]
     /// Whether `run(_:_:)` takes its outputs from `RunContext.output` (the plan gives them arena regions)

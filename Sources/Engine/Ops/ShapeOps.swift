@@ -198,7 +198,7 @@ struct ShapeOp: Operator {
             }
             // A large concatenation (DenseNet's, megabytes at batch 8) is bound by memory bandwidth, which one
             // core does not saturate: the pieces are shared out; small ones stay inline (a handoff costs more).
-            let threads = o * w >= Self.parallelConcatBytes ? rc.threads : 1
+            let threads = o * w >= Self.parallelConcatBytes ? rc.workers : 1
             out.withUnsafeMutableBytes { dst in
                 Parallel.run(tasks: pieces.count, threads: threads) { i, _ in
                     let (src, at, bytes) = pieces[i]
