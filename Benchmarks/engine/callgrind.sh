@@ -29,9 +29,14 @@ BIN="${MEDINFER_BIN:-$(swift build -c release --show-bin-path)/medinfer}"
 OUT="${CALLGRIND_OUT:-Benchmarks/engine/results/callgrind}"
 mkdir -p "$OUT"
 rm -f "$OUT"/callgrind.out.*
-# Plan.run(_:) is `$s6Engine4PlanC3run...` mangled; the glob also matches nothing else in the binary.
-RUN_SYMBOL='$s6Engine4PlanC3run*'
-if ! nm "$BIN" | grep ' T \$s6Engine4PlanC3run' >/dev/null; then
+# Plan.run(_:workers:) is `$s6Engine4PlanC3run_7workers...` mangled: the run that does the work (the public
+# Plan.run(_:) tail-calls it, so a dump after that one would come before the work). Binaries before
+# `workers` existed have only Plan.run(_:).
+RUN_SYMBOL='$s6Engine4PlanC3run_7workers*'
+if ! nm "$BIN" | grep ' [Tt] \$s6Engine4PlanC3run_7workers' >/dev/null; then
+  RUN_SYMBOL='$s6Engine4PlanC3run*'
+fi
+if ! nm "$BIN" | grep ' [Tt] \$s6Engine4PlanC3run' >/dev/null; then
   echo "callgrind.sh: no Plan.run symbol ($RUN_SYMBOL) in $BIN" >&2
   exit 1
 fi
