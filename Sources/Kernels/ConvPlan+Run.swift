@@ -37,13 +37,13 @@ extension ConvPlan {
         if algorithm == .directPacked {
             // One image padded at a time, then its tasks: the padded copy is still in cache when read, and
             // a batch never needs a padded copy of the whole batch (68 MB for a U-Net layer at batch 8).
-            let padded = allocatePadded()
+            let planes = PhasePlanes(self)
+            let padded = allocatePadded(planes)
             defer { padded.deallocate() }
-            let offsets = tapOffsets
             for img in 0..<images {
-                pad(x + img * shape.channels * shape.geometry.inH * shape.geometry.inW, into: padded, threads: threads)
+                pad(x + img * shape.channels * shape.geometry.inH * shape.geometry.inW, into: padded, planes, threads: threads)
                 Parallel.run(tasks: perImage, threads: min(workers, perImage)) { t, worker in
-                    gemmTile(x: padded, w: w, packed: prepared, offsets: offsets, bias: bias, residual: residual, y: y,
+                    gemmTile(x: padded, w: w, packed: prepared, planes: planes, bias: bias, residual: residual, y: y,
                              image: img, task: t, panel: buffer + worker * scratch, held: held + worker, activation)
                 }
             }
@@ -54,16 +54,16 @@ extension ConvPlan {
             if algorithm == .depthwiseDirect {
                 depthwise(x: x, w: w, bias: bias, residual: residual, y: y, image: img, channel: t, activation)
             } else {
-                gemmTile(x: x, w: w, packed: prepared, offsets: [], bias: bias, residual: residual, y: y, image: img,
+                gemmTile(x: x, w: w, packed: prepared, planes: nil, bias: bias, residual: residual, y: y, image: img,
                          task: t, panel: buffer + worker * scratch, held: held + worker, activation)
             }
         }
     }
 
     // One task: output channels [ch0, ch0+mc) × output rows [oy0, oy1) of one group of one image.
-    // For `.directPacked`, x is this image's padded input (`pad`).
+    // For `.directPacked`, x is this image's padded input (`pad`) laid out as `planes`.
     private func gemmTile(x: UnsafePointer<Float>, w: UnsafePointer<Float>, packed: UnsafePointer<Float>?,
-                          offsets: [Int], bias: UnsafePointer<Float>?,
+                          planes: PhasePlanes?, bias: UnsafePointer<Float>?,
                           residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, image: Int, task: Int,
                           panel: UnsafeMutablePointer<Float>, held: UnsafeMutablePointer<Int>, _ activation: Activation)
     {
@@ -99,9 +99,9 @@ extension ConvPlan {
                                        readable: k * pixels - p0, fused: fused)
         case .directPacked:
             // Output pixel (oy, ox) is column (oy - oy0) · Wq + ox; the Wq - outW columns past each row are dropped.
-            let wp = phaseWidth, plane = channelPlane, nq = (oy1 - oy0 - 1) * wp + g.outW
+            let planes = planes!, wp = phaseWidth, plane = planes.channelPlane, nq = (oy1 - oy0 - 1) * wp + g.outW
             let xp = x + grp * shape.cpg * plane + oy0 * wp
-            offsets.withUnsafeBufferPointer { off in
+            planes.offsets.withUnsafeBufferPointer { off in
                 PackedGEMM.multiplyShifted(m: mc, n: nq, channels: shape.cpg, offsets: off.baseAddress!, taps: off.count,
                                            plane: plane, packedA: packedWeights(packed!, grp, chunk), x: xp, c: panel, ldc: nq)
             }
@@ -120,22 +120,39 @@ extension ConvPlan {
                        residual: residual.map { $0 + out }, ldr: pixels, activation)
     }
 
-    /// Element offset of each kernel tap (ky, kx) in a channel's phase planes, relative to the output pixel's
-    /// column: output (oy, ox) reads padded (oy·sH + ky·dilH, ox·sW + kx·dilW), which is phase
-    /// (ky·dilH mod sH, kx·dilW mod sW) at (oy + ky·dilH / sH, ox + kx·dilW / sW).
-    private var tapOffsets: [Int] {
-        let g = shape.geometry, wq = phaseWidth, phasePlane = phaseHeight * wq, phases = self.phases
-        return (0..<(g.kH * g.kW)).map { t in
-            let dy = t / g.kW * g.dilH, dx = t % g.kW * g.dilW
-            let phase = phases.firstIndex { $0 == (dy % g.strideH, dx % g.strideW) }!
-            return phase * phasePlane + dy / g.strideH * wq + dx / g.strideW
+    /// The padded input as `.directPacked` reads it, derived once per run: the phase planes of each channel
+    /// and where each kernel tap is in them.
+    struct PhasePlanes {
+        /// The phases (row phase a < sH, column phase b < sW) some kernel tap reads, in (a, b) order: only
+        /// these are copied (a 1×1 stride-2 convolution reads one of four).
+        let phases: [(Int, Int)]
+        /// Floats of one phase plane [Hq × Wq], and of one channel's planes [phases][Hq][Wq].
+        let phasePlane: Int, channelPlane: Int
+        /// Element offset of each kernel tap (ky, kx) in a channel's planes, relative to the output pixel's
+        /// column: output (oy, ox) reads padded (oy·sH + ky·dilH, ox·sW + kx·dilW), which is phase
+        /// (ky·dilH mod sH, kx·dilW mod sW) at (oy + ky·dilH / sH, ox + kx·dilW / sW).
+        let offsets: [Int]
+
+        init(_ plan: ConvPlan) {
+            let g = plan.shape.geometry, wq = plan.phaseWidth
+            let rows = Set((0..<g.kH).map { $0 * g.dilH % g.strideH }), cols = Set((0..<g.kW).map { $0 * g.dilW % g.strideW })
+            let phases = rows.sorted().flatMap { a in cols.sorted().map { b in (a, b) } }
+            let phasePlane = plan.phaseHeight * wq
+            self.phases = phases
+            self.phasePlane = phasePlane
+            channelPlane = phases.count * phasePlane
+            offsets = (0..<(g.kH * g.kW)).map { t in
+                let dy = t / g.kW * g.dilH, dx = t % g.kW * g.dilW
+                let phase = phases.firstIndex { $0 == (dy % g.strideH, dx % g.strideW) }!
+                return phase * phasePlane + dy / g.strideH * wq + dx / g.strideW
+            }
         }
     }
 
     /// A buffer for one image's padded input in phases [C, phases, Hq, Wq], with zeroed slack for the reads
     /// past the last plane's end (`PackedGEMM.multiplyShifted`).
-    private func allocatePadded() -> UnsafeMutablePointer<Float> {
-        let total = shape.channels * channelPlane, slack = PackedGEMM.nr + phaseWidth
+    private func allocatePadded(_ planes: PhasePlanes) -> UnsafeMutablePointer<Float> {
+        let total = shape.channels * planes.channelPlane, slack = PackedGEMM.nr + phaseWidth
         let p = UnsafeMutablePointer<Float>.allocate(capacity: total + slack)
         (p + total).initialize(repeating: 0, count: slack)
         return p
@@ -143,12 +160,12 @@ extension ConvPlan {
 
     /// x [C, inH, inW] (one image) copied into [C, phases, Hq, Wq]: phase (a, b) row i, column j is the padded
     /// input's (i·sH + a, j·sW + b), zero in the pads and past the padded input (input no window reads is dropped).
-    private func pad(_ x: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, threads: Int) {
+    private func pad(_ x: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, _ planes: PhasePlanes, threads: Int) {
         let g = shape.geometry, hq = phaseHeight, wq = phaseWidth, sh = g.strideH, sw = g.strideW
-        let phases = self.phases, phasePlane = hq * wq, plane = phases.count * phasePlane
+        let phasePlane = planes.phasePlane, plane = planes.channelPlane
         Parallel.run(tasks: shape.channels, threads: min(threads, max(1, shape.channels * plane / 65536))) { c, _ in
             let src = x + c * g.inH * g.inW
-            for (f, (a, b)) in phases.enumerated() {
+            for (f, (a, b)) in planes.phases.enumerated() {
                 let dst = p + c * plane + f * phasePlane
                 // Columns [lo, hi) of a phase row come from the input row (j·sW + b - padLeft inside [0, inW)).
                 let first = b - g.padLeft

@@ -20,7 +20,7 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     case pointwisePacked
     case im2colPacked
     /// The packed GEMM reads B straight from the zero-padded input (`PackedGEMM.multiplyShifted`), no im2col.
-    /// With stride s the padded input is first split into its s × s phases (`phases`), so every kernel tap
+    /// With stride s the padded input is first split into its s × s phases (`PhasePlanes`), so every kernel tap
     /// is again a fixed offset from the output pixel's column. Only on CPUs with AVX2 and FMA.
     case directPacked
 
@@ -218,15 +218,6 @@ public struct ConvPlan: Sendable, Equatable {
     /// columns b, b + sW, ... (stride 1: the padded input itself).
     var phaseHeight: Int { (paddedHeight + shape.geometry.strideH - 1) / shape.geometry.strideH }
     var phaseWidth: Int { (paddedWidth + shape.geometry.strideW - 1) / shape.geometry.strideW }
-    /// The phases (row phase a < sH, column phase b < sW) some kernel tap reads, in (a, b) order: only
-    /// these are copied (a 1×1 stride-2 convolution reads one of four).
-    var phases: [(Int, Int)] {
-        let g = shape.geometry
-        let rows = Set((0..<g.kH).map { $0 * g.dilH % g.strideH }), cols = Set((0..<g.kW).map { $0 * g.dilW % g.strideW })
-        return rows.sorted().flatMap { a in cols.sorted().map { b in (a, b) } }
-    }
-    /// Floats of one channel's phase planes, [phases][Hq][Wq].
-    var channelPlane: Int { phases.count * phaseHeight * phaseWidth }
 
     /// Floats of packed weights per (group, channel chunk): each chunk starts a new panel of `PackedGEMM.mr` rows.
     var packedChunkFloats: Int { PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth) }
