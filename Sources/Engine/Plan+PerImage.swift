@@ -78,17 +78,9 @@ extension Plan {
     func runPerImage(_ single: Plan, _ inputs: [String: Tensor], batch: Int) throws(EngineError) -> [String: Tensor] {
         func slice(_ image: Int) throws(EngineError) -> [String: Tensor] {
             var slice: [String: Tensor] = [:]
-            for (name, type) in single.inputTypes {
+            for (name, _) in single.inputTypes {
                 guard let t = inputs[name] else { throw .badRunInput(name: name, reason: "missing") }
-                let bytes = t.byteCount / batch
-                var s: Tensor
-                do { s = try Tensor(uninitialized: type.dtype, shape: type.shape) } catch {
-                    throw .badRunInput(name: name, reason: "\(error)")
-                }
-                t.withUnsafeBytes { src in
-                    s.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: src.baseAddress! + image * bytes, byteCount: bytes) }
-                }
-                slice[name] = s
+                do { slice[name] = try t.rows(from: image, count: 1) } catch { throw .badRunInput(name: name, reason: "\(error)") }
             }
             return slice
         }
@@ -106,17 +98,14 @@ extension Plan {
         for image in sideBySide..<batch { results[image] = try single.run(slice(image), workers: threads) }
         var outputs: [String: Tensor] = [:]
         for (name, type) in outputTypes {
-            var out: Tensor
-            do { out = try Tensor(uninitialized: type.dtype, shape: type.shape) } catch {
+            var rows: [Tensor] = []
+            for result in results {
+                guard let r = result?[name] else { throw .invalidGraph(reason: "output '\(name)' was not computed") }
+                rows.append(r)
+            }
+            do { outputs[name] = try Tensor.stacking(rows: rows) } catch {
                 throw .invalidGraph(reason: "output '\(name)' \(type): \(error)")
             }
-            for (image, result) in results.enumerated() {
-                guard let r = result?[name] else { throw .invalidGraph(reason: "output '\(name)' was not computed") }
-                r.withUnsafeBytes { src in
-                    out.withUnsafeMutableBytes { ($0.baseAddress! + image * src.count).copyMemory(from: src.baseAddress!, byteCount: src.count) }
-                }
-            }
-            outputs[name] = out
         }
         return outputs
     }

@@ -38,7 +38,7 @@ extension InferenceBatcher {
     static func mergedRun(_ model: LoadedModel, _ requests: [Pending]) throws -> [[String: Tensor]] {
         var batch: [String: Tensor] = [:]
         for name in requests[0].inputs.keys {
-            batch[name] = try concatenate(requests.map { $0.inputs[name]! })
+            batch[name] = try Tensor.stacking(rows: requests.map { $0.inputs[name]! })
         }
         let outputs = try model.run(batch)
         let total = requests.reduce(0) { $0 + $1.rows }
@@ -47,40 +47,10 @@ extension InferenceBatcher {
             guard tensor.shape.first == total else { throw InferenceError.engine("output \(name) is not batched") }
             var row = 0
             for (i, request) in requests.enumerated() {
-                answers[i][name] = try rows(of: tensor, from: row, count: request.rows)
+                answers[i][name] = try tensor.rows(from: row, count: request.rows)
                 row += request.rows
             }
         }
         return answers
-    }
-
-    /// `parts` (same dtype, same shape but for the first dimension) stacked along the first dimension.
-    static func concatenate(_ parts: [Tensor]) throws(TensorError) -> Tensor {
-        let first = parts[0]
-        var out = try Tensor(uninitialized: first.dtype, shape: [parts.reduce(0) { $0 + $1.shape[0] }] + first.shape.dropFirst())
-        out.withUnsafeMutableBytes { destination in
-            var offset = 0
-            for part in parts {
-                part.withUnsafeBytes { source in
-                    guard let base = source.baseAddress, source.count > 0 else { return }
-                    (destination.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
-                    offset += source.count
-                }
-            }
-        }
-        return out
-    }
-
-    /// Rows `from ..< from + count` of `tensor` (row-major, so they are contiguous), with storage of their own.
-    static func rows(of tensor: Tensor, from: Int, count: Int) throws(TensorError) -> Tensor {
-        var out = try Tensor(uninitialized: tensor.dtype, shape: [count] + tensor.shape.dropFirst())
-        let rowBytes = tensor.shape.first.map { $0 == 0 ? 0 : tensor.byteCount / $0 } ?? 0
-        out.withUnsafeMutableBytes { destination in
-            tensor.withUnsafeBytes { source in
-                guard rowBytes * count > 0 else { return }
-                destination.baseAddress!.copyMemory(from: source.baseAddress! + from * rowBytes, byteCount: rowBytes * count)
-            }
-        }
-        return out
     }
 }
