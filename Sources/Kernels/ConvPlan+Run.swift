@@ -34,7 +34,7 @@ extension ConvPlan {
         let held = UnsafeMutablePointer<Int>.allocate(capacity: workers)
         held.initialize(repeating: -1, count: workers)
         defer { buffer.deallocate(); held.deallocate() }
-        if algorithm == .directPacked {
+        if algorithm.readsPhasePlanes(shape) {
             // One image padded at a time, then its tasks: the padded copy is still in cache when read, and
             // a batch never needs a padded copy of the whole batch (68 MB for a U-Net layer at batch 8).
             let planes = PhasePlanes(self)
@@ -81,7 +81,8 @@ extension ConvPlan {
         held.pointee = key
         // The packed GEMM applies bias, residual and ReLU in its last stores, while the tile is in registers;
         // other activations (and the OpenBLAS paths) take the separate epilogue pass.
-        let fuses = (algorithm == .pointwisePacked || algorithm == .im2colPacked) && (activation == .none || activation == .relu)
+        let fuses = (algorithm == .pointwisePacked || algorithm == .im2colPacked || algorithm == .pixelPacked)
+            && (activation == .none || activation == .relu)
         let fused = fuses ? PackedGEMM.Fused(bias: bias.map { $0 + ch0 }, residual: residual.map { $0 + out }, ldr: pixels,
                                              relu: activation == .relu) : .none
         // [mc, K] · [K, np] -> y[ch0..., p0...] with row stride `pixels`
@@ -110,6 +111,27 @@ extension ConvPlan {
                     (y + out + r * pixels + (oy - oy0) * g.outW).update(from: panel + r * nq + (oy - oy0) * wp, count: g.outW)
                 }
             }
+        case .pixelPacked:
+            // Output pixel p0 + j reads its window from x + sources[j] (the input itself for a 1×1, else the padded
+            // planes: (oy, ox) at oy · Wq + ox); step (c, tap) is c's plane plus the tap's offset.
+            let sources = UnsafeMutablePointer<Int>.allocate(capacity: np + k)
+            defer { sources.deallocate() }
+            let steps = sources + np
+            let xp: UnsafePointer<Float>
+            if let planes {
+                xp = x + grp * shape.cpg * planes.channelPlane
+                for j in 0..<np { sources[j] = (oy0 + j / g.outW) * phaseWidth + j % g.outW }
+                planes.offsets.withUnsafeBufferPointer { off in
+                    let taps = off.count
+                    for i in 0..<k { steps[i] = i / taps * planes.channelPlane + off[i % taps] }
+                }
+            } else {
+                xp = xg
+                for j in 0..<np { sources[j] = p0 + j }
+                for i in 0..<k { steps[i] = i * pixels }
+            }
+            PackedGEMM.multiplyPixels(m: mc, n: np, k: k, strips: packedWeights(packed!, grp, chunk), x: xp,
+                                      sources: sources, steps: steps, y: y + out, ldy: pixels, fused: fused)
         default:  // .im2colPacked
             if !panelReady { Im2col.runPacked(xg, channels: shape.cpg, g, panel, rows: oy0..<oy1) }  // [np/16][K][16]
             PackedGEMM.multiply(m: mc, n: np, k: k, packedA: packedWeights(packed!, grp, chunk), packedB: panel,

@@ -23,16 +23,24 @@ public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// With stride s the padded input is first split into its s × s phases (`PhasePlanes`), so every kernel tap
     /// is again a fixed offset from the output pixel's column. Only on CPUs with AVX2 and FMA.
     case directPacked
+    /// The packed GEMM transposed (`PackedGEMM.multiplyPixels`): 6 output pixels × 16 output channels per
+    /// micro-tile, the weights packed in strips of 16 channels. A 1×1 layer reads its input in place, others
+    /// the padded phase planes as `directPacked`. No columns past the row ends and no 6-row panels on 16-channel
+    /// multiples: what small layers (7×7, 32 output channels) waste on the other paths. Only on CPUs with AVX2
+    /// and FMA.
+    case pixelPacked
 
     /// The same computation on OpenBLAS.
     public var unpacked: ConvAlgorithm {
         switch self {
         case .pointwisePacked: return .pointwiseGEMM
-        case .im2colPacked, .directPacked: return .im2colGEMM
+        case .im2colPacked, .directPacked, .pixelPacked: return .im2colGEMM
         default: return self
         }
     }
-    var isPacked: Bool { self == .pointwisePacked || self == .im2colPacked || self == .directPacked }
+    var isPacked: Bool { self == .pointwisePacked || self == .im2colPacked || self == .directPacked || self == .pixelPacked }
+    /// Whether the algorithm reads the zero-padded input in phase planes (`ConvPlan.PhasePlanes`).
+    func readsPhasePlanes(_ shape: ConvShape) -> Bool { self == .directPacked || (self == .pixelPacked && !shape.isPointwise) }
     var isWinograd: Bool { self == .winogradF2 || self == .winogradF4 }
 }
 
@@ -79,12 +87,15 @@ public struct ConvPlan: Sendable, Equatable {
     /// (tiles of at least 256 pixels): U-Net 1 thread 378 -> 347 ms, ResNet-18 and DenseNet-121 within noise.
     public static let panelBytes = 1 << 20
     /// With several threads, a layer is split into about this many tasks per thread (an image may be the
-    /// whole batch) so the last task does not leave a thread idle for long ...
+    /// whole batch) so the last task does not leave a thread idle for long; 1×1 layers into one per thread:
+    /// each further split re-reads all of A (and OpenBLAS re-packs B), which cost more than the balance
+    /// gained (DenseNet-121 b1 2T, per-node minima of its 1×1 layers: 28² 4.60 -> 4.14 ms, 14² 5.0 -> 4.6 on
+    /// OpenBLAS; ResNet-18 and the U-Nets 1-2 % slower with one task per thread everywhere) ...
     public static let tasksPerThread = 2
-    /// ... but no task smaller than this many multiply-adds (~15 µs), where re-packing A or B per call
-    /// would cost more than the parallelism gains (DenseNet's 14×14 and 7×7 layers are 2-25 M; 1 M vs
-    /// 2 M measured 58.5 vs 61.3 ms for DenseNet-121 at batch 1 on 2 threads).
-    public static let minTaskMultiplyAdds = 1_000_000
+    /// ... and no task smaller than this many multiply-adds (~8 µs). 1 M -> 2 M measured 58.5 vs 61.3 ms for
+    /// DenseNet-121 at batch 1 on 2 threads; 1 M -> 0.4 M splits its sixteen 7×7 3×3 layers (1.8 M) in two
+    /// channel chunks: 0.93 -> 0.79 ms.
+    public static let minTaskMultiplyAdds = 400_000
     /// Split limits: tiles of at least this many pixels, channel chunks of at least this many channels
     /// (multiples of it; OpenBLAS's register tile along M is 4-16).
     public static let minTilePixels = 128
@@ -112,6 +123,8 @@ public struct ConvPlan: Sendable, Equatable {
     /// rows × all pixels) costs as much to write as the GEMM. ResNet-18's 7×7/2 stem (3 -> 64, 224²), b1 1T:
     /// 3.50-3.56 -> 2.82-2.90 ms minima (1 thread), 1.80-1.92 -> 1.51-1.87 (2 threads).
     public static let directStridedMaxChannels = 16
+    /// Stride-1 layers with at most this many output pixels per image run on pixel panels (`pixelPacked`).
+    public static let pixelPackedMaxPixels = 196
 
     /// Whether `algorithm` can compute `shape`.
     public static func applicable(_ algorithm: ConvAlgorithm, _ shape: ConvShape) -> Bool {
@@ -119,7 +132,7 @@ public struct ConvPlan: Sendable, Equatable {
         case .im2colGEMM: return true
         case .pointwiseGEMM: return shape.isPointwise
         case .pointwisePacked, .im2colPacked: return CPUFeatures.avx2FMA && applicable(algorithm.unpacked, shape)
-        case .directPacked: return CPUFeatures.avx2FMA
+        case .directPacked, .pixelPacked: return CPUFeatures.avx2FMA
         case .depthwiseDirect: return shape.cpg == 1
         case .winogradF2: return shape.isWinogradShape
         case .winogradF4: return CPUFeatures.avx2FMA && shape.isWinogradShape
@@ -148,8 +161,21 @@ public struct ConvPlan: Sendable, Equatable {
             // The packed GEMM reading the input in place, with bias and ReLU in its stores, where it measured
             // faster than OpenBLAS plus the epilogue pass: DenseNet-121's 1×1 layers at 56² 5-8 % and at 28²
             // 0-5 % faster, at 14² 3-7 % and at 7² 12-20 % slower (N = 49 fills 4 strips of 16 columns).
-            algorithm = ConvPlan.applicable(.pointwisePacked, shape) && shape.pixels >= ConvPlan.pointwisePackedMinPixels
-                ? .pointwisePacked : .pointwiseGEMM
+            // Below that, pixel panels: at 14² 7 % faster than OpenBLAS, at 7² the same on one thread, and
+            // their channel chunks on two threads share the input where OpenBLAS packs it once per chunk.
+            if ConvPlan.applicable(.pointwisePacked, shape) && shape.pixels >= ConvPlan.pointwisePackedMinPixels {
+                algorithm = .pointwisePacked
+            } else {
+                algorithm = ConvPlan.applicable(.pixelPacked, shape) ? .pixelPacked : .pointwiseGEMM
+            }
+        } else if ConvPlan.applicable(.pixelPacked, shape)
+                    && (g0.strideH == 1 && g0.strideW == 1 ? shape.pixels <= ConvPlan.pixelPackedMaxPixels
+                        : shape.cpg >= ConvPlan.directStridedMaxChannels) {
+            // Small stride-1 layers (7×7) and strided ones past the stems, per-node minima on 1 thread:
+            // DenseNet-121's 7×7 3×3 layers 1.22 -> 0.91 ms (sixteen), ResNet-18's 7×7×512 ones 3.6 -> 3.2-3.3 ms,
+            // its 3×3/2 ones (on im2col + OpenBLAS before) 1.36-1.68 -> 1.24-1.40 ms. Larger layers stayed faster on
+            // the paths that keep columns in vectors (directPacked, Winograd), 1×1/2 ones on im2col.
+            algorithm = g0.kH == 1 && g0.kW == 1 && !(g0.strideH == 1 && g0.strideW == 1) ? .im2colGEMM : .pixelPacked
         } else if ConvPlan.applicable(.directPacked, shape)
                     && ((g0.strideH == 1 && g0.strideW == 1) || shape.cpg < ConvPlan.directStridedMaxChannels) {
             // No im2col: for 32-channel 3×3 layers the copy costs as much as the GEMM (DenseNet-121's 14×14
@@ -168,8 +194,9 @@ public struct ConvPlan: Sendable, Equatable {
             return
         }
         let macsPerGroup = shape.mpg * pixels * shape.depth
-        let wanted = threads <= 1 ? 1 : min(ConvPlan.tasksPerThread * threads, macsPerGroup / ConvPlan.minTaskMultiplyAdds)
-        let tilePixels = algorithm.unpacked == .im2colGEMM
+        let perThread = shape.isPointwise ? 1 : ConvPlan.tasksPerThread
+        let wanted = threads <= 1 ? 1 : min(perThread * threads, macsPerGroup / ConvPlan.minTaskMultiplyAdds)
+        let tilePixels = algorithm.unpacked == .im2colGEMM && algorithm != .pixelPacked
             ? min(ConvPlan.maxTilePixels, max(256, ConvPlan.panelBytes / (4 * shape.depth))) : ConvPlan.maxTilePixels
         let tiles = max((pixels + tilePixels - 1) / tilePixels,
                         min(wanted, g.outH, pixels / ConvPlan.minTilePixels))
@@ -220,7 +247,10 @@ public struct ConvPlan: Sendable, Equatable {
     var phaseWidth: Int { (paddedWidth + shape.geometry.strideW - 1) / shape.geometry.strideW }
 
     /// Floats of packed weights per (group, channel chunk): each chunk starts a new panel of `PackedGEMM.mr` rows.
-    var packedChunkFloats: Int { PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth) }
+    var packedChunkFloats: Int {
+        algorithm == .pixelPacked ? PackedGEMM.stripsCount(m: channelsPerChunk, k: shape.depth)
+            : PackedGEMM.packedCount(m: channelsPerChunk, k: shape.depth)
+    }
 
     /// Whether `algorithm` reads its weights through `prepareWeights` rather than as given.
     public var needsPreparedWeights: Bool { algorithm.isWinograd || algorithm.isPacked }
@@ -234,16 +264,21 @@ public struct ConvPlan: Sendable, Equatable {
             return Winograd.transformWeights(WinogradF2.self, w, outChannels: shape.outChannels, channels: shape.channels)
         case .winogradF4:
             return Winograd.transformWeights(WinogradF4.self, w, outChannels: shape.outChannels, channels: shape.channels)
-        case .pointwisePacked, .im2colPacked, .directPacked:
-            let k = shape.depth, per = packedChunkFloats
+        case .pointwisePacked, .im2colPacked, .directPacked, .pixelPacked:
+            let k = shape.depth, per = packedChunkFloats, strips = algorithm == .pixelPacked
             return [Float](unsafeUninitializedCapacity: shape.groups * chunks * per) { buf, count in
                 for grp in 0..<shape.groups {
                     for chunk in 0..<chunks {
                         let m0 = chunk * channelsPerChunk, mc = min(shape.mpg - m0, channelsPerChunk)
                         let dst = buf.baseAddress! + (grp * chunks + chunk) * per
-                        PackedGEMM.packA(w + (grp * shape.mpg + m0) * k, lda: k, m: mc, k: k, into: dst)
+                        let src = w + (grp * shape.mpg + m0) * k
+                        if strips {
+                            PackedGEMM.packStrips(src, lda: k, m: mc, k: k, into: dst)
+                        } else {
+                            PackedGEMM.packA(src, lda: k, m: mc, k: k, into: dst)
+                        }
                         // A short last chunk leaves the tail of its slot unused; keep it defined.
-                        let used = PackedGEMM.packedCount(m: mc, k: k)
+                        let used = strips ? PackedGEMM.stripsCount(m: mc, k: k) : PackedGEMM.packedCount(m: mc, k: k)
                         (dst + used).initialize(repeating: 0, count: per - used)
                     }
                 }

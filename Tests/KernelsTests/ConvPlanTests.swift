@@ -92,23 +92,28 @@ import Testing
         #expect(byName[0]?.algorithm == .depthwiseDirect)
         #expect(byName[1]?.algorithm == .depthwiseDirect)
         // Stride-1 convolutions read the padded input directly where the CPU has AVX2 (im2col + OpenBLAS
-        // elsewhere); pointwise ones stay on OpenBLAS.
-        #expect(byName[2]?.algorithm == .pointwiseGEMM)
+        // elsewhere); small pointwise ones on pixel panels with AVX2, on OpenBLAS without.
+        #expect(byName[2]?.algorithm == (CPUFeatures.avx2FMA ? .pixelPacked : .pointwiseGEMM))
         #expect(byName[3]?.algorithm.unpacked == .im2colGEMM && byName[3]?.tasksPerImage == 2)
         #expect(byName[4]?.algorithm.unpacked == .im2colGEMM && byName[4]?.tasksPerImage == 1)
-        #expect(byName[4]?.algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
+        #expect(byName[4]?.algorithm == (CPUFeatures.avx2FMA ? .pixelPacked : .im2colGEMM))  // 30 pixels
         let strided = ConvShape(channels: 3, outChannels: 64, groups: 1, geometry: ConvKernelTests.geometry(224, 224, 7, 2, 1, 3))
-        // Strided: stems (few input channels) on the phase planes with AVX2, the rest on im2col + OpenBLAS.
+        // Strided: stems (few input channels) on the phase planes with AVX2, other k×k ones on pixel panels,
+        // 1×1 ones (and all without AVX2) on im2col + OpenBLAS.
         #expect(try #require(ConvPlan(strided)).algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
         let down = ConvShape(channels: 64, outChannels: 128, groups: 1, geometry: ConvKernelTests.geometry(56, 56, 3, 2, 1, 1))
-        #expect(try #require(ConvPlan(down)).algorithm == .im2colGEMM)
+        #expect(try #require(ConvPlan(down)).algorithm == (CPUFeatures.avx2FMA ? .pixelPacked : .im2colGEMM))
+        let down1 = ConvShape(channels: 64, outChannels: 128, groups: 1, geometry: ConvKernelTests.geometry(56, 56, 1, 2, 1, 0))
+        #expect(try #require(ConvPlan(down1)).algorithm == .im2colGEMM)
+        let wide = ConvShape(channels: 32, outChannels: 32, groups: 1, geometry: ConvKernelTests.geometry(64, 64, 3, 1, 1, 1))
+        #expect(try #require(ConvPlan(wide)).algorithm == (CPUFeatures.avx2FMA ? .directPacked : .im2colGEMM))
         // ResNet-18's 3x3 stages: with AVX2, Winograd F(4x4) on all but the 7x7 one (4 tiles); without,
         // F(2x2) on the 28x28 and 14x14 ones. im2col + GEMM (or the direct packed path) on the others.
         // With im2col on 2 threads, wide layers split into row tiles and deep ones into channel chunks.
         for (side, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] {
             let s = ConvShape(channels: c, outChannels: c, groups: 1, geometry: ConvKernelTests.geometry(side, side, 3, 1, 1, 1))
             let f2 = side * side >= ConvPlan.winogradMinPixels && c >= ConvPlan.winogradMinChannels
-            let expected: ConvAlgorithm = CPUFeatures.avx2FMA ? (side > 7 ? .winogradF4 : .directPacked) : (f2 ? .winogradF2 : .im2colGEMM)
+            let expected: ConvAlgorithm = CPUFeatures.avx2FMA ? (side > 7 ? .winogradF4 : .pixelPacked) : (f2 ? .winogradF2 : .im2colGEMM)
             #expect(try #require(ConvPlan(s)).algorithm == expected, "\(side)x\(side)x\(c)")
             let plan = try #require(ConvPlan(s, forcing: .im2colGEMM, threads: 2))
             #expect(plan.tasksPerImage >= 4, "\(side)x\(side)x\(c)")
@@ -127,7 +132,7 @@ import Testing
         let bias = Self.random(t.m, 7), residual = Self.random(images * outSize, 8)
         // Forced split: 2 rows per tile, 64 channels per chunk (the thresholds would not split these small shapes).
         let chosen = try #require(ConvPlan(Self.shape(t)))
-        for algorithm in Set([chosen.algorithm, .directPacked]) where ConvPlan.applicable(algorithm, chosen.shape) {
+        for algorithm in Set([chosen.algorithm, .directPacked, .pixelPacked]) where ConvPlan.applicable(algorithm, chosen.shape) {
             let plan = ConvPlan(chosen.shape, algorithm, rowsPerTile: 2, channelsPerChunk: 64)
             let batched1 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 1)
             let batched2 = Self.run(plan, x: x, w: w, bias: bias, residual: residual, images: images, threads: 2)

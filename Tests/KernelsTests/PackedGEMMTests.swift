@@ -106,6 +106,40 @@ struct PackedGEMMTests {
         }
     }
 
+    /// Pixel panels (`multiplyPixels`): output pixel j reads B's column perm[j] (a window need not follow
+    /// the previous one), weights in strips of 16 channels, with and without bias, residual and ReLU.
+    /// y has 3 NaN columns past each row, which must stay untouched.
+    @Test(arguments: cases)
+    func pixelPanelsMatchTheReference(_ t: Case) throws {
+        let ldb = t.n + 5, ldy = t.n + 3
+        let a = Self.random(max(1, t.m * t.k), 12), b = Self.random(max(1, t.k * ldb), 13)
+        let bias = Self.random(t.m, 14), residual = Self.random(max(1, t.m * t.n), 15)
+        var rng = SeededGenerator(seed: 16)
+        let perm = Array(0..<t.n).shuffled(using: &rng), steps = (0..<max(1, t.k)).map { $0 * ldb }
+        var strips = [Float](repeating: .nan, count: max(1, PackedGEMM.stripsCount(m: t.m, k: t.k)))
+        a.withUnsafeBufferPointer { ap in
+            strips.withUnsafeMutableBufferPointer { PackedGEMM.packStrips(ap.baseAddress!, lda: t.k, m: t.m, k: t.k, into: $0.baseAddress!) }
+        }
+        let product = NaiveGEMM.run(m: t.m, n: t.n, k: t.k, a: a, lda: t.k, b: b, ldb: ldb)
+        for fused in [false, true] {
+            var y = [Float](repeating: .nan, count: max(1, t.m * ldy))
+            Self.withFused(fused ? (bias, residual, true) : nil, ldr: t.n) { f in
+                PackedGEMM.multiplyPixels(m: t.m, n: t.n, k: t.k, strips: strips, x: b, sources: perm, steps: steps,
+                                          y: &y, ldy: ldy, fused: f)
+            }
+            for i in 0..<t.m { for j in t.n..<ldy { #expect(y[i * ldy + j].isNaN, "wrote outside y at \(i), \(j)") } }
+            let got = (0..<t.m).flatMap { i in y[(i * ldy)..<(i * ldy + t.n)] }.map(Double.init)
+            let expected = (0..<t.m).flatMap { i in
+                (0..<t.n).map { j -> Double in
+                    let v = product[i * t.n + perm[j]]
+                    return fused ? max(v + Double(bias[i]) + Double(residual[i * t.n + j]), 0) : v
+                }
+            }
+            let d = try #require(difference(got, expected))
+            #expect(d.maxAbs <= 1e-5 * Double(max(1, t.k)).squareRoot(), "\(t.testDescription) fused \(fused): \(d)")
+        }
+    }
+
     @Test(arguments: cases)
     func matchesTheReference(_ t: Case) throws {
         let ldb = t.n + 5
