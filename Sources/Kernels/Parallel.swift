@@ -47,6 +47,8 @@ final class WorkerPool: @unchecked Sendable {
     // job's closure goes out of scope.
     static let shared = WorkerPool()
     static let spinNanoseconds: UInt64 = 200_000
+    /// Busy polls of the caller waiting for the pool before it yields its CPU between polls.
+    static let spinsBeforeYield = 1000
 
     private struct Slot {
         var generation = 0, workers = 0
@@ -79,7 +81,13 @@ final class WorkerPool: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             share(0)
-            while pending.load(ordering: .acquiring) > 0 {}
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                // A pool thread that shares this CPU with us (the host took the other vCPU for a while, or another
+                // process runs there) needs the CPU to finish; a bare spin would hold it for a whole time slice.
+                spins += 1
+                if spins > WorkerPool.spinsBeforeYield { sched_yield() }
+            }
             slot.withLock { $0.job = nil }
         }
         return true
@@ -91,7 +99,9 @@ final class WorkerPool: @unchecked Sendable {
             if generation.load(ordering: .acquiring) == done {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 while generation.load(ordering: .acquiring) == done
-                    && DispatchTime.now().uptimeNanoseconds - t0 < WorkerPool.spinNanoseconds {}
+                    && DispatchTime.now().uptimeNanoseconds - t0 < WorkerPool.spinNanoseconds {
+                    sched_yield()  // idle: give way to a busy thread of ours that shares this CPU (a no-op otherwise)
+                }
                 condition.lock()
                 while generation.load(ordering: .acquiring) == done { condition.wait() }
                 condition.unlock()
