@@ -32,6 +32,7 @@ key says otherwise (median_ms, medianMs, median_s, median_us ...); "min"/"max" l
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -227,23 +228,31 @@ def fmt(v, spec=".1f"):
 
 
 def table(rows, ort_base, ours_version, ort_version):
-    out = [f"Engine benchmark: MedInfer {ours_version} vs ONNX Runtime {ort_version}, medians of "
-           f"`medinfer bench` / ORT timed runs, ms per batch. Peak RSS per process (ORT's includes "
-           f"{fmt(ort_base, '.0f')} MiB of Python interpreter + import).",
+    out = [f"Engine benchmark: MedInfer {ours_version} vs ONNX Runtime {ort_version}, ms per batch: the median over "
+           f"the rounds of each process's median (`medinfer bench` / ORT timed runs), and the minimum over all timed "
+           f"runs. Peak RSS per process (ORT's includes {fmt(ort_base, '.0f')} MiB of Python interpreter + import).",
            "",
-           "| model | threads | batch | ours median ms | ORT median ms | ratio | max abs diff | tolerance | "
-           "agrees | ours peak RSS MiB | ORT peak RSS MiB | RSS ratio |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| model | threads | batch | ours median ms | ORT median ms | ratio | ours min ms | ORT min ms | min ratio | "
+           "max abs diff | tolerance | agrees | ours peak RSS MiB | ORT peak RSS MiB | RSS ratio |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = r.get("ratio")
         rr = r.get("rss_ratio")
         ratio_s = "-" if ratio is None else f"{ratio:.2f}x" + (" ✗" if ratio > TARGET else "")
         rss_s = "-" if rr is None else f"{rr:.2f}x" + (" ✗" if rr > TARGET else "")
         agrees = r.get("agrees")
+        mr = r.get("min_ratio")
         out.append(f"| {r['model']} | {r['threads']} | {r['batch']} | {fmt(r.get('ours_ms'))} | "
-                   f"{fmt(r.get('ort_ms'))} | {ratio_s} | {fmt(r.get('max_abs_diff'), '.2e')} | "
+                   f"{fmt(r.get('ort_ms'))} | {ratio_s} | {fmt(r.get('ours_min_ms'))} | {fmt(r.get('ort_min_ms'))} | "
+                   f"{'-' if mr is None else f'{mr:.2f}x'} | {fmt(r.get('max_abs_diff'), '.2e')} | "
                    f"{fmt(r.get('tolerance'), '.1e')} | {'-' if agrees is None else ('yes' if agrees else 'NO')} | "
                    f"{fmt(r.get('ours_rss'), '.0f')} | {fmt(r.get('ort_rss'), '.0f')} | {rss_s} |")
+    for key, name in (("ratio", "median"), ("min_ratio", "min")):
+        vals = [r[key] for r in rows if r.get(key)]
+        if vals:
+            gm = math.exp(sum(math.log(v) for v in vals) / len(vals))
+            out += ["", f"{name} ratios: geometric mean {gm:.2f} over {len(vals)} configurations, largest "
+                        f"{max(vals):.2f}, above 1.15: {sum(v > 1.15 for v in vals)}"]
     errs = [f"- {r['model']} T={r['threads']} B={r['batch']}: {e}" for r in rows for e in r.get("errors", [])]
     if errs:
         out += ["", "Errors:"] + errs
@@ -299,6 +308,7 @@ def main():
 
     configs = [(m, b, t) for m in models for b in batches for t in threads]
     samples = {c: {"ours": [], "ort": []} for c in configs}
+    minima = {c: {"ours": [], "ort": []} for c in configs}
     rows = {c: {"model": c[0], "batch": c[1], "threads": c[2], "errors": []} for c in configs}
     turn = 0
     for rnd in range(a.rounds):
@@ -324,6 +334,8 @@ def main():
                     r["errors"].append(f"{eng}: {res['error']}")
                     continue
                 samples[c][eng].append(res["median_ms"])
+                if res.get("min_ms") is not None:
+                    minima[c][eng].append(res["min_ms"])
                 key = "ours_rss" if eng == "ours" else "ort_rss"
                 r[key] = max(r.get(key) or 0.0, res["peak_rss_mib"])
             if rnd == 0 and not a.ort_only and not a.no_accuracy and os.path.exists(ort_out):
@@ -343,17 +355,23 @@ def main():
             ortm = statistics.median(samples[c]["ort"]) if samples[c]["ort"] else None
             r["ours_ms"], r["ort_ms"] = ours, ortm
             r["ratio"] = ours / ortm if ours and ortm else None
+            r["ours_min_ms"] = min(minima[c]["ours"]) if minima[c]["ours"] else None
+            r["ort_min_ms"] = min(minima[c]["ort"]) if minima[c]["ort"] else None
+            r["min_ratio"] = r["ours_min_ms"] / r["ort_min_ms"] if r["ours_min_ms"] and r["ort_min_ms"] else None
             r["rss_ratio"] = r["ours_rss"] / r["ort_rss"] if r.get("ours_rss") and r.get("ort_rss") else None
-            print(f"[round {rnd + 1}] {model:12s} T={t} B={batch}: ours {fmt(ours)} ms, ORT {fmt(ortm)} ms, "
-                  f"ratio {fmt(r['ratio'], '.2f')}, max|diff| {fmt(r.get('max_abs_diff'), '.2e')}, "
+            # This round's process medians, then the running figures over the rounds so far.
+            last = {e: samples[c][e][-1] if samples[c][e] else None for e in ("ours", "ort")}
+            print(f"[round {rnd + 1}] {model:12s} T={t} B={batch}: this round ours {fmt(last['ours'])} / ORT "
+                  f"{fmt(last['ort'])} ms; so far median ours {fmt(ours)} ms, ORT {fmt(ortm)} ms, "
+                  f"ratio {fmt(r['ratio'], '.2f')}, min ratio {fmt(r.get('min_ratio'), '.2f')}, max|diff| {fmt(r.get('max_abs_diff'), '.2e')}, "
                   f"RSS ours {fmt(r.get('ours_rss'), '.0f')} / ORT {fmt(r.get('ort_rss'), '.0f')} MiB"
                   f"{'  ERRORS: ' + '; '.join(r['errors']) if r['errors'] else ''}  ({time.time() - t0:.0f} s)",
                   flush=True)
     md = table(list(rows.values()), base_rss, ours_version, ort.__version__)
     with open(os.path.join(a.out_dir, "engine.jsonl"), "w") as f:
         for c in configs:
-            f.write(json.dumps({**rows[c], "ours_samples_ms": samples[c]["ours"],
-                                "ort_samples_ms": samples[c]["ort"]}) + "\n")
+            f.write(json.dumps({**rows[c], "ours_samples_ms": samples[c]["ours"], "ort_samples_ms": samples[c]["ort"],
+                                "ours_minima_ms": minima[c]["ours"], "ort_minima_ms": minima[c]["ort"]}) + "\n")
     with open(os.path.join(a.out_dir, "engine_table.md"), "w") as f:
         f.write(md + "\n")
     print("\n" + md)
