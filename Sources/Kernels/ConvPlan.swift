@@ -126,6 +126,17 @@ public struct ConvPlan: Sendable, Equatable {
     /// Stride-1 layers with at most this many output pixels per image run on pixel panels (`pixelPacked`).
     public static let pixelPackedMaxPixels = 196
 
+    /// Where pixel panels measured faster than the other paths (per-node minima, 1 thread): small stride-1
+    /// layers (DenseNet-121's sixteen 7×7 3×3 layers 1.22 -> 0.91 ms, ResNet-18's 7×7×512 ones 3.6 -> 3.2-3.3 ms
+    /// each) and strided k×k ones past the stems (ResNet-18's 3×3/2, on im2col + OpenBLAS before, 1.36-1.68 ->
+    /// 1.24-1.40 ms). Larger stride-1 layers stay on the paths that keep pixels in vectors (directPacked,
+    /// Winograd), strided 1×1 ones on im2col.
+    static func prefersPixelPanels(_ shape: ConvShape) -> Bool {
+        let g = shape.geometry
+        if g.strideH == 1 && g.strideW == 1 { return shape.pixels <= pixelPackedMaxPixels }
+        return shape.cpg >= directStridedMaxChannels && !(g.kH == 1 && g.kW == 1)
+    }
+
     /// Whether `algorithm` can compute `shape`.
     public static func applicable(_ algorithm: ConvAlgorithm, _ shape: ConvShape) -> Bool {
         switch algorithm {
@@ -139,8 +150,9 @@ public struct ConvPlan: Sendable, Equatable {
         }
     }
 
-    /// The one place the algorithm is chosen: depthwise → direct, 1×1/s1 → GEMM on the input, else
-    /// im2col + GEMM. `forcing` overrides the choice (tests run every applicable path); nil if not applicable.
+    /// The one place the algorithm is chosen: depthwise → direct, 3×3/s1 → Winograd where it pays, 1×1/s1 →
+    /// GEMM on the input, small or strided layers → pixel panels, else direct or im2col + GEMM. `forcing`
+    /// overrides the choice (tests run every applicable path); nil if not applicable.
     /// With `threads` > 1 the image is split into row tiles first (each re-packs the weights, small for the
     /// wide early layers), then into channel chunks (each re-packs its im2col panel, small for the deep ones).
     public init?(_ shape: ConvShape, forcing: ConvAlgorithm? = nil, threads: Int = 1) {
@@ -168,14 +180,8 @@ public struct ConvPlan: Sendable, Equatable {
             } else {
                 algorithm = ConvPlan.applicable(.pixelPacked, shape) ? .pixelPacked : .pointwiseGEMM
             }
-        } else if ConvPlan.applicable(.pixelPacked, shape)
-                    && (g0.strideH == 1 && g0.strideW == 1 ? shape.pixels <= ConvPlan.pixelPackedMaxPixels
-                        : shape.cpg >= ConvPlan.directStridedMaxChannels) {
-            // Small stride-1 layers (7×7) and strided ones past the stems, per-node minima on 1 thread:
-            // DenseNet-121's 7×7 3×3 layers 1.22 -> 0.91 ms (sixteen), ResNet-18's 7×7×512 ones 3.6 -> 3.2-3.3 ms,
-            // its 3×3/2 ones (on im2col + OpenBLAS before) 1.36-1.68 -> 1.24-1.40 ms. Larger layers stayed faster on
-            // the paths that keep columns in vectors (directPacked, Winograd), 1×1/2 ones on im2col.
-            algorithm = g0.kH == 1 && g0.kW == 1 && !(g0.strideH == 1 && g0.strideW == 1) ? .im2colGEMM : .pixelPacked
+        } else if ConvPlan.applicable(.pixelPacked, shape) && ConvPlan.prefersPixelPanels(shape) {
+            algorithm = .pixelPacked
         } else if ConvPlan.applicable(.directPacked, shape)
                     && ((g0.strideH == 1 && g0.strideW == 1) || shape.cpg < ConvPlan.directStridedMaxChannels) {
             // No im2col: for 32-channel 3×3 layers the copy costs as much as the GEMM (DenseNet-121's 14×14
