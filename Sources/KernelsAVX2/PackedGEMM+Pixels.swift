@@ -27,7 +27,8 @@ extension PackedGEMM {
     /// columns past the row ends.
     ///
     /// y[ch · ldy + j] for ch < m, j < n is overwritten; `fused` (bias per output channel, residual laid
-    /// out like y with row stride `fused.ldr`, ReLU) is applied by the last K block's stores.
+    /// out like y with row stride `fused.ldr`, ReLU) is applied as each tile is stored. Each element is the
+    /// sum over k in order, whatever n, the pixel's panel or the other channels (batch invariance).
     @inline(never)
     public static func multiplyPixels(m: Int, n: Int, k: Int, strips w: UnsafePointer<Float>, x: UnsafePointer<Float>,
                                       sources: UnsafePointer<Int>, steps: UnsafePointer<Int>,
