@@ -147,20 +147,18 @@ enum Passes {
     /// 2.1 -> 0.5 ms each on one thread.
     static func poolBeforePointwise(_ g: inout Graph) {
         let uses = consumers(g), producer = producers(g)
-        func ints(_ n: Node, _ key: String) -> [Int]? {
-            if case .ints(let v)? = n.attributes[key] { return v }
-            return nil
-        }
+        // A malformed attribute leaves the pair alone: making its op reports it.
+        func ints(_ n: Node, _ key: String) -> [Int]? { try? n.ints(key) }
         func noPads(_ n: Node) -> Bool {
-            if case .string(let a)? = n.attributes["auto_pad"], a != "NOTSET" && a != "VALID" { return false }
-            return (ints(n, "pads") ?? []).allSatisfy { $0 == 0 }
+            ["NOTSET", "VALID"].contains(try? n.string("auto_pad", default: "NOTSET"))
+                && (ints(n, "pads") ?? []).allSatisfy { $0 == 0 }
         }
         for pi in g.nodes.indices {
             let pool = g.nodes[pi]
             guard pool.opType == "AveragePool", pool.domain.isEmpty, pool.inputs.count == 1, pool.outputs.count == 1,
                   let kernel = ints(pool, "kernel_shape"), kernel.count == 2, ints(pool, "strides") == kernel, noPads(pool),
                   (ints(pool, "dilations") ?? [1, 1]) == [1, 1],
-                  { if case .int(let c)? = pool.attributes["ceil_mode"] { return c == 0 }; return true }(),
+                  (try? pool.int("ceil_mode", default: 0)) == 0,
                   let ci = producer[pool.inputs[0]], uses[pool.inputs[0]] == 1
             else { continue }
             let conv = g.nodes[ci]

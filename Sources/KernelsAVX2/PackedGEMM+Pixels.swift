@@ -1,19 +1,12 @@
 extension PackedGEMM {
     /// Floats of `packStrips` for `m` rows of depth `k` (rows padded to a multiple of `nr`).
-    public static func stripsCount(m: Int, k: Int) -> Int { (m + nr - 1) / nr * nr * k }
+    public static func stripsCount(m: Int, k: Int) -> Int { blocksCount(m: m, k: k, width: nr) }
 
     /// Packs row-major W [m × k] (row stride `lda`) into strips of `nr` rows: strip s is k steps of 16 floats,
     /// rows 16s..<16s+16 of one column each, missing rows zero. `packed` holds `stripsCount(m:k:)` floats.
     @inline(never)
     public static func packStrips(_ w: UnsafePointer<Float>, lda: Int, m: Int, k: Int, into packed: UnsafeMutablePointer<Float>) {
-        var out = packed
-        for s in stride(from: 0, to: m, by: nr) {
-            let rows = min(nr, m - s)
-            for kk in 0..<k {
-                for r in 0..<nr { out[r] = r < rows ? w[(s + r) * lda + kk] : 0 }
-                out += nr
-            }
-        }
+        pack(w, lda: lda, m: m, k: k, width: nr, into: packed)
     }
 
     /// A convolution with the output pixels as the micro-tile's rows: Y[m × n] = W · X, where W is the weights

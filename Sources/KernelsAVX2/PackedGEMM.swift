@@ -46,18 +46,28 @@ public enum PackedGEMM {
     static let maxKC = 256
 
     /// Floats of packed A for `m` rows of depth `k` (rows padded to a multiple of `mr`).
-    public static func packedCount(m: Int, k: Int) -> Int { (m + mr - 1) / mr * mr * k }
+    public static func packedCount(m: Int, k: Int) -> Int { blocksCount(m: m, k: k, width: mr) }
 
     /// Packs row-major A [m × k] (row stride `lda`) into panels of `mr` rows: panel p is k columns of mr
     /// floats each (row-major within a column), missing rows zero. `packed` holds `packedCount(m:k:)` floats.
     @inline(never)
     public static func packA(_ a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, into packed: UnsafeMutablePointer<Float>) {
+        pack(a, lda: lda, m: m, k: k, width: mr, into: packed)
+    }
+
+    /// Floats of `pack` with blocks of `width` rows.
+    static func blocksCount(m: Int, k: Int, width: Int) -> Int { (m + width - 1) / width * width * k }
+
+    /// Row-major [m × k] (row stride `lda`) in blocks of `width` rows: block b is k columns of `width` floats
+    /// (rows width·b ..< width·b + width of one column), missing rows zero. `packA` (panels of `mr`) and
+    /// `packStrips` (strips of `nr`).
+    static func pack(_ a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, width: Int, into packed: UnsafeMutablePointer<Float>) {
         var out = packed
-        for p in stride(from: 0, to: m, by: mr) {
-            let rows = min(mr, m - p)
+        for b in stride(from: 0, to: m, by: width) {
+            let rows = min(width, m - b)
             for kk in 0..<k {
-                for r in 0..<mr { out[r] = r < rows ? a[(p + r) * lda + kk] : 0 }
-                out += mr
+                for r in 0..<width { out[r] = r < rows ? a[(b + r) * lda + kk] : 0 }
+                out += width
             }
         }
     }
