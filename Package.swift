@@ -51,6 +51,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The one model reference every layer shares (`ModelRef`): nothing else, so the queue can name a model
+        // without knowing the engine, the repository or reports.
+        .target(name: "Core", swiftSettings: strictSettings),
         .target(name: "Tensor", swiftSettings: strictSettings),
         .target(name: "DICOM", dependencies: ["CZlib"], swiftSettings: strictSettings),
         .target(name: "Imaging", dependencies: ["DICOM", "CImageCodecs"], swiftSettings: strictSettings),
@@ -65,7 +68,7 @@ let package = Package(
         ),
         .target(
             name: "Models",
-            dependencies: ["ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Core", "ONNX", "Engine", "Tensor", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // DICOM Upper Layer (PS3.8) and DIMSE (PS3.7) on SwiftNIO: associations, C-ECHO, C-STORE; no pixels, models or jobs.
@@ -76,15 +79,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Reports and their writers (JSON, DICOM SR): no tensors, engine or jobs.
-        .target(name: "Annotations", dependencies: ["DICOM"], swiftSettings: strictSettings),
-        .target(name: "Pipeline", dependencies: ["Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"], path: "Sources/Pipeline",
-                swiftSettings: strictSettings),
-        // Durable jobs behind a `QueueStore` (embedded SQLite in WAL mode; GRDB only in its store) and the worker
-        // that drains them through `Pipeline`: no HTTP, no pixel formats.
+        .target(name: "Annotations", dependencies: ["Core", "DICOM"], swiftSettings: strictSettings),
+        .target(name: "Pipeline", dependencies: ["Core", "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"],
+                path: "Sources/Pipeline", swiftSettings: strictSettings),
+        // Durable jobs behind a `QueueStore` (embedded SQLite in WAL mode; GRDB only in its store): rows, blobs,
+        // leases, retries, idempotency, priorities, the audit chain and opaque artifacts. Knows no model, pixel,
+        // report or HTTP: other modules add tables by `QueueMigration` and rows by hooks in its transactions.
         .target(
             name: "JobQueue",
-            dependencies: ["Pipeline", "Models", "Annotations", "Imaging", "DICOM", "Engine", "Tensor", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // The application above the queue and the pipeline: the worker and its engine thread, the analyzer
+        // cache, the KServe batcher, SR assembly, model audit events. No HTTP.
+        .target(
+            name: "Inference",
+            dependencies: ["Core", "JobQueue", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "Engine", "Tensor"],
             swiftSettings: strictSettings
         ),
         // The queue's rows in PostgreSQL (postgres-nio): a `QueueStore` for many API servers and workers on one database.
@@ -98,7 +108,8 @@ let package = Package(
         // The HTTP front end (Hummingbird 2): translates HTTP <-> library calls; no kernels, protobuf or pixel formats.
         .target(
             name: "Server",
-            dependencies: ["JobQueue", "JobQueuePostgres", "Pipeline", "Models", "Annotations", "Imaging", "DICOM", "DICOMNetwork", "Engine", "Tensor",
+            dependencies: ["Core", "JobQueue", "JobQueuePostgres", "Inference", "Pipeline", "Models", "Annotations", "Imaging", "DICOM",
+                           "DICOMNetwork", "Engine", "Tensor",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "GRDB", package: "GRDB.swift"),
@@ -113,18 +124,19 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "CZlib", "Models"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
         // Queues for tests on every store available (SQLite; PostgreSQL when MEDINFER_TEST_POSTGRES_URL is set).
-        .target(name: "QueueTestSupport", dependencies: ["JobQueue", "JobQueuePostgres"], path: "Sources/QueueTestSupport",
+        .target(name: "QueueTestSupport", dependencies: ["Core", "JobQueue", "JobQueuePostgres"], path: "Sources/QueueTestSupport",
                 swiftSettings: strictSettings),
         .executableTarget(
             name: "medinfer",
             dependencies: [
-                "Imaging", "DICOM", "DICOMNetwork", "Tensor", "Engine", "Kernels", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue", "Server",
+                "Core", "Imaging", "DICOM", "DICOMNetwork", "Tensor", "Engine", "Kernels", "ONNX", "Models", "Pipeline", "Annotations", "JobQueue",
+                "Inference", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "QueueBenchmark", dependencies: ["JobQueue", "Pipeline", "Models", "Imaging", "Engine"],
+        .executableTarget(name: "QueueBenchmark", dependencies: ["Core", "JobQueue", "Inference", "Pipeline", "Models", "Imaging", "Engine"],
                           path: "Benchmarks/QueueBenchmark", swiftSettings: strictSettings),
         .executableTarget(name: "DecodeBenchmark", dependencies: ["Imaging"], path: "Benchmarks/DecodeBenchmark",
                           swiftSettings: strictSettings),
@@ -148,11 +160,13 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Annotations", "Imaging", "Models", "Engine", "ONNX", "Tensor", "TestSupport"],
                     swiftSettings: strictSettings),
-        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Models", "Annotations", "Imaging", "Pipeline", "TestSupport",
-                                                    "QueueTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+        .testTarget(name: "JobQueueTests", dependencies: ["Core", "JobQueue", "QueueTestSupport", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "InferenceTests", dependencies: ["Core", "Inference", "JobQueue", "Models", "Annotations", "Imaging", "Pipeline",
+                                                     "Engine", "Tensor", "DICOM", "TestSupport", "QueueTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "JobQueuePostgresTests", dependencies: ["JobQueuePostgres", "JobQueue"], swiftSettings: strictSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "JobQueue", "JobQueuePostgres", "QueueTestSupport", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
+        .testTarget(name: "ServerTests", dependencies: ["Core", "Server", "Inference", "JobQueue", "JobQueuePostgres", "QueueTestSupport", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
                                                   .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "Crypto", package: "swift-crypto"),
                                                   .product(name: "Hummingbird", package: "hummingbird"),
@@ -160,7 +174,7 @@ let package = Package(
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
                                                   .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strictSettings),
-        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Imaging", "JobQueue", "Models", "Tensor", "DICOM", "TestSupport",
+        .testTarget(name: "MedinferTests", dependencies: ["medinfer", "Core", "Imaging", "JobQueue", "Inference", "Models", "Tensor", "DICOM", "TestSupport",
                                                    "Server",  // remote mode: the CLI against an in-process server
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "HummingbirdTesting", package: "hummingbird")],

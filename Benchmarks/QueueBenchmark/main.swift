@@ -1,3 +1,4 @@
+import Inference
 import Engine
 import Foundation
 import Imaging
@@ -83,7 +84,7 @@ func queued() async throws -> Double {
     let (queue, dir) = try temporaryQueue()
     defer { try? FileManager.default.removeItem(at: dir) }
     let start = clock.now
-    for (file, data) in images { _ = try queue.submit([(name: file, data: data)], model: ModelIdentity(model)) }
+    for (file, data) in images { _ = try queue.submit([(name: file, data: data)], model: model.ref) }
     let summary = try await Worker(queue: queue, models: repository, options: workerOptions(once: true)).run()
     guard summary.succeeded == images.count else { fail("worker: \(summary)") }
     return Double(images.count) / seconds(clock.now - start)
@@ -100,7 +101,7 @@ func latency(rate: Double) async throws -> (p50: Double, p99: Double) {
     for (i, (file, data)) in images.enumerated() {
         let due = start + .milliseconds(Int64(Double(i) / rate * 1000))
         if clock.now < due { try await Task.sleep(until: due, clock: clock) }
-        ids.append(try queue.submit([(name: file, data: data)], model: ModelIdentity(model)).job.id)
+        ids.append(try queue.submit([(name: file, data: data)], model: model.ref).job.id)
     }
     let iso = ISO8601DateFormatter()
     iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -1,21 +1,9 @@
+public import Core
 import Foundation
 
 /// One image's analysis (ARCHITECTURE.md §3.4): the findings and everything needed to trace them to the
 /// exact weights (SHA-256) and preprocessing that made them. A decision aid, never a diagnosis.
 public struct Report: Codable, Sendable, Equatable {
-    public struct ModelInfo: Codable, Sendable, Equatable {
-        public var name: String
-        public var version: String
-        /// SHA-256 (lowercase hex) of the `model.onnx` that ran.
-        public var sha256: String
-
-        public init(name: String, version: String, sha256: String) {
-            self.name = name
-            self.version = version
-            self.sha256 = sha256
-        }
-    }
-
     public struct Source: Codable, Sendable, Equatable {
         /// `png`, `jpeg` or `dicom`.
         public var format: String
@@ -100,7 +88,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var job: String?
     /// Index of the image in its request (or batch of files).
     public var image: Int
-    public var model: ModelInfo
+    /// The exact weights that ran (JSON: name, version as a string, sha256).
+    public var model: ModelRef
     public var source: Source
     public var preprocessing: Preprocessing
     /// Sorted by probability, highest first.
@@ -112,7 +101,7 @@ public struct Report: Codable, Sendable, Equatable {
     public var createdAt: String
     public var disclaimer: String
 
-    public init(job: String?, image: Int, model: ModelInfo, source: Source, preprocessing: Preprocessing,
+    public init(job: String?, image: Int, model: ModelRef, source: Source, preprocessing: Preprocessing,
                 findings: [Finding], overlays: [Overlay], warnings: [String], engine: EngineInfo,
                 createdAt: String, disclaimer: String = Report.disclaimer) {
         self.job = job

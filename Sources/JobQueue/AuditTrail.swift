@@ -72,7 +72,8 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 /// first row that was edited, inserted or deleted. A chain can be rewritten whole by someone who can write
 /// the file; record the head hash `verify()` reports elsewhere to detect that.
 public struct AuditTrail: Sendable {
-    let queue: JobQueue
+    /// The queue whose store holds the trail.
+    public let queue: JobQueue
 
     /// The previous hash of the first row.
     public static let genesis = String(repeating: "0", count: 64)
@@ -134,7 +135,8 @@ public struct AuditTrail: Sendable {
         return SHA256.hash(data: Data(text.utf8)).hexString
     }
 
-    static func record(_ row: SQLRow) throws -> AuditRecord {
+    /// A stored row as a record.
+    public static func record(_ row: SQLRow) throws -> AuditRecord {
         let text: String = row["details"]
         let details = (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? ["unreadable": text]
         return AuditRecord(seq: row["seq"], at: Timestamp.iso8601(row["at"]), kind: AuditEventKind(row["kind"] as String),

@@ -1,11 +1,20 @@
+import Core
+
 
 /// The audit rows the queue appends in the transactions of the changes they record.
 extension JobQueue {
-    static func auditSubmission(_ tx: any SQLTransaction, job: String, model: ModelIdentity, priority: Int, images: Int,
+    static func auditSubmission(_ tx: any SQLTransaction, job: String, model: ModelRef, priority: Int, images: Int,
                                 content: String, now: Int64) throws {
         try AuditTrail.append(tx, AuditEvent(kind: .jobSubmitted, job: job, subject: model.description, details: [
             "content": content, "modelSHA256": model.sha256, "images": String(images), "priority": String(priority),
         ]), now: now)
+    }
+
+    /// A job reached a final `state`: its audit row, then the `Configuration.jobFinished` hooks, all in the
+    /// transaction that made the change.
+    func finished(_ tx: any SQLTransaction, job: String, state: JobState, now: Int64) throws {
+        try Self.auditOutcome(tx, job: job, state: state, now: now)
+        for hook in configuration.jobFinished { try hook(tx, job, state) }
     }
 
     /// A job reached `state` (succeeded, failed or cancelled): the row names the SHA-256 of every stored

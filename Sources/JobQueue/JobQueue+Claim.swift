@@ -1,3 +1,5 @@
+public import Core
+
 /// How a worker batches one model version: a batch is claimed when `maxBatch` images wait, or when the
 /// oldest has waited `maxDelay`.
 public struct BatchPolicy: Sendable, Equatable {
@@ -12,24 +14,41 @@ public struct BatchPolicy: Sendable, Equatable {
 
 /// A worker as leases name it. `host` and `pid` let a worker that starts on the same machine take back at
 /// once the images of one that died, instead of waiting for its leases to expire.
-struct WorkerIdentity: Sendable, Hashable {
-    var id: String
-    var host: String
-    var pid: Int32
+public struct WorkerIdentity: Sendable, Hashable {
+    public var id: String
+    public var host: String
+    public var pid: Int32
+
+    public init(id: String, host: String, pid: Int32) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+    }
 }
 
 /// One image a worker holds a lease on.
-struct ClaimedImage: Sendable, Hashable {
-    var jobID: String
-    var index: Int
-    var name: String?
-    var blob: String
-    var model: ModelIdentity
+public struct ClaimedImage: Sendable, Hashable {
+    public var jobID: String
+    public var index: Int
+    /// The file name given at submission.
+    public var name: String?
+    /// SHA-256 of the input bytes (`JobQueue.blobs.read`).
+    public var blob: String
+    public var model: ModelRef
     /// When the job was submitted (ms since 1970), for end-to-end latency.
-    var submittedAt: Int64 = 0
+    public var submittedAt: Int64 = 0
+
+    public init(jobID: String, index: Int, name: String?, blob: String, model: ModelRef, submittedAt: Int64 = 0) {
+        self.jobID = jobID
+        self.index = index
+        self.name = name
+        self.blob = blob
+        self.model = model
+        self.submittedAt = submittedAt
+    }
 }
 
-enum ClaimOutcome: Sendable, Equatable {
+public enum ClaimOutcome: Sendable, Equatable {
     case batch([ClaimedImage])
     /// Images wait but none is due yet: the earliest due time (ms since 1970).
     case wait(until: Int64)
@@ -37,17 +56,21 @@ enum ClaimOutcome: Sendable, Equatable {
     case idle
 }
 
-/// A file stored for one image, recorded in `artifacts` in the transaction that marks the image done.
-struct Artifact: Sendable {
-    static let reportName = "report.json"
-    /// The heatmap or mask overlay, served at `/v1/jobs/{id}/images/{index}/overlay.png`.
-    static let overlayName = "overlay.png"
-    var name: String
-    var blob: BlobRef
-    var mediaType: String
+/// A file stored for one image, recorded in `artifacts` in the transaction that marks the image done. The
+/// queue keeps it as opaque bytes: what the names mean is the worker's business.
+public struct Artifact: Sendable {
+    public var name: String
+    public var blob: BlobRef
+    public var mediaType: String
+
+    public init(name: String, blob: BlobRef, mediaType: String) {
+        self.name = name
+        self.blob = blob
+        self.mediaType = mediaType
+    }
 }
 
-enum ImageOutcome: Sendable {
+public enum ImageOutcome: Sendable {
     case succeeded([Artifact])
     /// `permanent`: undecodable image, model refuses the input: fail now. Otherwise retry with backoff.
     case failed(String, permanent: Bool)
@@ -58,7 +81,7 @@ extension JobQueue {
     /// when it is full or its oldest image has waited the policy's delay. A nil policy means this worker
     /// cannot serve that version (not in its repository): those images stay queued for a worker that can,
     /// never failed for a worker's configuration. Expired leases go back to the queue first.
-    func claim(_ worker: WorkerIdentity, policy: (ModelIdentity) -> BatchPolicy?) throws(JobQueueError) -> ClaimOutcome {
+    public func claim(_ worker: WorkerIdentity, policy: (ModelRef) -> BatchPolicy?) throws(JobQueueError) -> ClaimOutcome {
         try write { tx in
             let now = Timestamp.now()
             try self.requeue(tx, where: "status = 'running' AND lease_expires < ?", [now], now: now)
@@ -76,7 +99,7 @@ extension JobQueue {
                 """, [now, now, now])
             var wake: Int64?
             for g in groups {
-                let model = ModelIdentity(name: g["model_name"], version: g["model_version"], sha256: g["model_sha256"])
+                let model = ModelRef(name: g["model_name"], version: g["model_version"], sha256: g["model_sha256"])
                 guard let p = policy(model) else { continue }
                 let next: Int64 = g["next_ready"]
                 guard let oldest = g["oldest_ready"] as Int64? else {
@@ -94,7 +117,7 @@ extension JobQueue {
         }
     }
 
-    private func take(_ tx: any SQLTransaction, _ model: ModelIdentity, limit: Int, worker: WorkerIdentity,
+    private func take(_ tx: any SQLTransaction, _ model: ModelRef, limit: Int, worker: WorkerIdentity,
                       now: Int64) throws -> [ClaimedImage] {
         let rows = try tx.fetchAll("""
             SELECT i.job_id AS job_id, i.idx AS idx, i.name AS name, i.blob AS blob, j.created_at AS created_at
@@ -123,7 +146,7 @@ extension JobQueue {
     /// longer holds (it expired and another worker took it) is left alone: the other worker's result
     /// counts, so an image is never done twice. Returns, per outcome, whether it was applied.
     @discardableResult
-    func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
+    public func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
         try write { tx in
             let now = Timestamp.now()
             var applied: [Bool] = []
@@ -207,7 +230,7 @@ extension JobQueue {
                   finished_at = CASE WHEN ? = 1 THEN COALESCE(finished_at, ?) ELSE NULL END
                 WHERE id = ?
                 """, [state.rawValue, error, startedAt, state.isTerminal, now, id])
-            if state.isTerminal && state.rawValue != current { try Self.auditOutcome(tx, job: id, state: state, now: now) }
+            if state.isTerminal && state.rawValue != current { try finished(tx, job: id, state: state, now: now) }
         }
     }
 }

@@ -1,6 +1,6 @@
 extension JobQueue {
     /// Registers the worker (or renews its heartbeat) and extends every lease it holds.
-    func heartbeat(_ worker: WorkerIdentity) throws(JobQueueError) {
+    public func heartbeat(_ worker: WorkerIdentity) throws(JobQueueError) {
         try write { tx in
             let now = Timestamp.now()
             try self.upsert(tx, worker, now: now)
@@ -18,7 +18,7 @@ extension JobQueue {
 
     /// Gives back claims a worker will not process (it is stopping): they are queued again at once and
     /// the attempt is not counted.
-    func release(_ worker: WorkerIdentity, _ images: [ClaimedImage]) throws(JobQueueError) {
+    public func release(_ worker: WorkerIdentity, _ images: [ClaimedImage]) throws(JobQueueError) {
         try write { tx in
             let now = Timestamp.now()
             for image in images {
@@ -34,7 +34,7 @@ extension JobQueue {
     }
 
     /// Removes the worker's row at a clean exit, giving back anything it still holds.
-    func unregister(_ worker: WorkerIdentity) throws(JobQueueError) {
+    public func unregister(_ worker: WorkerIdentity) throws(JobQueueError) {
         try write { tx in
             let now = Timestamp.now()
             try self.requeue(tx, where: "lease_owner = ?", [worker.id], now: now, interrupted: false)
@@ -46,7 +46,7 @@ extension JobQueue {
     /// this host that no longer exists (`isAlive(pid)` false), or any worker silent for a whole lease.
     /// Returns how many images were taken back.
     @discardableResult
-    func reclaimAbandoned(host: String, isAlive: (Int32) -> Bool) throws(JobQueueError) -> Int {
+    public func reclaimAbandoned(host: String, isAlive: (Int32) -> Bool) throws(JobQueueError) -> Int {
         try write { tx in
             let now = Timestamp.now()
             let stale = now - Timestamp.milliseconds(self.configuration.leaseDuration)

@@ -21,7 +21,7 @@ extension JobQueue {
             let now = Timestamp.now()
             try tx.execute("UPDATE images SET status = 'cancelled', finished_at = ? WHERE job_id = ? AND status = 'queued'", [now, id])
             try tx.execute("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", [now, id])
-            try Self.auditOutcome(tx, job: id, state: .cancelled, now: now)
+            try self.finished(tx, job: id, state: .cancelled, now: now)
         }
         return try status(id)
     }
@@ -50,7 +50,7 @@ extension JobQueue {
     }
 
     /// Holds the blob store for writing while `body` writes blobs and commits the rows that reference them.
-    func withBlobHold<T>(_ body: () throws(JobQueueError) -> T) throws(JobQueueError) -> T {
+    public func withBlobHold<T>(_ body: () throws(JobQueueError) -> T) throws(JobQueueError) -> T {
         let hold = try blobs.holdForWriting()
         defer { withExtendedLifetime(hold) {} }
         return try body()

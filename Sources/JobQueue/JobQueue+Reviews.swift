@@ -1,4 +1,3 @@
-public import Annotations
 import Crypto
 import Foundation
 
@@ -17,13 +16,11 @@ public struct Review: Codable, Sendable, Equatable {
     public var createdAt: String
 }
 
-/// A succeeded job on the clinician's worklist.
-public struct WorklistItem: Codable, Sendable, Equatable {
+/// A succeeded job waiting for (or given) a clinician's verdict, with its stored report artifacts.
+public struct ReviewCandidate: Sendable {
     public var job: JobStatus
-    /// Labels positive in at least one image, in order of first appearance.
-    public var positiveFindings: [String]
-    /// The finding with the highest probability over all images.
-    public var topFinding: Report.Finding?
+    /// The job's artifacts called as `reviewCandidates(reportArtifact:includeReviewed:)` was asked, in image order.
+    public var reports: [StoredArtifact]
     /// The latest verdict (only when reviewed jobs were asked for).
     public var latestReview: Review?
 }
@@ -78,34 +75,25 @@ extension JobQueue {
         }
     }
 
-    /// The clinician's worklist: succeeded jobs not yet reviewed (with `includeReviewed`, all succeeded
-    /// jobs and their latest verdict), most urgent first, then jobs with a positive finding, then oldest
-    /// first. Reads each listed job's reports.
-    public func worklist(includeReviewed: Bool = false) throws(JobQueueError) -> [WorklistItem] {
-        let candidates = try read { tx in
+    /// Succeeded jobs not yet reviewed (with `includeReviewed`, every succeeded job and its latest verdict),
+    /// most urgent first, then in arrival order, each with its artifacts called `reportArtifact`. The
+    /// clinician's worklist ranks these (`Inference`'s `worklist`).
+    public func reviewCandidates(reportArtifact: String, includeReviewed: Bool = false) throws(JobQueueError) -> [ReviewCandidate] {
+        let rows = try read { tx in
             let unreviewed = includeReviewed ? "" : " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.job_id = jobs.id)"
-            return try tx.fetchAll("SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq")
-                .map { row -> (JobStatus, [String], Review?) in
-                    let id: String = row["id"]
-                    let latest = try tx.fetchOne("SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1", [id]).map(Self.review)
-                    return (try Self.jobStatus(tx, row), try Self.reportBlobs(tx, id), latest)
-                }
+            var found: [(JobStatus, [SQLRow], Review?)] = []
+            for row in try tx.fetchAll("SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq") {
+                let id: String = row["id"]
+                let latest = try tx.fetchOne("SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1", [id]).map(Self.review)
+                found.append((try Self.jobStatus(tx, row), try Self.artifactRows(tx, job: id, named: reportArtifact), latest))
+            }
+            return found
         }
-        var items: [WorklistItem] = []
-        for (job, blobs, latest) in candidates {
-            let findings = try reports(blobs).flatMap(\.findings)
-            var positive: [String] = []
-            for f in findings where f.positive && !positive.contains(f.label) { positive.append(f.label) }
-            items.append(WorklistItem(job: job, positiveFindings: positive,
-                                      topFinding: findings.max { $0.probability < $1.probability }, latestReview: latest))
+        var candidates: [ReviewCandidate] = []
+        for (job, artifacts, latest) in rows {
+            candidates.append(ReviewCandidate(job: job, reports: try load(artifacts), latestReview: latest))
         }
-        // Stable: within a priority, positive jobs first, each group in arrival order (the SQL order).
-        return items.enumerated().sorted { a, b in
-            if a.element.job.priority != b.element.job.priority { return a.element.job.priority > b.element.job.priority }
-            let pa = !a.element.positiveFindings.isEmpty, pb = !b.element.positiveFindings.isEmpty
-            if pa != pb { return pa }
-            return a.offset < b.offset
-        }.map(\.element)
+        return candidates
     }
 
     static func review(_ row: SQLRow) -> Review {

@@ -1,11 +1,14 @@
-public import Annotations
+public import Core
 public import Foundation
 
-/// A finished (or partly finished) job's reports, in image order; images that failed or are still
-/// waiting have none.
-public struct JobResult: Sendable, Equatable {
-    public var job: JobStatus
-    public var reports: [Report]
+/// One stored artifact of an image (a report, an overlay, …): opaque bytes with a name and media type.
+public struct StoredArtifact: Sendable, Equatable {
+    public var image: Int
+    public var name: String
+    public var mediaType: String
+    /// SHA-256 of the bytes: the blob's name.
+    public var blob: String
+    public var data: Data
 }
 
 extension JobQueue {
@@ -44,19 +47,33 @@ extension JobQueue {
         }
     }
 
-    /// The reports of the job's succeeded images, read from their durable blobs.
-    public func result(_ id: String) throws(JobQueueError) -> JobResult {
-        let (job, blobs) = try read { tx in
+    /// The job and every artifact called `name` of its images (one per succeeded image), in image order,
+    /// read from their durable blobs.
+    public func artifacts(job id: String, named name: String) throws(JobQueueError) -> (job: JobStatus, artifacts: [StoredArtifact]) {
+        let (job, rows) = try read { tx in
             guard let row = try tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
                 throw JobQueueError.notFound(id: id)
             }
-            return (try Self.jobStatus(tx, row), try Self.reportBlobs(tx, id))
+            return (try Self.jobStatus(tx, row), try Self.artifactRows(tx, job: id, named: name))
         }
-        return JobResult(job: job, reports: try reports(blobs))
+        return (job, try load(rows))
     }
 
-    /// The name of an image's heatmap or mask overlay artifact, for `artifact(job:image:name:)`.
-    public static let overlayArtifactName = Artifact.overlayName
+    /// The rows of a job's artifacts called `name`, in image order.
+    static func artifactRows(_ tx: any SQLTransaction, job id: String, named name: String) throws -> [SQLRow] {
+        try tx.fetchAll("SELECT idx, name, blob, media_type FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx", [id, name])
+    }
+
+    /// Reads the blobs `artifactRows` names.
+    func load(_ rows: [SQLRow]) throws(JobQueueError) -> [StoredArtifact] {
+        var loaded: [StoredArtifact] = []
+        for row in rows {
+            let blob: String = row["blob"]
+            loaded.append(StoredArtifact(image: row["idx"], name: row["name"], mediaType: row["media_type"], blob: blob,
+                                         data: try blobs.read(blob)))
+        }
+        return loaded
+    }
 
     /// One stored artifact of one image (`report.json`, `overlay.png`, ...): its bytes and media type.
     public func artifact(job id: String, image: Int, name: String) throws(JobQueueError) -> (data: Data, mediaType: String) {
@@ -65,6 +82,14 @@ extension JobQueue {
         }
         guard let row else { throw .notFound(id: "\(id)/images/\(image)/\(name)") }
         return (try blobs.read(row["blob"]), row["media_type"])
+    }
+
+    /// The SHA-256 of each input image of a job, by image index (`blobs.read` gives the bytes).
+    public func imageBlobs(job id: String) throws(JobQueueError) -> [Int: String] {
+        try read { tx in
+            try tx.fetchAll("SELECT idx, blob FROM images WHERE job_id = ?", [id])
+                .reduce(into: [Int: String]()) { $0[$1["idx"]] = $1["blob"] }
+        }
     }
 
     /// Jobs per state (every state present, zero when none), for metrics and `--once`.
@@ -96,7 +121,7 @@ extension JobQueue {
         }
         return JobStatus(
             id: id, status: state,
-            model: Report.ModelInfo(name: row["model_name"], version: String(row["model_version"] as Int),
+            model: ModelRef(name: row["model_name"], version: row["model_version"],
                                     sha256: row["model_sha256"]),
             priority: row["priority"], createdAt: Timestamp.iso8601(row["created_at"]),
             startedAt: (row["started_at"] as Int64?).map(Timestamp.iso8601),

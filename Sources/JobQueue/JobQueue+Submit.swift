@@ -1,3 +1,4 @@
+public import Core
 import Crypto
 public import Foundation
 
@@ -16,10 +17,13 @@ extension JobQueue {
     ///   - priority: 0...9, 9 most urgent.
     ///   - idempotencyKey: the same key with the same images, model and priority returns the earlier job
     ///     (`created == false`); with anything else it throws `.idempotencyConflict`.
+    ///   - recording: runs inside the transaction that creates the job (not for a resubmission), with its
+    ///     id: a module above the queue records its own rows with the job (the server, the job's owner), so
+    ///     both commit or neither does.
     /// - Throws: `.queueFull` (with a retry-after estimate), `.storage` when the disk refuses the bytes
     ///   (no job is created), `.invalidArgument`.
-    public func submit(_ images: [ImageUpload], model: ModelIdentity, priority: Int = 5,
-                       idempotencyKey: String? = nil) throws(JobQueueError) -> Submission {
+    public func submit(_ images: [ImageUpload], model: ModelRef, priority: Int = 5, idempotencyKey: String? = nil,
+                       recording: (@Sendable (any SQLTransaction, _ job: String) throws -> Void)? = nil) throws(JobQueueError) -> Submission {
         guard !images.isEmpty else { throw .invalidArgument("a job needs at least one image") }
         guard (0...9).contains(priority) else { throw .invalidArgument("priority must be 0...9, got \(priority)") }
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
@@ -63,6 +67,7 @@ extension JobQueue {
                     """, [id, i, image.name, ref.sha256, ref.byteCount, now])
             }
             try Self.auditSubmission(tx, job: id, model: model, priority: priority, images: images.count, content: content, now: now)
+            try recording?(tx, id)
             return (id, true)
         }
         if created { store.notifyWork() }
@@ -70,15 +75,15 @@ extension JobQueue {
     }
 
     /// Convenience: one upload per `(name, bytes)`.
-    public func submit(_ images: [(name: String?, data: Data)], model: ModelIdentity, priority: Int = 5,
-                       idempotencyKey: String? = nil) throws(JobQueueError) -> Submission {
+    public func submit(_ images: [(name: String?, data: Data)], model: ModelRef, priority: Int = 5, idempotencyKey: String? = nil,
+                       recording: (@Sendable (any SQLTransaction, _ job: String) throws -> Void)? = nil) throws(JobQueueError) -> Submission {
         var uploads: [ImageUpload] = []
         for image in images {
             let upload = try beginUpload(name: image.name)
             try upload.write(image.data)
             uploads.append(upload)
         }
-        return try submit(uploads, model: model, priority: priority, idempotencyKey: idempotencyKey)
+        return try submit(uploads, model: model, priority: priority, idempotencyKey: idempotencyKey, recording: recording)
     }
 
     /// Throws `.queueFull` when `adding` more images would pass `maxQueuedImages`.
@@ -96,7 +101,7 @@ extension JobQueue {
     }
 
     /// What an idempotent resubmission must repeat: the model, the priority and every image, in order.
-    static func contentHash(model: ModelIdentity, priority: Int, blobs: [BlobRef]) -> String {
+    static func contentHash(model: ModelRef, priority: Int, blobs: [BlobRef]) -> String {
         var text = "model \(model.name) \(model.version) \(model.sha256)\npriority \(priority)\n"
         for b in blobs { text += "image \(b.sha256) \(b.byteCount)\n" }
         return SHA256.hash(data: Data(text.utf8)).hexString

@@ -26,6 +26,10 @@ public final class JobQueue: Sendable {
         /// How long a statement waits for another process's write lock before failing (SQLite; used by
         /// `init(directory:configuration:)`).
         public var busyTimeout: Duration = .seconds(10)
+        /// Run inside the transaction that brings a job to a final state (succeeded, failed or cancelled),
+        /// after its audit row: modules above the queue record their own rows with the outcome (an export
+        /// outbox), so both commit or neither does. A hook that throws rolls the change back.
+        public var jobFinished: [@Sendable (any SQLTransaction, _ job: String, _ state: JobState) throws -> Void] = []
 
         public init() {}
     }
@@ -48,7 +52,9 @@ public final class JobQueue: Sendable {
     /// `<directory>/queue.sqlite`, blobs under `<directory>/blobs/`.
     /// - Throws: `.storage` when the directory is a file or cannot be created, or the database cannot be
     ///   opened or migrated.
-    public convenience init(directory: URL, configuration: Configuration = .init()) throws(JobQueueError) {
+    /// `migrations`: other modules' tables (`QueueMigration`), applied after the queue's own.
+    public convenience init(directory: URL, configuration: Configuration = .init(),
+                            migrations: [QueueMigration] = []) throws(JobQueueError) {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), !isDir.boolValue {
             throw .storage(path: directory.path, reason: "the data directory is a file, not a folder")
@@ -58,7 +64,7 @@ public final class JobQueue: Sendable {
         }
         let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
         let store = try SQLiteQueueStore(path: directory.appendingPathComponent("queue.sqlite").path,
-                                         busyTimeout: configuration.busyTimeout)
+                                         busyTimeout: configuration.busyTimeout, migrations: migrations)
         self.init(store: store, blobs: blobs, configuration: configuration)
     }
 

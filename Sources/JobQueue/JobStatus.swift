@@ -1,4 +1,4 @@
-public import Annotations
+public import Core
 
 /// A job as `GET /v1/jobs/{id}` answers it (ARCHITECTURE.md §3.2), and as `medinfer jobs show --json`
 /// prints it. Times are ISO 8601 (UTC, milliseconds).
@@ -14,7 +14,8 @@ public struct JobStatus: Codable, Sendable, Equatable {
 
     public var id: String
     public var status: JobState
-    public var model: Report.ModelInfo
+    /// The exact version the job runs on, fixed at submission.
+    public var model: ModelRef
     /// 0...9, 9 most urgent.
     public var priority: Int
     public var createdAt: String

@@ -6,7 +6,8 @@ public enum Timestamp {
     /// Now, in milliseconds since 1970.
     public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    static func milliseconds(_ d: Duration) -> Int64 {
+    /// `d` in whole milliseconds.
+    public static func milliseconds(_ d: Duration) -> Int64 {
         d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
 

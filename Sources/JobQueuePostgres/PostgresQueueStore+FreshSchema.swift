@@ -14,11 +14,12 @@ extension PostgresQueueStore {
     /// A migrated store in a new schema with a random name (`medinfer_test_` and 16 hex digits) of the
     /// database `url` names (its own `schema` parameter is replaced), so tests sharing one database do not
     /// see each other's rows. Drop it with `dropSchemaAndClose()`.
-    public static func inFreshSchema(url: String, poolSize: Int = 4) throws(JobQueueError) -> PostgresQueueStore {
+    public static func inFreshSchema(url: String, poolSize: Int = 4,
+                                     migrations: [QueueMigration] = []) throws(JobQueueError) -> PostgresQueueStore {
         var parsed: PostgresURL
         do { parsed = try PostgresURL(parsing: url) } catch { throw .invalidArgument(error.description) }
         parsed.schema = "medinfer_test_" + String(format: "%016llx", UInt64.random(in: .min ... .max))
-        return try PostgresQueueStore(url: parsed, poolSize: poolSize)
+        return try PostgresQueueStore(url: parsed, poolSize: poolSize, migrations: migrations)
     }
 
     /// Drops this store's schema with every table and row in it, then closes the store.

@@ -108,26 +108,12 @@ extension PostgresQueueStore {
             "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
             "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
         ]),
-        ("v3-api-keys", [
-            """
-            CREATE TABLE api_keys (
-              id TEXT PRIMARY KEY NOT NULL,
-              name TEXT NOT NULL,
-              role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
-              sha256 TEXT NOT NULL,
-              created_at BIGINT NOT NULL,
-              revoked_at BIGINT
-            )
-            """,
-            """
-            CREATE TABLE job_owners (
-              job_id TEXT PRIMARY KEY NOT NULL,
-              key_id TEXT NOT NULL REFERENCES api_keys(id)
-            )
-            """,
-            "CREATE INDEX job_owners_key ON job_owners(key_id, job_id)",
-        ]),
     ]
+
+    /// The queue's migrations, then the ones other modules registered (`QueueMigration.postgres`).
+    var allMigrations: [(name: String, statements: [String])] {
+        Self.migrations + extraMigrations.map { ($0.name, $0.postgres) }
+    }
 
     /// The SQL `CHECK` list of job and image states, from the enum so the two cannot drift apart.
     private static var stateList: String { JobState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") }
@@ -143,7 +129,7 @@ extension PostgresQueueStore {
             if let schema = url.schema { try db.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"") }
             try db.execute("CREATE TABLE IF NOT EXISTS queue_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)")
             let applied = Set(try db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String })
-            for migration in Self.migrations where !applied.contains(migration.name) {
+            for migration in allMigrations where !applied.contains(migration.name) {
                 for statement in migration.statements { try db.execute(statement) }
                 try db.execute("INSERT INTO queue_migrations (name, applied_at) VALUES (?, ?)",
                                [migration.name, Int64(Date().timeIntervalSince1970 * 1000)])
@@ -154,6 +140,6 @@ extension PostgresQueueStore {
     /// The names of the migrations recorded in this store's schema, in the order they apply.
     public func appliedMigrations() throws(JobQueueError) -> [String] {
         let recorded = try read { db in Set(try db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String }) }
-        return Self.migrations.map(\.name).filter(recorded.contains)
+        return allMigrations.map(\.name).filter(recorded.contains)
     }
 }

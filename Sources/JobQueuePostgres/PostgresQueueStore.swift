@@ -20,18 +20,22 @@ public final class PostgresQueueStore: QueueStore {
     let pool: PostgresConnectionPool
     let listener: PostgresWorkListener
     let logger: Logger
+    /// Other modules' migrations, applied after the queue's own.
+    let extraMigrations: [QueueMigration]
 
     /// Parses `url` (`postgres://user:password@host:port/dbname?schema=NAME`) and opens the store.
-    public convenience init(url: String, poolSize: Int = 4) throws(JobQueueError) {
+    public convenience init(url: String, poolSize: Int = 4, migrations: [QueueMigration] = []) throws(JobQueueError) {
         let parsed: PostgresURL
         do { parsed = try PostgresURL(parsing: url) } catch { throw .invalidArgument(error.description) }
-        try self.init(url: parsed, poolSize: poolSize)
+        try self.init(url: parsed, poolSize: poolSize, migrations: migrations)
     }
 
     /// Connects, creates the schema when missing, applies pending migrations and starts listening for work.
-    /// At most `poolSize` transactions run at once; more callers wait for a connection.
-    public init(url: PostgresURL, poolSize: Int = 4) throws(JobQueueError) {
+    /// At most `poolSize` transactions run at once; more callers wait for a connection. `migrations`
+    /// (other modules' tables) apply after the queue's own.
+    public init(url: PostgresURL, poolSize: Int = 4, migrations: [QueueMigration] = []) throws(JobQueueError) {
         self.url = url
+        extraMigrations = migrations
         var logger = Logger(label: "medinfer.postgres")
         logger.logLevel = .warning
         self.logger = logger

@@ -1,3 +1,4 @@
+public import Core
 public import Engine
 public import Foundation
 public import Tensor
@@ -15,6 +16,8 @@ public final class LoadedModel: Sendable {
 
     public var name: String { manifest.name }
     public var version: Int { manifest.version }
+    /// The reference jobs and reports record: name, version and these weights.
+    public var ref: ModelRef { ModelRef(name: name, version: version, sha256: sha256) }
 
     public init(manifest: ModelManifest, directory: URL, sha256: String, model: Engine.Model) {
         self.manifest = manifest

@@ -144,7 +144,7 @@ public final class Analyzer: Sendable {
             }
         }
         let createdAt = ISO8601DateFormatter().string(from: Date())
-        let info = Report.ModelInfo(name: model.name, version: String(model.version), sha256: model.sha256)
+        let info = model.ref
         let reports = prepared.enumerated().map { i, p in
             Report(job: job, image: firstIndex + i, model: info, source: p.source,
                    preprocessing: Report.Preprocessing(window: p.applied.window, resize: p.applied.resize,

@@ -19,16 +19,17 @@ public enum TestQueueStores {
     /// A queue on a fresh store of `kind`, with its blobs in `<directory>/blobs` (SQLite: the database at
     /// `<directory>/queue.sqlite`, through `JobQueue(directory:configuration:)` as the server opens it;
     /// PostgreSQL: a new schema of its own). `remove()` deletes both.
-    public static func makeQueue(kind: QueueStoreKind, directory: URL,
-                                 configuration: JobQueue.Configuration = .init()) throws -> TestQueue {
+    /// `migrations`: other modules' tables (the server passes its own), as `openQueue` registers them.
+    public static func makeQueue(kind: QueueStoreKind, directory: URL, configuration: JobQueue.Configuration = .init(),
+                                 migrations: [QueueMigration] = []) throws -> TestQueue {
         switch kind {
         case .sqlite:
-            let queue = try JobQueue(directory: directory, configuration: configuration)
+            let queue = try JobQueue(directory: directory, configuration: configuration, migrations: migrations)
             guard let blobs = queue.blobs as? FileBlobStore else { throw TestStoreError.unexpectedBlobStore }
             return TestQueue(kind: kind, directory: directory, queue: queue, blobs: blobs, dropStore: {})
         case .postgres:
             guard let url = PostgresQueueStore.testURL else { throw TestStoreError.noPostgresURL }
-            let store = try PostgresQueueStore.inFreshSchema(url: url)
+            let store = try PostgresQueueStore.inFreshSchema(url: url, migrations: migrations)
             let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
             return TestQueue(kind: kind, directory: directory, queue: JobQueue(store: store, blobs: blobs, configuration: configuration),
                              blobs: blobs, dropStore: { try? store.dropSchemaAndClose() })

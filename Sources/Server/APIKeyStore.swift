@@ -53,6 +53,44 @@ public enum APIKeyError: Error, Sendable, CustomStringConvertible {
 /// A key is `mi_<id>_<64 hex digits of 32 random bytes>`; only its SHA-256 is stored, and a presented key
 /// is looked up by its id and compared in constant time.
 public final class APIKeyStore: Sendable {
+    /// The server's tables in the queue's database: registered with the queue when it is opened
+    /// (`openQueue`), applied after the queue's own migrations. Its name is the one it shipped under when the
+    /// queue still created it, so databases made before keep it as applied. `job_owners` has no foreign key
+    /// to `jobs`: owners outlive nothing, a pruned job's owner row is harmless and keeps the schema the same.
+    public static let migration = QueueMigration(name: "v3-api-keys", sqlite: """
+        CREATE TABLE api_keys (
+          id TEXT PRIMARY KEY NOT NULL,
+          name TEXT NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
+          sha256 TEXT NOT NULL,                     -- of the whole key, hex; never the key
+          created_at INTEGER NOT NULL,              -- ms since 1970
+          revoked_at INTEGER
+        );
+        CREATE TABLE job_owners (
+          job_id TEXT PRIMARY KEY NOT NULL,
+          key_id TEXT NOT NULL REFERENCES api_keys(id)
+        );
+        CREATE INDEX job_owners_key ON job_owners(key_id, job_id);
+        """, postgres: [
+        """
+        CREATE TABLE api_keys (
+          id TEXT PRIMARY KEY NOT NULL,
+          name TEXT NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
+          sha256 TEXT NOT NULL,
+          created_at BIGINT NOT NULL,
+          revoked_at BIGINT
+        )
+        """,
+        """
+        CREATE TABLE job_owners (
+          job_id TEXT PRIMARY KEY NOT NULL,
+          key_id TEXT NOT NULL REFERENCES api_keys(id)
+        )
+        """,
+        "CREATE INDEX job_owners_key ON job_owners(key_id, job_id)",
+    ])
+
     let store: any QueueStore
 
     /// The keys of `queue`'s store (already migrated when the queue was opened).
@@ -124,11 +162,16 @@ public final class APIKeyStore: Sendable {
         return Self.record(row)
     }
 
+    /// Records, inside the transaction that creates `job` (`JobQueue.submit(…, recording:)`), that `key`
+    /// submitted it: a job and its owner commit together, so a crash never leaves a submitter a 404 for its
+    /// own job.
+    static func recordOwner(_ tx: any SQLTransaction, job: String, key: String) throws {
+        try tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING", [job, key])
+    }
+
     /// Records that `key` submitted `job` (first submitter wins: an idempotent resubmission keeps the owner).
     func recordOwner(job: String, key: String) throws(APIKeyError) {
-        try write { tx in
-            try tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING", [job, key])
-        }
+        try write { tx in try Self.recordOwner(tx, job: job, key: key) }
     }
 
     /// The key id that submitted `job`, if known.

@@ -1,3 +1,4 @@
+import Inference
 import Foundation
 import HTTPTypes
 public import Hummingbird

@@ -130,7 +130,7 @@ extension DICOMIntake {
     func submitPending(_ folder: URL) {
         let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
         do {
-            let model = ModelIdentity(try services.resolveModel(reference.isEmpty ? nil : reference))
+            let model = try services.resolveModel(reference.isEmpty ? nil : reference).ref
             let jobs = try submit(folder: folder, model: model, association: "study:" + folder.lastPathComponent)
             logger.info("DICOM study \(folder.lastPathComponent) quiet: jobs \(jobs)")
         } catch {

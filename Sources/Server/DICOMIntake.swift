@@ -1,3 +1,4 @@
+import Core
 import DICOM
 public import DICOMNetwork
 import Foundation
@@ -60,14 +61,14 @@ public final class DICOMIntake: StorageServiceProvider {
     }
 
     /// The model for `calledAETitle` as a job's model reference.
-    func model(for calledAETitle: String) throws(Problem) -> ModelIdentity {
-        ModelIdentity(try services.resolveModel(aeModels[calledAETitle]))
+    func model(for calledAETitle: String) throws(Problem) -> ModelRef {
+        try services.resolveModel(aeModels[calledAETitle]).ref
     }
 
     /// Submits the instances spooled in `folder` (one job per study, arrival order) and removes what was
     /// submitted. Returns the job ids.
     @discardableResult
-    func submit(folder: URL, model: ModelIdentity, association: String) throws -> [String] {
+    func submit(folder: URL, model: ModelRef, association: String) throws -> [String] {
         let fm = FileManager.default
         var jobs: [String] = []
         for (study, members) in try studies(in: folder) {
@@ -119,7 +120,7 @@ public final class DICOMIntake: StorageServiceProvider {
         for folder in folders where folder.lastPathComponent != Self.studiesFolderName {
             let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
             do {
-                let model = ModelIdentity(try services.resolveModel(reference.isEmpty ? nil : reference))
+                let model = try services.resolveModel(reference.isEmpty ? nil : reference).ref
                 let jobs = try submit(folder: folder, model: model, association: folder.lastPathComponent)
                 logger.notice("recovered DICOM spool \(folder.lastPathComponent) as jobs \(jobs)")
             } catch {
@@ -142,7 +143,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
     let association: AssociationInfo
     let folder: URL
     private var count = 0
-    private var model: ModelIdentity?
+    private var model: ModelRef?
 
     init(intake: DICOMIntake, association: AssociationInfo, folder: URL) {
         self.intake = intake

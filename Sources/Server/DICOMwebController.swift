@@ -73,9 +73,9 @@ struct DICOMwebController {
                     try upload.write(contentsOf: m.image.file)
                     uploads.append(upload)
                 }
-                return try services.queue.submit(uploads, model: ModelIdentity(model))
+                return try services.queue.submit(uploads, model: model.ref,
+                                                 recording: { [owner = key.id] tx, job in try APIKeyStore.recordOwner(tx, job: job, key: owner) })
             }
-            try keyCall { () throws(APIKeyError) in try services.keys.recordOwner(job: submission.job.id, key: key.id) }
             jobOf[study] = submission.job.id
         }
         return try Self.response(instances, jobOf: jobOf, base: request.absoluteBase ?? "")

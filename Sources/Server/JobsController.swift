@@ -1,3 +1,4 @@
+import Inference
 import Annotations
 import Foundation
 import HTTPTypes
@@ -37,10 +38,9 @@ struct JobsController {
                 try upload.write(contentsOf: image.file)
                 uploads.append(upload)
             }
-            return try services.queue.submit(uploads, model: ModelIdentity(model), priority: priority,
-                                             idempotencyKey: idempotencyKey)
+            return try services.queue.submit(uploads, model: model.ref, priority: priority, idempotencyKey: idempotencyKey,
+                                             recording: { [owner = key.id] tx, job in try APIKeyStore.recordOwner(tx, job: job, key: owner) })
         }
-        try keyCall { () throws(APIKeyError) in try services.keys.recordOwner(job: submission.job.id, key: key.id) }
         var response = try Self.json(submission.job, status: submission.created ? .accepted : .ok)
         response.headers[.location] = "/v1/jobs/\(submission.job.id)"
         return response
@@ -93,7 +93,7 @@ struct JobsController {
         let result = try queueCall { () throws(JobQueueError) in try services.queue.result(id) }
         switch format {
         case "json":
-            return try Self.json(JobResultBody(job: result.job, reports: result.reports))
+            return try Self.json(JobResultBody(job: result.job, reports: result.reports.map { $0.servingOverlays() }))
         case "sr":
             return try structuredReport(result)
         default:
@@ -108,7 +108,7 @@ struct JobsController {
         try authorizeRead(id, context: context)
         _ = try queueCall { () throws(JobQueueError) in try services.queue.status(id) }
         let artifact: (data: Data, mediaType: String)
-        do { artifact = try services.queue.artifact(job: id, image: index, name: "overlay.png") } catch {
+        do { artifact = try services.queue.artifact(job: id, image: index, name: Artifact.overlayName) } catch {
             if case .notFound = error {
                 throw Problem.notFound("job \(id) has no overlay for image \(index) (not finished, failed, or the model makes none)")
             }

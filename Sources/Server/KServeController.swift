@@ -1,3 +1,4 @@
+import Inference
 import Engine
 import Foundation
 import HTTPTypes

@@ -7,20 +7,24 @@ import Foundation
 /// - Throws: `.queue` when the database or the blob directory cannot be opened.
 public func openQueue(_ location: QueueLocation,
                       configuration: JobQueue.Configuration = .init()) throws(QueueLocationError) -> JobQueue {
+    let migrations = serverMigrations
     do {
         if location.database == .embedded, location.blobDirectory == nil {
-            return try JobQueue(directory: location.dataDirectory, configuration: configuration)
+            return try JobQueue(directory: location.dataDirectory, configuration: configuration, migrations: migrations)
         }
         let blobs = try FileBlobStore(root: location.blobs)
         let store: any QueueStore = switch location.database {
         case .embedded:
             try SQLiteQueueStore(path: location.dataDirectory.appendingPathComponent("queue.sqlite").path,
-                                 busyTimeout: configuration.busyTimeout)
+                                 busyTimeout: configuration.busyTimeout, migrations: migrations)
         case .postgres(let url):
-            try PostgresQueueStore(url: url)
+            try PostgresQueueStore(url: url, migrations: migrations)
         }
         return JobQueue(store: store, blobs: blobs, configuration: configuration)
     } catch {
         throw .queue(error)
     }
 }
+
+/// The tables the server adds to the queue's database, in the order they apply after the queue's own.
+public let serverMigrations: [QueueMigration] = [APIKeyStore.migration]

@@ -1,3 +1,4 @@
+import Inference
 import CoreMetrics
 import HTTPTypes
 import Hummingbird

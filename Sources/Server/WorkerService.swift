@@ -1,3 +1,4 @@
+import Inference
 import JobQueue
 import Logging
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import Core
 @testable import Annotations
 import DICOM
 import Foundation
@@ -14,7 +15,7 @@ import Testing
 
     static func report(format: String, path: String, sop: String? = nil, modality: String? = nil,
                        image: Int = 0, warnings: [String] = []) -> Report {
-        Report(job: nil, image: image, model: Report.ModelInfo(name: "brain-mri-tumor", version: "1", sha256: sha),
+        Report(job: nil, image: image, model: ModelRef(name: "brain-mri-tumor", version: 1, sha256: sha),
                source: Report.Source(format: format, sopInstanceUID: sop, modality: modality, rows: 64, columns: 64, path: path),
                preprocessing: Report.Preprocessing(window: [600, 1600], resize: "bicubic 240x240", normalize: "x/255"),
                findings: [
@@ -161,7 +162,7 @@ import Testing
             #expect(tracking.hasPrefix("2.25.") && trackingUIDs.insert(tracking).inserted)
             let algorithm = try #require(group.first("Algorithm Name"))
             #expect(algorithm.relationship == "HAS CONCEPT MOD" && algorithm.text == report.model.name)
-            #expect(algorithm.first("Algorithm Version")?.text == report.model.version)
+            #expect(algorithm.first("Algorithm Version")?.text == String(report.model.version))
             let parameters = algorithm.all("Algorithm Parameters").compactMap(\.text)
             #expect(parameters.contains("weights sha256 \(report.model.sha256)"), "\(parameters)")
             #expect(parameters.contains("normalize x/255") && parameters.contains("resize bicubic 240x240"))
@@ -196,7 +197,7 @@ import Testing
         let writer = StructuredReportWriter()
         #expect(throws: SRError.noReports) { try writer.write([]) }
         var other = Self.report(format: "png", path: "x.png")
-        other.model.version = "2"
+        other.model.version = 2
         let mixed = [StructuredReportWriter.Input(report: Self.report(format: "png", path: "a.png")),
                      StructuredReportWriter.Input(report: other)]
         #expect(throws: SRError.self) { try writer.write(mixed) }

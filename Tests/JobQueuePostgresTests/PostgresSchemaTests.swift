@@ -6,15 +6,30 @@ import Testing
 
 @Suite("PostgreSQL migrations", .enabled(if: TestDatabase.isConfigured, TestDatabase.skipReason))
 struct PostgresSchemaTests {
-    static let names = ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v3-api-keys"]
+    /// A table another module registers (as the server does its API keys): applied after the queue's own.
+    static let extra = QueueMigration(name: "v3-test-registered", sqlite: "CREATE TABLE registered (id TEXT)",
+                                      postgres: ["CREATE TABLE registered (id TEXT PRIMARY KEY NOT NULL)"])
+    static let names = ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v3-test-registered"]
 
     @Test func migratingAgainChangesNothing() throws {
-        try TestDatabase.withStore { store in
-            #expect(try store.appliedMigrations() == Self.names)
-            try store.migrate()
-            #expect(try store.appliedMigrations() == Self.names)
-            #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 3)
+        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL), migrations: [Self.extra])
+        defer { try? store.dropSchemaAndClose() }
+        #expect(try store.appliedMigrations() == Self.names)
+        try store.migrate()
+        #expect(try store.appliedMigrations() == Self.names)
+        #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 3)
+        try store.write { db in _ = try db.execute("INSERT INTO registered (id) VALUES ('x')") }
+    }
+
+    @Test func theQueueAloneCreatesOnlyItsOwnTables() throws {
+        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL))
+        defer { try? store.dropSchemaAndClose() }
+        #expect(try store.appliedMigrations() == Array(Self.names.prefix(2)))
+        let tables = try store.read { db in
+            try db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('api_keys', 'registered')",
+                          as: Int.self)
         }
+        #expect(tables == 0)
     }
 
     @Test func storesMigratingOneNewSchemaAtOnceBothSucceed() throws {
@@ -25,7 +40,7 @@ struct PostgresSchemaTests {
         let outcomes = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 3) { _ in
             do {
-                let store = try PostgresQueueStore(url: target)
+                let store = try PostgresQueueStore(url: target, migrations: [Self.extra])
                 let applied = try store.appliedMigrations()
                 outcomes.withLock { $0.append(applied.joined(separator: " | ")) }
                 store.close()
@@ -33,7 +48,7 @@ struct PostgresSchemaTests {
                 outcomes.withLock { $0.append("\(error)") }
             }
         }
-        let store = try PostgresQueueStore(url: target)
+        let store = try PostgresQueueStore(url: target, migrations: [Self.extra])
         defer { try? store.dropSchemaAndClose() }
         #expect(outcomes.withLock { $0 } == Array(repeating: Self.names.joined(separator: " | "), count: 3))
         #expect(try store.read { db in try db.scalar("SELECT count(*) FROM queue_migrations", as: Int.self) } == 3)

@@ -8,7 +8,7 @@ import Testing
 @Suite struct AuditTrailTests {
     /// Five rows: submitted, succeeded, submitted, cancelled, reviewed.
     static func fiveRows(_ t: TemporaryQueue) throws -> (done: String, cancelled: String) {
-        let done = try t.succeededJob([("a", 0.8)])
+        let done = try t.succeededJob(artifact: Data(#"{"report":1}"#.utf8))
         let cancelled = try t.submit().job.id
         try t.queue.cancel(cancelled)
         try t.queue.recordReview(job: done, agree: false, comment: "Mrs X's scan: artefact", reviewer: "Dr. Jones")
@@ -55,7 +55,7 @@ import Testing
         defer { t.remove() }
         let row = try t.queue.audit.append(AuditEvent(kind: .modelActivated, subject: "m:2", details: ["sha256": "ab"]))
         #expect(row.seq == 1 && row.job == nil)
-        _ = try t.succeededJob()
+        _ = try t.succeededJob(artifact: Data(#"{"report":2}"#.utf8))
         #expect(try t.queue.audit.verify().problem == nil && t.queue.audit.verify().rows == 3)
     }
 

@@ -83,7 +83,7 @@ import Testing
         let second = try t.claim(as: other)
         #expect(second == first)
         let blob = try t.queue.blobs.put(Data("report".utf8))
-        let done = ImageOutcome.succeeded([Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json")])
+        let done = ImageOutcome.succeeded([Artifact(name: "report.json", blob: blob, mediaType: "application/json")])
         #expect(try t.queue.complete(TemporaryQueue.worker, [(first[0], done)]) == [false])
         #expect(try t.queue.complete(other, [(second[0], done)]) == [true])
         let job = try t.queue.status(id)

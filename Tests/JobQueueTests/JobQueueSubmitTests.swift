@@ -1,3 +1,4 @@
+import Core
 import Annotations
 import Crypto
 import Foundation
@@ -15,7 +16,7 @@ import Testing
         #expect(s.created)
         let job = s.job
         #expect(job.status == .queued && job.priority == 7 && job.queuePosition == 0 && job.attempts == 0)
-        #expect(job.model.name == "m" && job.model.version == "1")
+        #expect(job.model.name == "m" && job.model.version == 1)
         #expect(job.images == [JobStatus.Image(index: 0, status: .queued, name: "a.dcm", attempts: 0, error: nil)])
         let sha = SHA256.hash(data: bytes).hexString
         #expect(try Data(contentsOf: t.blobs.url(for: sha)) == bytes)
@@ -94,6 +95,24 @@ import Testing
         #expect(throws: JobQueueError.invalidArgument("not a cursor of this queue: 'x'")) { try t.queue.list(cursor: "x") }
     }
 
+    /// Another module's tables (`QueueMigration`) apply after the queue's own, once; opening the data directory
+    /// again, with or without them, changes nothing.
+    @Test func registeredMigrationsApplyAfterTheQueuesOwn() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-migrations-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let extra = QueueMigration(name: "v3-test-registered", sqlite: "CREATE TABLE registered (id TEXT PRIMARY KEY NOT NULL);",
+                                   postgres: [])
+        func applied(_ queue: JobQueue) throws -> [String] {
+            try queue.store.read { tx in try tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String } }
+        }
+        let queue = try JobQueue(directory: directory, migrations: [extra])
+        #expect(try applied(queue) == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v3-test-registered"])
+        try queue.store.write { tx in _ = try tx.execute("INSERT INTO registered (id) VALUES ('x')") }
+        #expect(try applied(try JobQueue(directory: directory)).count == 3)
+        let again = try JobQueue(directory: directory, migrations: [extra])
+        #expect(try again.store.read { tx in try tx.scalar("SELECT COUNT(*) AS n FROM registered", as: Int.self) } == 1)
+    }
+
     @Test(arguments: TestQueueStores.kinds) func schemaEnforcesIntegrity(kind: QueueStoreKind) throws {
         let t = try TemporaryQueue(kind)
         defer { t.remove() }
@@ -104,7 +123,7 @@ import Testing
                 (try tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String },
                  try tx.scalar("PRAGMA journal_mode", as: String.self))
             }
-            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v3-api-keys"] && journal == "wal")
+            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit"] && journal == "wal")
         }
         #expect(throws: JobQueueError.self) {
             try t.queue.store.write { tx in try tx.execute("UPDATE jobs SET priority = 12 WHERE id = ?", [id]) }

@@ -1,3 +1,4 @@
+import QueueTestSupport
 import Foundation
 @testable import JobQueue
 import Testing

@@ -1,3 +1,4 @@
+import Inference
 import Foundation
 import Imaging
 import JobQueue
@@ -25,7 +26,7 @@ import Testing
         for (index, source) in [JobsCommandTests.gray8, JobsCommandTests.gray16].enumerated() {
             let file = dir.appendingPathComponent("\(id)-\(index).overlay.png")
             let written = try Data(contentsOf: file)
-            #expect(written == (try queue.artifact(job: id, image: index, name: JobQueue.overlayArtifactName).data))
+            #expect(written == (try queue.artifact(job: id, image: index, name: Artifact.overlayName).data))
             let overlay = try Imaging.decode(written), original = try Imaging.decode(Data(contentsOf: URL(fileURLWithPath: source)))
             #expect(overlay.rows == original.rows && overlay.columns == original.columns)
             paths.append(file.path)

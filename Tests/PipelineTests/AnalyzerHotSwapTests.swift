@@ -1,3 +1,4 @@
+import Core
 import Annotations
 import Engine
 import Foundation
@@ -19,7 +20,7 @@ import Testing
         let stop = Atomic<Bool>(false)
         let finished = DispatchSemaphore(value: 0)
 
-        func count(_ version: String) -> Int { reports.withLock { $0.filter { $0.model.version == version }.count } }
+        func count(_ version: String) -> Int { reports.withLock { $0.filter { String($0.model.version) == version }.count } }
     }
 
     /// Waits (polling) until `condition` holds; false after `seconds` (generous: only a hang should hit it,
@@ -85,20 +86,20 @@ import Testing
         #expect(waited, "timed out: \(progress.count("1")) reports of version 1, \(progress.count("2")) of version 2")
 
         #expect(failures.isEmpty, "\(failures.prefix(3))")
-        #expect(Set(reports.map(\.model.version)) == ["1", "2"])
+        #expect(Set(reports.map { String($0.model.version) }) == ["1", "2"])
         var seenTwo = false
         for r in reports {
-            let classes = r.model.version == "1" ? 3 : 4
-            #expect(r.model.name == "tiny" && r.model.sha256 == sha[r.model.version])
+            let classes = String(r.model.version) == "1" ? 3 : 4
+            #expect(r.model.name == "tiny" && r.model.sha256 == sha[String(r.model.version)])
             #expect(r.findings.count == classes && Set(r.findings.map(\.label)) == Set((0..<classes).map { "label\($0)" }))
-            seenTwo = seenTwo || r.model.version == "2"
-            #expect(!(seenTwo && r.model.version == "1"), "a version 1 report after version 2 served")
+            seenTwo = seenTwo || String(r.model.version) == "2"
+            #expect(!(seenTwo && String(r.model.version) == "1"), "a version 1 report after version 2 served")
         }
         // Same image, same plan: the same probabilities, whichever moment of the swap.
         for v in ["1", "2"] {
-            #expect(Set(reports.filter { $0.model.version == v }.map { $0.findings.map(\.probability) }).count == 1)
+            #expect(Set(reports.filter { String($0.model.version) == v }.map { $0.findings.map(\.probability) }).count == 1)
         }
         let late = try inFlight.analyze([AnalysisInput(image: image)])
-        #expect(late[0].model.version == "1" && late[0].model.sha256 == sha["1"] && late[0].findings.count == 3)
+        #expect(late[0].model.version == 1 && late[0].model.sha256 == sha["1"] && late[0].findings.count == 3)
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Annotations
 import Engine
 import Foundation
@@ -55,7 +56,7 @@ import Testing
         for (i, (name, r)) in zip(names, reports).enumerated() {
             #expect(r.image == i && r.job == "j1" && r.source.path == name)
             #expect(r.model.sha256 == manifest.sha256["model.onnx"])
-            #expect(r.model.name == "brain-mri-tumor" && r.model.version == "1")
+            #expect(r.model.name == "brain-mri-tumor" && String(r.model.version) == "1")
             #expect(r.engine.batchSize == 3)
             #expect(r.overlays.isEmpty)
             #expect(r.disclaimer == "decision aid, not a diagnosis")

@@ -14,17 +14,17 @@ import Testing
     /// A fresh store of `kind` in a temporary directory.
     static func makeQueue(_ kind: QueueStoreKind) throws -> TestQueue {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-keys-\(UUID().uuidString)")
-        return try TestQueueStores.makeQueue(kind: kind, directory: directory)
+        return try TestQueueStores.makeQueue(kind: kind, directory: directory, migrations: serverMigrations)
     }
 
     /// Another node on the same database, with a connection (pool) of its own; `close` releases it.
     static func otherNode(of t: TestQueue) throws -> (queue: JobQueue, close: () -> Void) {
         switch t.kind {
         case .sqlite:
-            return (try JobQueue(directory: t.directory), {})
+            return (try JobQueue(directory: t.directory, migrations: serverMigrations), {})
         case .postgres:
             let first = try #require(t.queue.store as? PostgresQueueStore)
-            let store = try PostgresQueueStore(url: first.url)
+            let store = try PostgresQueueStore(url: first.url, migrations: serverMigrations)
             return (JobQueue(store: store, blobs: t.blobs), { store.close() })
         }
     }

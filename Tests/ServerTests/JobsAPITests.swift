@@ -30,6 +30,8 @@ import Testing
             let reports = try #require(try result.json()["reports"] as? [[String: Any]])
             #expect(reports.count == 1)
             #expect((reports[0]["findings"] as? [[String: Any]])?.count == 3)
+            // Stored reports name the overlay artifact; the API serves the route's path.
+            #expect((reports[0]["overlays"] as? [[String: Any]])?.first?["path"] as? String == "/v1/jobs/\(id)/images/0/overlay.png")
 
             let sr = try await client.call("/v1/jobs/\(id)/result?format=sr", .get, key: key)
             #expect(sr.status == .ok)

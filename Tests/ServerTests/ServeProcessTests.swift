@@ -1,3 +1,4 @@
+import Inference
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -59,7 +60,7 @@ import Glibc
         // Three single-image jobs on the server's data directory, as `medinfer jobs submit` would queue them.
         let models = ModelRepository(root: repository.root)
         models.reload()
-        let model = ModelIdentity(try #require(models.active(TinyModelRepository.name)))
+        let model = try #require(models.active(TinyModelRepository.name)).ref
         let queue = try JobQueue(directory: data)
         var ids: [String] = []
         for i in 0..<3 {

@@ -1,3 +1,4 @@
+import Core
 import DICOM
 import Foundation
 
@@ -28,7 +29,7 @@ extension StructuredReportWriter {
     public static let disclaimerText = "Results of an AI algorithm: a \(Report.disclaimer). "
         + "Not verified by a physician; the findings must be confirmed by a qualified reader."
 
-    func content(_ inputs: [Input], model: Report.ModelInfo, device: String) throws(SRError) -> SRContentItem {
+    func content(_ inputs: [Input], model: ModelRef, device: String) throws(SRError) -> SRContentItem {
         var children: [SRContentItem] = [
             SRContentItem(.hasConceptMod, .languageOfContent, .code(.english)),
             SRContentItem(.hasObsContext, .observerType, .code(.device)),
@@ -64,7 +65,7 @@ extension StructuredReportWriter {
             SRContentItem(.hasObsContext, .trackingIdentifier, .text(identifier)),
             SRContentItem(.hasObsContext, .trackingUID, .uidref(uids.make())),
             SRContentItem(.hasConceptMod, .algorithmName, .text(r.model.name), children:
-                [SRContentItem(.hasConceptMod, .algorithmVersion, .text(r.model.version))]
+                [SRContentItem(.hasConceptMod, .algorithmVersion, .text(String(r.model.version)))]
                 + Self.parameters(r).map { SRContentItem(.hasConceptMod, .algorithmParameters, .text($0)) }),
         ]
         if let instance = Self.sourceInstance(input.source) {

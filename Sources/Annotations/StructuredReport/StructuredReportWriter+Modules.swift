@@ -1,3 +1,4 @@
+import Core
 public import DICOM
 import Foundation
 
@@ -46,7 +47,7 @@ extension StructuredReportWriter {
     }
 
     /// SR Document Series (C.17.1) and General Equipment (C.7.5.1).
-    func seriesAndEquipment(into ds: inout DataSet, model: Report.ModelInfo, engine: String, created: Timestamp) {
+    func seriesAndEquipment(into ds: inout DataSet, model: ModelRef, engine: String, created: Timestamp) {
         ds.set(.modality, .CS, "SR")
         ds.set(.seriesInstanceUID, .UI, uids.make())
         ds.set(SRTag.seriesNumber, .IS, "1")
@@ -61,12 +62,12 @@ extension StructuredReportWriter {
 
     /// The IHE AIR item of the Contributing Equipment Sequence (0018,A001): purpose "Processing
     /// Algorithm", the model as model name and software version, the device UID of its weights.
-    func contributingEquipment(model: Report.ModelInfo, device: String, created: Timestamp) -> DataSet {
+    func contributingEquipment(model: ModelRef, device: String, created: Timestamp) -> DataSet {
         var item = DataSet()
         item.set(SRTag.purposeOfReferenceCodeSequence, items: [CodedConcept.processingAlgorithm.item])
         item.set(SRTag.manufacturer, .LO, Self.manufacturer)
         item.set(SRTag.manufacturerModelName, .LO, model.name)
-        item.set(SRTag.softwareVersions, .LO, model.version)
+        item.set(SRTag.softwareVersions, .LO, String(model.version))
         item.set(SRTag.deviceUID, .UI, device)
         item.set(SRTag.contributionDateTime, .DT, created.dateTime)
         item.set(SRTag.contributionDescription, .ST, "AI inference with weights SHA-256 \(model.sha256); \(Report.disclaimer)")

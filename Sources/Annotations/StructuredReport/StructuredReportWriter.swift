@@ -1,3 +1,4 @@
+import Core
 public import DICOM
 public import Foundation
 
@@ -113,7 +114,7 @@ public struct StructuredReportWriter: Sendable {
         return uid
     }
 
-    static func modelName(_ m: Report.ModelInfo) -> String { "\(m.name):\(m.version) (sha256 \(m.sha256))" }
+    static func modelName(_ m: ModelRef) -> String { "\(m.name):\(m.version) (sha256 \(m.sha256))" }
 
     private static func bytes(hexadecimal hex: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []

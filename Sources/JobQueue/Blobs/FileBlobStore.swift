@@ -77,7 +77,7 @@ public struct FileBlobStore: BlobStoring {
     }
 
     /// Every blob name on disk (whatever the folder), and every temporary file.
-    func inventory() -> (blobs: [URL], temporary: [URL]) {
+    public func inventory() -> (blobs: [URL], temporary: [URL]) {
         let fm = FileManager.default
         let temporary = (try? fm.contentsOfDirectory(at: tmp, includingPropertiesForKeys: nil)) ?? []
         var blobs: [URL] = []

@@ -4,7 +4,8 @@ extension SQLiteQueueStore {
     /// Named migrations, applied in order. A migration that has shipped is never edited: change the
     /// schema with a new one (and the same change in the PostgreSQL store's migrations). Tables are named
     /// by string, not by Swift types, so renaming code never changes what an old database means.
-    static var migrator: DatabaseMigrator {
+    /// `extra` (other modules' tables, `QueueMigration`) follow the queue's own.
+    static func migrator(extra: [QueueMigration] = []) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 jobs, images, artifacts, workers") { db in
             let states = JobState.sqlList
@@ -104,25 +105,8 @@ extension SQLiteQueueStore {
                   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
                 """)
         }
-        // API keys and job ownership (the server's), here rather than in a file per process so that every
-        // node sharing the database shares them. Only a key's SHA-256 is stored. `job_owners` has no
-        // foreign key to `jobs`: ownership is recorded after the job's own transaction.
-        migrator.registerMigration("v3-api-keys") { db in
-            try db.execute(sql: """
-                CREATE TABLE api_keys (
-                  id TEXT PRIMARY KEY NOT NULL,
-                  name TEXT NOT NULL,
-                  role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
-                  sha256 TEXT NOT NULL,                     -- of the whole key, hex; never the key
-                  created_at INTEGER NOT NULL,              -- ms since 1970
-                  revoked_at INTEGER
-                );
-                CREATE TABLE job_owners (
-                  job_id TEXT PRIMARY KEY NOT NULL,
-                  key_id TEXT NOT NULL REFERENCES api_keys(id)
-                );
-                CREATE INDEX job_owners_key ON job_owners(key_id, job_id);
-                """)
+        for migration in extra {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sqlite) }
         }
         return migrator
     }

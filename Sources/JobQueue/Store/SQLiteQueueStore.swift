@@ -15,10 +15,10 @@ public final class SQLiteQueueStore: QueueStore {
     let signal = WorkSignal()
 
     /// Opens (creating it and its folder when needed) the database file at `path` and applies the
-    /// migrations it lacks.
+    /// migrations it lacks: the queue's own, then `migrations` (other modules' tables) in order.
     /// - Parameter busyTimeout: how long a statement waits for another process's write lock before failing.
     /// - Throws: `.storage` when the file cannot be opened, created or migrated.
-    public init(path: String, busyTimeout: Duration = .seconds(10)) throws(JobQueueError) {
+    public init(path: String, busyTimeout: Duration = .seconds(10), migrations: [QueueMigration] = []) throws(JobQueueError) {
         location = path
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
@@ -34,7 +34,7 @@ public final class SQLiteQueueStore: QueueStore {
         }
         do {
             database = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(database)
+            try Self.migrator(extra: migrations).migrate(database)
         } catch {
             throw .storage(path: path, reason: "cannot open the job database: \(error)")
         }

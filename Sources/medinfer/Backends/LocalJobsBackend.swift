@@ -1,3 +1,6 @@
+import Inference
+import Server
+import Models
 import Annotations
 import Foundation
 import JobQueue
@@ -18,7 +21,7 @@ struct LocalJobsBackend: JobsBackend {
                 try upload.write(contentsOf: URL(fileURLWithPath: file))
                 uploads.append(upload)
             }
-            return try queue.submit(uploads, model: ModelIdentity(loaded), priority: priority, idempotencyKey: idempotencyKey)
+            return try queue.submit(uploads, model: loaded.ref, priority: priority, idempotencyKey: idempotencyKey)
         }
         return SubmittedJob(job: submission.job, created: submission.created)
     }
@@ -37,7 +40,7 @@ struct LocalJobsBackend: JobsBackend {
 
     func result(_ id: String) throws -> JobReports {
         let result = try queueCall { () throws(JobQueueError) in try queue.result(id) }
-        return JobReports(job: result.job, reports: result.reports)
+        return JobReports(job: result.job, reports: result.reports.map { $0.servingOverlays() })
     }
 
     func structuredReport(_ id: String) throws -> Data {
@@ -53,7 +56,7 @@ struct LocalJobsBackend: JobsBackend {
 
     func overlay(job: String, image: Int) throws -> Data {
         try queueCall { () throws(JobQueueError) in
-            try queue.artifact(job: job, image: image, name: JobQueue.overlayArtifactName).data
+            try queue.artifact(job: job, image: image, name: Artifact.overlayName).data
         }
     }
 

@@ -1,3 +1,4 @@
+import Inference
 import Annotations
 import Foundation
 import JobQueue

@@ -1,3 +1,4 @@
+import Core
 import Annotations
 import ArgumentParser
 import Foundation

@@ -1,3 +1,5 @@
+import Core
+import Inference
 import Annotations
 import ArgumentParser
 import Foundation

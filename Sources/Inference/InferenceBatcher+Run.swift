@@ -1,3 +1,5 @@
+import Core
+import JobQueue
 import Engine
 import Models
 import Tensor

@@ -1,3 +1,5 @@
+@testable import Inference
+import QueueTestSupport
 import Foundation
 @testable import JobQueue
 import Models

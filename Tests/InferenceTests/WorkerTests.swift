@@ -1,3 +1,5 @@
+@testable import Inference
+import Core
 import Annotations
 import Foundation
 import Imaging
@@ -29,9 +31,9 @@ extension WorkerSuites {
         models.reload()
         let model = try #require(models.active(TinyModelRepository.name))
         var ids: [String] = []
-        for _ in 0..<5 { ids.append(try t.queue.submit(try Self.images(2), model: ModelIdentity(model)).job.id) }
+        for _ in 0..<5 { ids.append(try t.queue.submit(try Self.images(2), model: model.ref).job.id) }
         // One undecodable image fails alone, permanently, with the reason.
-        let bad = try t.queue.submit([(name: "bad.png", data: Data("not an image".utf8))], model: ModelIdentity(model)).job.id
+        let bad = try t.queue.submit([(name: "bad.png", data: Data("not an image".utf8))], model: model.ref).job.id
         var options = Worker.Options()
         options.once = true
         let summary = try await Worker(queue: t.queue, models: models, options: options).run()
@@ -79,7 +81,7 @@ extension WorkerSuites {
         defer { running.cancel() }
         try await Task.sleep(for: .milliseconds(200))  // the worker is up and idle
         let start = clock.now
-        let id = try t.queue.submit(bytes, model: ModelIdentity(model)).job.id
+        let id = try t.queue.submit(bytes, model: model.ref).job.id
         while try t.queue.status(id).status != .succeeded {
             try await Task.sleep(for: .milliseconds(2))
             if clock.now - start > .seconds(10) { break }

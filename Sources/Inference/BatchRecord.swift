@@ -1,3 +1,5 @@
+public import Core
+
 /// What one engine run did, reported to `Worker.Options.observer` (the server turns it into metrics).
 /// Never carries patient data: sizes, durations and the model version only.
 public struct BatchRecord: Sendable {
@@ -7,7 +9,7 @@ public struct BatchRecord: Sendable {
     }
 
     public var kind: Kind
-    public var model: ModelIdentity
+    public var model: ModelRef
     /// Rows the engine ran at once (images of a job batch; the summed first dimension of merged requests).
     public var size: Int
     /// Requests (infer) or images (jobs) the batch answered.
@@ -18,7 +20,7 @@ public struct BatchRecord: Sendable {
     /// from the request reaching the batcher).
     public var endToEnd: [Duration]
 
-    public init(kind: Kind, model: ModelIdentity, size: Int, requests: Int, inference: Duration, endToEnd: [Duration]) {
+    public init(kind: Kind, model: ModelRef, size: Int, requests: Int, inference: Duration, endToEnd: [Duration]) {
         self.kind = kind
         self.model = model
         self.size = size

@@ -1,3 +1,4 @@
+@testable import Inference
 import Foundation
 @testable import JobQueue
 import QueueTestSupport

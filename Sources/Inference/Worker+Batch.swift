@@ -1,3 +1,5 @@
+import Core
+import JobQueue
 import Annotations
 import Foundation
 import Imaging
@@ -25,7 +27,7 @@ struct PreparedBatch: Sendable {
 extension Worker {
     /// The batching of `model` (flags override the manifest, which overrides the defaults), or nil when
     /// this worker's repository has no verified version with these weights.
-    func policy(for model: ModelIdentity) -> BatchPolicy? {
+    func policy(for model: ModelRef) -> BatchPolicy? {
         guard let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 else { return nil }
         return Self.policy(loaded.manifest, options)
     }
@@ -153,7 +155,7 @@ extension Worker {
                             artifacts.append(Artifact(name: Artifact.overlayName, blob: png, mediaType: "image/png"))
                             report.overlays.append(Report.Overlay(
                                 kind: overlay.kind.rawValue,
-                                path: "/v1/jobs/\(image.jobID)/images/\(image.index)/\(Artifact.overlayName)"))
+                                path: Artifact.overlayName))
                         }
                         let json = Data(try report.jsonLine().utf8)
                         let blob = try queue.blobs.put(json)
@@ -220,7 +222,7 @@ extension Worker {
 
     /// The cached analyzer of `model`. Claims only take versions the repository serves (see `policy`), so
     /// the one failure left is a manifest the pipeline cannot run: every image of it fails with the reason.
-    func analyzer(for model: ModelIdentity) -> AnalyzerSlot {
+    func analyzer(for model: ModelRef) -> AnalyzerSlot {
         if let slot = analyzers.withLock({ $0[model] }) { return slot }
         let slot: AnalyzerSlot
         if let loaded = models.model(model.name, version: model.version), loaded.sha256 == model.sha256 {

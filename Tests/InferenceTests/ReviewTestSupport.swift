@@ -1,11 +1,13 @@
 import Annotations
 import Foundation
-@testable import JobQueue
+@testable import Inference
+import JobQueue
+import QueueTestSupport
 
 extension TemporaryQueue {
     /// A report of image `index` with one finding per `(label, probability)`; positive at 0.5 and above.
     static func report(_ findings: [(String, Double)], index: Int = 0) -> Report {
-        Report(job: nil, image: index, model: .init(name: model.name, version: String(model.version), sha256: model.sha256),
+        Report(job: nil, image: index, model: model,
                source: .init(format: "png", rows: 8, columns: 8, path: "img\(index).png"),
                preprocessing: .init(resize: "area 32x32", normalize: "x/255"),
                findings: findings.map { .init(label: $0.0, probability: $0.1, threshold: 0.5, positive: $0.1 >= 0.5) },
@@ -16,13 +18,6 @@ extension TemporaryQueue {
     /// Submits a one-image job and runs it to `succeeded` with a report of `findings`, as a worker would.
     @discardableResult
     func succeededJob(_ findings: [(String, Double)] = [("a", 0.1)], priority: Int = 5) throws -> String {
-        let id = try submit(priority: priority).job.id
-        let images = try claim().filter { $0.jobID == id }
-        let outcomes = try images.map { image -> (ClaimedImage, ImageOutcome) in
-            let blob = try queue.blobs.put(Data(try Self.report(findings, index: image.index).jsonLine().utf8))
-            return (image, .succeeded([Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json")]))
-        }
-        try queue.complete(Self.worker, outcomes)
-        return id
+        try succeededJob(artifact: Data(try Self.report(findings).jsonLine().utf8), priority: priority)
     }
 }

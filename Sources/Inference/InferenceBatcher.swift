@@ -1,3 +1,5 @@
+import Core
+import JobQueue
 import Engine
 public import Models
 public import Tensor
@@ -52,7 +54,7 @@ public final class InferenceBatcher: Sendable {
 
     /// Requests that may share a run: the same weights and the same tensors but for the batch dimension.
     struct GroupKey: Hashable, Sendable {
-        var model: ModelIdentity
+        var model: ModelRef
         var signature: [String]
     }
 
@@ -164,7 +166,7 @@ public final class InferenceBatcher: Sendable {
             if let observer = options.observer {
                 let done = ContinuousClock.now
                 for (i, run) in runs.enumerated() {
-                    observer(BatchRecord(kind: .infer, model: ModelIdentity(model), size: run.rows, requests: run.requests,
+                    observer(BatchRecord(kind: .infer, model: model.ref, size: run.rows, requests: run.requests,
                                          inference: run.duration, endToEnd: i == 0 ? requests.map { done - $0.received } : []))
                 }
             }
@@ -211,6 +213,6 @@ public final class InferenceBatcher: Sendable {
             signature.append("\(info.name):\(tensor.dtype.rawValue):\(tensor.shape.dropFirst().map(String.init).joined(separator: "x"))")
         }
         guard batchable, let rows else { return (nil, max(rows ?? 1, 1)) }
-        return (GroupKey(model: ModelIdentity(model), signature: signature), rows)
+        return (GroupKey(model: model.ref, signature: signature), rows)
     }
 }

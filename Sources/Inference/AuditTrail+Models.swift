@@ -1,3 +1,4 @@
+public import JobQueue
 import Foundation
 public import Models
 
@@ -37,7 +38,7 @@ extension AuditTrail {
             }
         }
         guard !pending.isEmpty else { return [] }
-        return try queue.write { tx in
+        return try queue.store.write { tx in
             var appended: [AuditRecord] = []
             for event in pending {
                 if try Self.alreadyRecorded(tx, event) { continue }

@@ -1,3 +1,5 @@
+import Core
+public import JobQueue
 public import Models
 import Foundation
 import Synchronization
@@ -61,7 +63,7 @@ public final class Worker: Sendable {
     let engine: EngineThread
     /// Raw-tensor requests (KServe V2 infer) batched on this worker's engine thread, between its job batches.
     public let inference: InferenceBatcher
-    let analyzers = Mutex<[ModelIdentity: AnalyzerSlot]>([:])
+    let analyzers = Mutex<[ModelRef: AnalyzerSlot]>([:])
     let summary = Mutex(Summary())
     let stopping = Atomic<Bool>(false)
 

@@ -1,3 +1,6 @@
+@testable import Inference
+import Core
+import QueueTestSupport
 import Annotations
 import Foundation
 @testable import JobQueue
@@ -27,7 +30,7 @@ extension WorkerSuites {
     struct Setup {
         let t: TemporaryQueue
         let repo: TinyModelRepository
-        let model: ModelIdentity
+        let model: ModelRef
         var ids: [String] = []
 
         init(jobs: Int, imagesPerJob: Int) throws {
@@ -35,7 +38,7 @@ extension WorkerSuites {
             repo = try TinyModelRepository()
             let models = ModelRepository(root: repo.root)
             models.reload()
-            model = ModelIdentity(try #require(models.active(TinyModelRepository.name)))
+            model = try #require(models.active(TinyModelRepository.name)).ref
             for _ in 0..<jobs { try submit(imagesPerJob) }
         }
 

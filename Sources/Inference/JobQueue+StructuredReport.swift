@@ -1,3 +1,4 @@
+public import JobQueue
 public import Annotations
 import DICOM
 import Foundation
@@ -14,10 +15,7 @@ extension JobQueue {
     /// - Throws: `.notFound`, `.storage` when a stored image is missing, damaged or no longer parses.
     public func structuredReportInputs(_ id: String) throws(JobQueueError) -> [StructuredReportWriter.Input] {
         let result = try result(id)
-        let images = try read { tx in
-            try tx.fetchAll("SELECT idx, blob FROM images WHERE job_id = ?", [id])
-                .reduce(into: [Int: String]()) { $0[$1["idx"]] = $1["blob"] }
-        }
+        let images = try imageBlobs(job: id)
         var inputs: [StructuredReportWriter.Input] = []
         for report in result.reports {
             guard report.source.format == "dicom", let sha = images[report.image] else {

@@ -1,3 +1,4 @@
+@testable import Inference
 import Annotations
 import Foundation
 @testable import JobQueue
