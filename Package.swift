@@ -51,9 +51,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // The one model reference every layer shares (`ModelRef`): nothing else, so the queue can name a model
-        // without knowing the engine, the repository or reports.
-        .target(name: "Core", swiftSettings: strictSettings),
+        // What every layer shares and nothing more: the one model reference (`ModelRef`), so the queue can name a
+        // model without knowing the engine, the repository or reports, and the one executor for blocking work.
+        .target(name: "Core", dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strictSettings),
         .target(name: "Tensor", swiftSettings: strictSettings),
         .target(name: "DICOM", dependencies: ["CZlib"], swiftSettings: strictSettings),
         .target(name: "Imaging", dependencies: ["DICOM", "CImageCodecs"], swiftSettings: strictSettings),
@@ -100,7 +100,7 @@ let package = Package(
         // The queue's rows in PostgreSQL (postgres-nio): a `QueueStore` for many API servers and workers on one database.
         .target(
             name: "JobQueuePostgres",
-            dependencies: ["JobQueue", .product(name: "PostgresNIO", package: "postgres-nio"),
+            dependencies: ["Core", "JobQueue", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings

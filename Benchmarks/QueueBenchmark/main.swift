@@ -84,7 +84,7 @@ func queued() async throws -> Double {
     let (queue, dir) = try temporaryQueue()
     defer { try? FileManager.default.removeItem(at: dir) }
     let start = clock.now
-    for (file, data) in images { _ = try queue.submit([(name: file, data: data)], model: model.ref) }
+    for (file, data) in images { _ = try await queue.submit([(name: file, data: data)], model: model.ref) }
     let summary = try await Worker(queue: queue, models: repository, options: workerOptions(once: true)).run()
     guard summary.succeeded == images.count else { fail("worker: \(summary)") }
     return Double(images.count) / seconds(clock.now - start)
@@ -101,14 +101,14 @@ func latency(rate: Double) async throws -> (p50: Double, p99: Double) {
     for (i, (file, data)) in images.enumerated() {
         let due = start + .milliseconds(Int64(Double(i) / rate * 1000))
         if clock.now < due { try await Task.sleep(until: due, clock: clock) }
-        ids.append(try queue.submit([(name: file, data: data)], model: model.ref).job.id)
+        await ids.append(try queue.submit([(name: file, data: data)], model: model.ref).job.id)
     }
     let iso = ISO8601DateFormatter()
     iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     var latencies: [Double] = []
     for id in ids {
         while true {
-            let job = try queue.status(id)
+            let job = try await queue.status(id)
             if job.status.isTerminal, let end = job.finishedAt.flatMap(iso.date(from:)), let begin = iso.date(from: job.createdAt) {
                 latencies.append(end.timeIntervalSince(begin) * 1000)
                 break

@@ -18,7 +18,7 @@ extension AuditTrail {
     /// version and weights (and a refusal when the latest refusal of that version gives the same reason),
     /// so restarts add no rows while a changed version always does.
     @discardableResult
-    public func recordModelEvents(_ events: [ModelEvent], repository: ModelRepository, trigger: String) throws(JobQueueError) -> [AuditRecord] {
+    public func recordModelEvents(_ events: [ModelEvent], repository: ModelRepository, trigger: String) async throws(JobQueueError) -> [AuditRecord] {
         var pending: [AuditEvent] = []
         for event in events {
             switch event {
@@ -38,11 +38,11 @@ extension AuditTrail {
             }
         }
         guard !pending.isEmpty else { return [] }
-        return try queue.store.write { tx in
+        return try await queue.store.write { [pending, queue] tx in
             var appended: [AuditRecord] = []
             for event in pending {
                 if try Self.alreadyRecorded(tx, event) { continue }
-                appended.append(try Self.append(tx, event, now: Timestamp.now()))
+                appended.append(try Self.append(tx, event, now: queue.configuration.clock()))
             }
             return appended
         }

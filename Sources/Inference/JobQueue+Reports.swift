@@ -31,17 +31,17 @@ public struct WorklistItem: Codable, Sendable, Equatable {
 /// Reading stored reports (for `result`, `worklist` and the SR).
 extension JobQueue {
     /// The reports of the job's succeeded images, read from their durable blobs.
-    public func result(_ id: String) throws(JobQueueError) -> JobResult {
-        let (job, artifacts) = try artifacts(job: id, named: Artifact.reportName)
+    public func result(_ id: String) async throws(JobQueueError) -> JobResult {
+        let (job, artifacts) = try await artifacts(job: id, named: Artifact.reportName)
         return JobResult(job: job, reports: try reports(artifacts))
     }
 
     /// The clinician's worklist: succeeded jobs not yet reviewed (with `includeReviewed`, all succeeded
     /// jobs and their latest verdict), most urgent first, then jobs with a positive finding, then oldest
     /// first. Reads each listed job's reports.
-    public func worklist(includeReviewed: Bool = false) throws(JobQueueError) -> [WorklistItem] {
+    public func worklist(includeReviewed: Bool = false) async throws(JobQueueError) -> [WorklistItem] {
         var items: [WorklistItem] = []
-        for candidate in try reviewCandidates(reportArtifact: Artifact.reportName, includeReviewed: includeReviewed) {
+        for candidate in try await reviewCandidates(reportArtifact: Artifact.reportName, includeReviewed: includeReviewed) {
             let findings = try reports(candidate.reports).flatMap(\.findings)
             var positive: [String] = []
             for f in findings where f.positive && !positive.contains(f.label) { positive.append(f.label) }

@@ -1,34 +1,86 @@
 public import JobQueue
 public import Annotations
+import Core
 import DICOM
-import Foundation
+public import Foundation
+
+/// Why a job has no DICOM SR to give.
+public enum StructuredReportError: Error, Sendable, CustomStringConvertible {
+    /// No image of the job has a report (yet): it is `status`.
+    case noReport(job: String, status: JobState)
+    /// The reports cannot make one SR (e.g. of different model versions).
+    case unwritable(job: String, reason: String)
+    case queue(JobQueueError)
+
+    public var description: String {
+        switch self {
+        case let .noReport(job, status): "job \(job) is \(status.rawValue) and has no succeeded image to report"
+        case let .unwritable(job, reason): "job \(job): cannot make the DICOM SR: \(reason)"
+        case let .queue(error): error.description
+        }
+    }
+}
+
+extension Artifact {
+    /// A finished job's DICOM Structured Report (all its images), stored once as an artifact of the job.
+    public static let structuredReportName = "sr.dcm"
+}
 
 extension JobQueue {
+    /// The job's DICOM SR (Part 10). A finished job's SR is written once, by the worker that finished it
+    /// (or, for a job finished before SRs were stored, at the first request) and kept as the job's
+    /// `sr.dcm` artifact: every later request, the CLI and exports get those same bytes, so the result has
+    /// one SOP Instance UID everywhere. A job still running gets a provisional SR of the reports so far,
+    /// which is not kept.
+    public func structuredReport(job id: String) async throws(StructuredReportError) -> Data {
+        do {
+            if let stored = try await jobArtifact(job: id, named: Artifact.structuredReportName) { return stored.data }
+            let job = try await status(id)
+            let inputs = try await structuredReportInputs(id)
+            guard !inputs.isEmpty else { throw StructuredReportError.noReport(job: id, status: job.status) }
+            let data = try await Blocking.run { () throws(StructuredReportError) -> Data in
+                do throws(SRError) { return try StructuredReportWriter().write(inputs) } catch {
+                    throw .unwritable(job: id, reason: error.description)
+                }
+            }
+            guard job.status.isTerminal else { return data }
+            return try await storeJobArtifact(job: id, named: Artifact.structuredReportName, mediaType: StructuredReportWriter.mediaType,
+                                              data: data).data
+        } catch let error as StructuredReportError {
+            throw error
+        } catch let error as JobQueueError {
+            throw .queue(error)
+        } catch {
+            throw .queue(.database("\(error)"))
+        }
+    }
+
     /// What `StructuredReportWriter.write` needs for a job's DICOM SR: each succeeded image's report and,
     /// for DICOM input, the source attributes the SR copies (patient, study, instance references).
     ///
     /// The attributes are read again from the stored input image rather than kept beside the report: the
-    /// input blob lives exactly as long as the job (pruned together), is checked against its SHA-256 on
-    /// every read, and the worker needs no change to serve SRs for jobs it ran before this existed.
+    /// input blob lives exactly as long as the job (pruned together) and is checked against its SHA-256 on
+    /// every read.
     ///
     /// A job without any succeeded image gives an empty array (the caller says why, from the job's state).
     /// - Throws: `.notFound`, `.storage` when a stored image is missing, damaged or no longer parses.
-    public func structuredReportInputs(_ id: String) throws(JobQueueError) -> [StructuredReportWriter.Input] {
-        let result = try result(id)
-        let images = try imageBlobs(job: id)
+    public func structuredReportInputs(_ id: String) async throws(JobQueueError) -> [StructuredReportWriter.Input] {
+        let result = try await result(id)
+        let images = try await imageBlobs(job: id)
         var inputs: [StructuredReportWriter.Input] = []
         for report in result.reports {
             guard report.source.format == "dicom", let sha = images[report.image] else {
                 inputs.append(.init(report: report))
                 continue
             }
-            let data = try blobs.read(sha)
-            do {
-                let file = try DICOMParser.parse(data)
-                inputs.append(.init(report: report, source: StructuredReportWriter.sourceAttributes(of: file.dataSet)))
-            } catch {
-                throw .storage(path: blobs.location(of: sha), reason: "the stored DICOM image cannot be read again: \(error)")
+            let data = try await blob(sha)
+            let location = blobs.location(of: sha)
+            let source = try await Blocking.run { () throws(JobQueueError) in
+                do { return StructuredReportWriter.sourceAttributes(of: try DICOMParser.parse(data).dataSet) } catch {
+                    throw .storage(path: location, reason: "the stored DICOM image cannot be read again: \(error)")
+                }
             }
+            inputs.append(.init(report: report, source: source))
         }
         return inputs
     }

@@ -49,7 +49,7 @@ extension Worker {
         while !isStopping {
             let outcome: ClaimOutcome
             do {
-                outcome = try queue.claim(identity) { self.policy(for: $0) }
+                outcome = try await queue.claim(identity) { self.policy(for: $0) }
                 failures = 0
             } catch {
                 failures += 1
@@ -60,16 +60,17 @@ extension Worker {
             }
             switch outcome {
             case .batch(let images):
-                return prepare(images)
+                // Reading blobs, decoding and preprocessing block: on the blocking executor.
+                return await Blocking.run { self.prepare(images) }
             case .wait(let until):
                 // A submission may fill the batch before it is due.
-                let ms = max(1, min(until - Timestamp.now(), Timestamp.milliseconds(options.pollInterval)))
+                let ms = max(1, min(until - queue.configuration.clock(), Timestamp.milliseconds(options.pollInterval)))
                 await queue.store.waitForWork(timeout: .milliseconds(ms))
             case .idle:
                 if options.once { return nil }
                 // Pick up model versions added since (verification only reruns for changed folders).
                 if ContinuousClock.now - lastReload > .seconds(10) {
-                    reloadModels()
+                    await reloadModels()
                     lastReload = .now
                 }
                 await queue.store.waitForWork(timeout: options.pollInterval)
@@ -79,7 +80,7 @@ extension Worker {
     }
 
     /// Reads, decodes and preprocesses each image; one that cannot be fails alone, permanently (the same
-    /// bytes would fail the same way again).
+    /// bytes would fail the same way again). Blocking: call it on the blocking executor.
     func prepare(_ images: [ClaimedImage]) -> PreparedBatch {
         var batch = PreparedBatch(analyzer: nil, ready: [], failures: [], claimed: images)
         guard let model = images.first?.model else { return batch }
@@ -143,31 +144,12 @@ extension Worker {
                 outcomes += batch.ready.map { ($0.image, .failed(error.description, permanent: permanent)) }
             }
         }
-        let applied: [Bool]
+        var applied: [Bool] = []
         do {
-            applied = try queue.withBlobHold { () throws(JobQueueError) in
-                for (image, analysis) in analyses {
-                    do {
-                        var report = analysis.report
-                        var artifacts: [Artifact] = []
-                        if let overlay = analysis.overlay {
-                            let png = try queue.blobs.put(try overlay.pngData())
-                            artifacts.append(Artifact(name: Artifact.overlayName, blob: png, mediaType: "image/png"))
-                            report.overlays.append(Report.Overlay(
-                                kind: overlay.kind.rawValue,
-                                path: Artifact.overlayName))
-                        }
-                        let json = Data(try report.jsonLine().utf8)
-                        let blob = try queue.blobs.put(json)
-                        artifacts.insert(Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json"), at: 0)
-                        outcomes.append((image, .succeeded(artifacts)))
-                    } catch let error as JobQueueError {
-                        outcomes.append((image, .failed("cannot store the result: \(error)", permanent: false)))
-                    } catch {
-                        outcomes.append((image, .failed("cannot encode the report: \(error)", permanent: true)))
-                    }
-                }
-                return try recordWithRetries(outcomes)
+            let failures = outcomes
+            (outcomes, applied) = try await queue.withBlobHold { () async throws(JobQueueError) in
+                let all = failures + (await Blocking.run { [queue, analyses] in Self.store(analyses, in: queue.blobs) })
+                return (all, try await recordWithRetries(all))
             }
         } catch {
             // Our heartbeats would keep these leases alive for ever: stop, so they expire and another worker
@@ -177,6 +159,7 @@ extension Worker {
             return
         }
         report(batch, inference: inference, outcomes: outcomes, applied: applied)
+        await writeStructuredReports(of: Set(zip(outcomes, applied).filter(\.1).map(\.0.0.jobID)))
         summary.withLock { s in
             s.batches += 1
             s.largestBatch = max(s.largestBatch, batch.claimed.count)
@@ -190,11 +173,50 @@ extension Worker {
         }
     }
 
+    /// Encodes each analysis (report JSON, overlay PNG) and writes it as durable blobs: its artifacts, or why
+    /// it could not be stored. Blocking file I/O: runs on the blocking executor, under the caller's blob hold.
+    static func store(_ analyses: [(ClaimedImage, Analysis)], in blobs: any BlobStoring) -> [(ClaimedImage, ImageOutcome)] {
+        var outcomes: [(ClaimedImage, ImageOutcome)] = []
+        for (image, analysis) in analyses {
+            do {
+                var report = analysis.report
+                var artifacts: [Artifact] = []
+                if let overlay = analysis.overlay {
+                    let png = try blobs.put(try overlay.pngData())
+                    artifacts.append(Artifact(name: Artifact.overlayName, blob: png, mediaType: "image/png"))
+                    // The artifact's name, never a URL: the server makes that when it serves.
+                    report.overlays.append(Report.Overlay(kind: overlay.kind.rawValue, path: Artifact.overlayName))
+                }
+                let blob = try blobs.put(Data(try report.jsonLine().utf8))
+                artifacts.insert(Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json"), at: 0)
+                outcomes.append((image, .succeeded(artifacts)))
+            } catch let error as JobQueueError {
+                outcomes.append((image, .failed("cannot store the result: \(error)", permanent: false)))
+            } catch {
+                outcomes.append((image, .failed("cannot encode the report: \(error)", permanent: true)))
+            }
+        }
+        return outcomes
+    }
+
+    /// Writes the DICOM SR of each of `jobs` that this batch finished with a report, once, as the job's
+    /// stored `sr.dcm` (`JobQueue.structuredReport(job:)`). A job that cannot have one (no report, reports
+    /// of mixed versions) is left as it is: a request for its SR says why, as it always did.
+    func writeStructuredReports(of jobs: Set<String>) async {
+        for job in jobs.sorted() {
+            guard let status = try? await queue.status(job), status.status.isTerminal,
+                  status.images.contains(where: { $0.status == .succeeded }) else { continue }
+            do { _ = try await queue.structuredReport(job: job) } catch {
+                log("job \(job): no DICOM SR stored: \(error)")
+            }
+        }
+    }
+
     /// Tells the observer about an engine run: its size, engine time and, per image now finished (succeeded
     /// or failed for good), the time since its job was submitted.
     func report(_ batch: PreparedBatch, inference: Duration?, outcomes: [(ClaimedImage, ImageOutcome)], applied: [Bool]) {
         guard let observer = options.observer, let inference, let model = batch.claimed.first?.model else { return }
-        let now = Timestamp.now()
+        let now = queue.configuration.clock()
         var endToEnd: [Duration] = []
         for ((image, outcome), recorded) in zip(outcomes, applied) where recorded {
             switch outcome {
@@ -208,14 +230,14 @@ extension Worker {
 
     /// `complete`, tried three times half a second apart: another process may hold the write lock for
     /// longer than the busy timeout.
-    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
+    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> [Bool] {
         var attempt = 1
         while true {
-            do { return try queue.complete(identity, outcomes) } catch {
+            do { return try await queue.complete(identity, outcomes) } catch {
                 guard attempt < 3 else { throw error }
                 log("cannot record results (attempt \(attempt)/3): \(error)")
                 attempt += 1
-                Thread.sleep(forTimeInterval: 0.5)
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
     }

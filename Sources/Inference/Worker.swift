@@ -101,19 +101,19 @@ public final class Worker: Sendable {
     }
 
     private func work() async throws(JobQueueError) -> Summary {
-        reloadModels()
-        try queue.heartbeat(identity)
-        let reclaimed = try queue.reclaimAbandoned(host: identity.host, isAlive: Self.isAlive)
+        await reloadModels()
+        try await queue.heartbeat(identity)
+        let reclaimed = try await queue.reclaimAbandoned(host: identity.host, isAlive: Self.isAlive)
         summary.withLock { $0.reclaimed = reclaimed }
         if reclaimed > 0 { log("took back \(reclaimed) image(s) from workers that stopped") }
-        let swept = try queue.sweep()
+        let swept = try await queue.sweep()
         if swept.blobs + swept.temporaryFiles > 0 {
             log("removed \(swept.blobs) orphan blob(s) and \(swept.temporaryFiles) temporary file(s)")
         }
         let heartbeat = Task { [queue, identity, log] in
             let interval = queue.configuration.leaseDuration / 3
             while (try? await Task.sleep(for: interval)) != nil {
-                do { try queue.heartbeat(identity) } catch { log("heartbeat failed: \(error)") }
+                do { try await queue.heartbeat(identity) } catch { log("heartbeat failed: \(error)") }
             }
         }
         defer { heartbeat.cancel() }
@@ -136,14 +136,14 @@ public final class Worker: Sendable {
             next = Task { try await self.nextBatch() }
             await process(batch)
             if isStopping {
-                if let ahead = try? await next.value { try? queue.release(identity, ahead.claimed) }
+                if let ahead = try? await next.value { try? await queue.release(identity, ahead.claimed) }
                 break
             }
         }
         // Stop renewing first, so no late heartbeat registers this worker again.
         heartbeat.cancel()
         _ = await heartbeat.value
-        try queue.unregister(identity)
+        try await queue.unregister(identity)
         return summary.withLock { $0 }
     }
 
@@ -179,10 +179,10 @@ extension Worker {
     /// Re-reads the repository (verification only reruns for changed folders); with
     /// `Options.auditModelEvents`, what changed goes to the audit trail. An audit failure is logged: it must
     /// not stop the worker from serving the version that is verified.
-    func reloadModels() {
-        let events = models.reload()
+    func reloadModels() async {
+        let events = await Blocking.run { [models] in models.reload() }  // verification compiles and runs canaries
         guard options.auditModelEvents, !events.isEmpty else { return }
-        do { try queue.audit.recordModelEvents(events, repository: models, trigger: "worker reload") } catch {
+        do { try await queue.audit.recordModelEvents(events, repository: models, trigger: "worker reload") } catch {
             log("cannot append the model events to the audit trail: \(error)")
         }
     }

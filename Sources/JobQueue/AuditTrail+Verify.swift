@@ -48,8 +48,8 @@ extension AuditTrail {
     /// each hash covers the row's number, so a deletion is found whether or not later rows were renumbered.
     /// Rows deleted from the end leave no gap: they are found when what they recorded is still in the
     /// database (a review, or a job submitted after the trail began).
-    public func verify() throws(JobQueueError) -> AuditVerification {
-        try queue.read { tx in
+    public func verify() async throws(JobQueueError) -> AuditVerification {
+        try await queue.read { tx in
             var expected: Int64 = 1
             var previous = Self.genesis, beforePrevious: String?
             var submitted = Set<String>(), reviews = Set<String>()

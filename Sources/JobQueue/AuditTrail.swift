@@ -80,13 +80,13 @@ public struct AuditTrail: Sendable {
 
     /// Appends one event in a transaction of its own; returns the row.
     @discardableResult
-    public func append(_ event: AuditEvent) throws(JobQueueError) -> AuditRecord {
-        try queue.write { tx in try Self.append(tx, event, now: Timestamp.now()) }
+    public func append(_ event: AuditEvent) async throws(JobQueueError) -> AuditRecord {
+        try await queue.write { [queue] tx in try Self.append(tx, event, now: queue.now()) }
     }
 
     /// The rows, oldest first, optionally only those of one job.
-    public func list(job: String? = nil) throws(JobQueueError) -> [AuditRecord] {
-        try queue.read { tx in
+    public func list(job: String? = nil) async throws(JobQueueError) -> [AuditRecord] {
+        try await queue.read { tx in
             var sql = "SELECT * FROM audit_log"
             var arguments: SQLArguments = []
             if let job {

@@ -1,10 +1,13 @@
+import Core
 public import Foundation
 
 /// One image on its way into the queue: its bytes stream to a temporary file (never wholly in memory,
 /// whatever their size) and become a durable blob when `JobQueue.submit` takes it. Until then it holds
 /// the blob store's write hold, so no orphan sweep removes its blob before the job row commits.
-/// Dropping it without submitting removes the temporary file. One owner writes it; it is not `Sendable`.
-public final class ImageUpload {
+/// Dropping it without submitting removes the temporary file. One owner writes it, one call at a time
+/// (each write runs on the blocking executor while the owner awaits it), which is why it may cross to
+/// that executor although its writer is not thread-safe.
+public final class ImageUpload: @unchecked Sendable {
     /// The file name given by the client, kept for reports and listings.
     public let name: String?
     let hold: any BlobWriteHold
@@ -17,14 +20,22 @@ public final class ImageUpload {
         writer = try store.makeWriter()
     }
 
-    /// Appends bytes.
-    public func write(_ data: Data) throws(JobQueueError) {
+    /// Appends bytes (on the blocking executor).
+    public func write(_ data: Data) async throws(JobQueueError) {
+        try await Blocking.run { () throws(JobQueueError) in try self.append(data) }
+    }
+
+    /// Appends a whole file, read in 1 MiB chunks (on the blocking executor).
+    public func write(contentsOf url: URL) async throws(JobQueueError) {
+        try await Blocking.run { () throws(JobQueueError) in try self.append(contentsOf: url) }
+    }
+
+    func append(_ data: Data) throws(JobQueueError) {
         guard blob == nil else { throw .invalidArgument("the upload of \(name ?? "an image") was already submitted") }
         try writer.write(data)
     }
 
-    /// Appends a whole file, read in 1 MiB chunks.
-    public func write(contentsOf url: URL) throws(JobQueueError) {
+    func append(contentsOf url: URL) throws(JobQueueError) {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
             throw .storage(path: url.path, reason: "cannot read: \(error.localizedDescription)")
@@ -36,7 +47,7 @@ public final class ImageUpload {
                 throw .storage(path: url.path, reason: "cannot read: \(error.localizedDescription)")
             }
             if chunk.isEmpty { break }
-            try write(chunk)
+            try append(chunk)
         }
     }
 

@@ -81,9 +81,9 @@ extension JobQueue {
     /// when it is full or its oldest image has waited the policy's delay. A nil policy means this worker
     /// cannot serve that version (not in its repository): those images stay queued for a worker that can,
     /// never failed for a worker's configuration. Expired leases go back to the queue first.
-    public func claim(_ worker: WorkerIdentity, policy: (ModelRef) -> BatchPolicy?) throws(JobQueueError) -> ClaimOutcome {
-        try write { tx in
-            let now = Timestamp.now()
+    public func claim(_ worker: WorkerIdentity, policy: @escaping @Sendable (ModelRef) -> BatchPolicy?) async throws(JobQueueError) -> ClaimOutcome {
+        try await write { tx in
+            let now = self.now()
             try self.requeue(tx, where: "status = 'running' AND lease_expires < ?", [now], now: now)
             let groups = try tx.fetchAll("""
                 SELECT j.model_name AS model_name, j.model_version AS model_version, j.model_sha256 AS model_sha256,
@@ -146,9 +146,9 @@ extension JobQueue {
     /// longer holds (it expired and another worker took it) is left alone: the other worker's result
     /// counts, so an image is never done twice. Returns, per outcome, whether it was applied.
     @discardableResult
-    public func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) throws(JobQueueError) -> [Bool] {
-        try write { tx in
-            let now = Timestamp.now()
+    public func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> [Bool] {
+        try await write { tx in
+            let now = self.now()
             var applied: [Bool] = []
             for (image, outcome) in outcomes {
                 guard let row = try tx.fetchOne("""
@@ -183,11 +183,11 @@ extension JobQueue {
                         try tx.execute("""
                             UPDATE images SET status = 'queued', lease_owner = NULL, lease_expires = NULL, error = ?,
                                               ready_at = ? WHERE job_id = ? AND idx = ?
-                            """, [reason, now + backoff(afterAttempt: attempts)] + key)
+                            """, [reason, now + self.backoff(afterAttempt: attempts)] + key)
                     }
                 }
             }
-            try refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
+            try self.refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
             return applied
         }
     }

@@ -1,8 +1,8 @@
 extension JobQueue {
     /// Registers the worker (or renews its heartbeat) and extends every lease it holds.
-    public func heartbeat(_ worker: WorkerIdentity) throws(JobQueueError) {
-        try write { tx in
-            let now = Timestamp.now()
+    public func heartbeat(_ worker: WorkerIdentity) async throws(JobQueueError) {
+        try await write { tx in
+            let now = self.now()
             try self.upsert(tx, worker, now: now)
             try tx.execute("UPDATE images SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'",
                            [now + Timestamp.milliseconds(self.configuration.leaseDuration), worker.id])
@@ -18,9 +18,9 @@ extension JobQueue {
 
     /// Gives back claims a worker will not process (it is stopping): they are queued again at once and
     /// the attempt is not counted.
-    public func release(_ worker: WorkerIdentity, _ images: [ClaimedImage]) throws(JobQueueError) {
-        try write { tx in
-            let now = Timestamp.now()
+    public func release(_ worker: WorkerIdentity, _ images: [ClaimedImage]) async throws(JobQueueError) {
+        try await write { tx in
+            let now = self.now()
             for image in images {
                 try tx.execute("""
                     UPDATE images SET status = 'queued', lease_owner = NULL, lease_expires = NULL,
@@ -30,13 +30,13 @@ extension JobQueue {
             }
             try self.refreshJobs(tx, Set(images.map(\.jobID)), now: now)
         }
-        store.notifyWork()
+        await store.notifyWork()
     }
 
     /// Removes the worker's row at a clean exit, giving back anything it still holds.
-    public func unregister(_ worker: WorkerIdentity) throws(JobQueueError) {
-        try write { tx in
-            let now = Timestamp.now()
+    public func unregister(_ worker: WorkerIdentity) async throws(JobQueueError) {
+        try await write { tx in
+            let now = self.now()
             try self.requeue(tx, where: "lease_owner = ?", [worker.id], now: now, interrupted: false)
             try tx.execute("DELETE FROM workers WHERE id = ?", [worker.id])
         }
@@ -46,9 +46,9 @@ extension JobQueue {
     /// this host that no longer exists (`isAlive(pid)` false), or any worker silent for a whole lease.
     /// Returns how many images were taken back.
     @discardableResult
-    public func reclaimAbandoned(host: String, isAlive: (Int32) -> Bool) throws(JobQueueError) -> Int {
-        try write { tx in
-            let now = Timestamp.now()
+    public func reclaimAbandoned(host: String, isAlive: @escaping @Sendable (Int32) -> Bool) async throws(JobQueueError) -> Int {
+        try await write { tx in
+            let now = self.now()
             let stale = now - Timestamp.milliseconds(self.configuration.leaseDuration)
             var reclaimed = 0
             for r in try tx.fetchAll("SELECT id, host, pid, heartbeat_at FROM workers") {

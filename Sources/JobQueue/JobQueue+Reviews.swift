@@ -34,7 +34,7 @@ extension JobQueue {
     /// - Throws: `.notFound`, `.notReviewable` (the job is not succeeded: queued, running, failed or
     ///   cancelled), `.invalidArgument` (empty or too long reviewer, too long comment).
     @discardableResult
-    public func recordReview(job id: String, agree: Bool, comment: String? = nil, reviewer: String) throws(JobQueueError) -> Review {
+    public func recordReview(job id: String, agree: Bool, comment: String? = nil, reviewer: String) async throws(JobQueueError) -> Review {
         let who = reviewer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !who.isEmpty, who.count <= Self.maxReviewerLength else {
             throw .invalidArgument("the reviewer must have 1 to \(Self.maxReviewerLength) characters")
@@ -43,13 +43,13 @@ extension JobQueue {
         if let text, text.count > Self.maxCommentLength {
             throw .invalidArgument("the comment must have at most \(Self.maxCommentLength) characters, got \(text.count)")
         }
-        return try write { tx in
+        return try await write { tx in
             guard let raw = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self) else {
                 throw JobQueueError.notFound(id: id)
             }
             let state = JobState(rawValue: raw) ?? .failed
             guard state == .succeeded else { throw JobQueueError.notReviewable(id: id, status: state) }
-            let now = Timestamp.now()
+            let now = self.now()
             guard let reviewID = try tx.scalar("""
                 INSERT INTO reviews (job_id, agree, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id
                 """, [id, agree, text, who, now], as: Int64.self) else {
@@ -66,8 +66,8 @@ extension JobQueue {
     }
 
     /// Every verdict on a job, oldest first (the last one counts).
-    public func reviews(for id: String) throws(JobQueueError) -> [Review] {
-        try read { tx in
+    public func reviews(for id: String) async throws(JobQueueError) -> [Review] {
+        try await read { tx in
             guard try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
                 throw JobQueueError.notFound(id: id)
             }
@@ -78,8 +78,8 @@ extension JobQueue {
     /// Succeeded jobs not yet reviewed (with `includeReviewed`, every succeeded job and its latest verdict),
     /// most urgent first, then in arrival order, each with its artifacts called `reportArtifact`. The
     /// clinician's worklist ranks these (`Inference`'s `worklist`).
-    public func reviewCandidates(reportArtifact: String, includeReviewed: Bool = false) throws(JobQueueError) -> [ReviewCandidate] {
-        let rows = try read { tx in
+    public func reviewCandidates(reportArtifact: String, includeReviewed: Bool = false) async throws(JobQueueError) -> [ReviewCandidate] {
+        let rows = try await read { tx in
             let unreviewed = includeReviewed ? "" : " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.job_id = jobs.id)"
             var found: [(JobStatus, [SQLRow], Review?)] = []
             for row in try tx.fetchAll("SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq") {
@@ -91,7 +91,7 @@ extension JobQueue {
         }
         var candidates: [ReviewCandidate] = []
         for (job, artifacts, latest) in rows {
-            candidates.append(ReviewCandidate(job: job, reports: try load(artifacts), latestReview: latest))
+            candidates.append(ReviewCandidate(job: job, reports: try await load(artifacts), latestReview: latest))
         }
         return candidates
     }

@@ -4,8 +4,8 @@ public import Foundation
 
 extension JobQueue {
     /// Starts an upload; write its bytes, then pass it to `submit`.
-    public func beginUpload(name: String? = nil) throws(JobQueueError) -> ImageUpload {
-        try ImageUpload(name: name, store: blobs)
+    public func beginUpload(name: String? = nil) async throws(JobQueueError) -> ImageUpload {
+        try await Blocking.run { [blobs] () throws(JobQueueError) in try ImageUpload(name: name, store: blobs) }
     }
 
     /// Accepts a job: every image's bytes are durable in the blob store before the transaction that
@@ -23,25 +23,30 @@ extension JobQueue {
     /// - Throws: `.queueFull` (with a retry-after estimate), `.storage` when the disk refuses the bytes
     ///   (no job is created), `.invalidArgument`.
     public func submit(_ images: [ImageUpload], model: ModelRef, priority: Int = 5, idempotencyKey: String? = nil,
-                       recording: (@Sendable (any SQLTransaction, _ job: String) throws -> Void)? = nil) throws(JobQueueError) -> Submission {
+                       recording: (@Sendable (any SQLTransaction, _ job: String) throws -> Void)? = nil) async throws(JobQueueError) -> Submission {
         guard !images.isEmpty else { throw .invalidArgument("a job needs at least one image") }
         guard (0...9).contains(priority) else { throw .invalidArgument("priority must be 0...9, got \(priority)") }
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
             throw .invalidArgument("the idempotency key must have 1 to 255 bytes")
         }
         // Refuse early, before syncing bytes that no row would reference (a resubmission is answered anyway).
-        try read { tx in
+        let count = images.count, names = images.map(\.name)
+        try await read { tx in
             if let key = idempotencyKey,
                try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = ?) AS found", [key], as: Bool.self) == true {
                 return
             }
-            try self.checkCapacity(tx, adding: images.count)
+            try self.checkCapacity(tx, adding: count)
         }
-        var refs: [BlobRef] = []
-        for image in images { refs.append(try image.commit()) }
+        // fsync of every image, on the blocking executor.
+        let refs = try await Blocking.run { () throws(JobQueueError) in
+            var refs: [BlobRef] = []
+            for image in images { refs.append(try image.commit()) }
+            return refs
+        }
         let content = Self.contentHash(model: model, priority: priority, blobs: refs)
-        let now = Timestamp.now()
-        let (id, created) = try write { tx -> (String, Bool) in
+        let now = self.now()
+        let (id, created) = try await write { tx -> (String, Bool) in
             if let key = idempotencyKey,
                let row = try tx.fetchOne("SELECT id, content_sha256 FROM jobs WHERE idempotency_key = ?", [key])
             {
@@ -51,7 +56,7 @@ extension JobQueue {
                 }
                 return (existing, false)
             }
-            try self.checkCapacity(tx, adding: images.count)
+            try self.checkCapacity(tx, adding: count)
             let id = UUID().uuidString.lowercased()
             let seq = (try tx.scalar("SELECT MAX(seq) AS seq FROM jobs", as: Int64.self) ?? 0) + 1
             try tx.execute("""
@@ -59,31 +64,31 @@ extension JobQueue {
                                   content_sha256, max_attempts, created_at)
                 VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [id, seq, model.name, model.version, model.sha256, priority, idempotencyKey, content,
-                                 configuration.maxAttempts, now])
-            for (i, (image, ref)) in zip(images, refs).enumerated() {
+                                 self.configuration.maxAttempts, now])
+            for (i, (name, ref)) in zip(names, refs).enumerated() {
                 try tx.execute("""
                     INSERT INTO images (job_id, idx, name, blob, byte_count, status, ready_at)
                     VALUES (?, ?, ?, ?, ?, 'queued', ?)
-                    """, [id, i, image.name, ref.sha256, ref.byteCount, now])
+                    """, [id, i, name, ref.sha256, ref.byteCount, now])
             }
-            try Self.auditSubmission(tx, job: id, model: model, priority: priority, images: images.count, content: content, now: now)
+            try Self.auditSubmission(tx, job: id, model: model, priority: priority, images: count, content: content, now: now)
             try recording?(tx, id)
             return (id, true)
         }
-        if created { store.notifyWork() }
-        return Submission(job: try status(id), created: created)
+        if created { await store.notifyWork() }
+        return Submission(job: try await status(id), created: created)
     }
 
     /// Convenience: one upload per `(name, bytes)`.
     public func submit(_ images: [(name: String?, data: Data)], model: ModelRef, priority: Int = 5, idempotencyKey: String? = nil,
-                       recording: (@Sendable (any SQLTransaction, _ job: String) throws -> Void)? = nil) throws(JobQueueError) -> Submission {
+                       recording: (@Sendable (any SQLTransaction, _ job: String) throws -> Void)? = nil) async throws(JobQueueError) -> Submission {
         var uploads: [ImageUpload] = []
         for image in images {
-            let upload = try beginUpload(name: image.name)
-            try upload.write(image.data)
+            let upload = try await beginUpload(name: image.name)
+            try await upload.write(image.data)
             uploads.append(upload)
         }
-        return try submit(uploads, model: model, priority: priority, idempotencyKey: idempotencyKey, recording: recording)
+        return try await submit(uploads, model: model, priority: priority, idempotencyKey: idempotencyKey, recording: recording)
     }
 
     /// Throws `.queueFull` when `adding` more images would pass `maxQueuedImages`.
@@ -93,7 +98,7 @@ extension JobQueue {
         guard waiting + adding > limit else { return }
         // Estimate from the last five minutes' completions how long until enough room.
         let window: Int64 = 300_000
-        let done = try tx.scalar("SELECT COUNT(*) AS n FROM images WHERE finished_at > ?", [Timestamp.now() - window],
+        let done = try tx.scalar("SELECT COUNT(*) AS n FROM images WHERE finished_at > ?", [now() - window],
                                  as: Int.self) ?? 0
         let excess = Double(waiting + adding - limit)
         let retry = done == 0 ? 30 : Int((excess / (Double(done) / 300)).rounded(.up))

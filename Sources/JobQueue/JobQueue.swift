@@ -6,8 +6,9 @@ public import Foundation
 ///
 /// Any number of `JobQueue` values, in one process or several, may share a store and its blobs: every
 /// state change is one serializable transaction and every claim is fenced by a lease. All methods except
-/// the worker's waits are synchronous and short (one transaction; `submit` also fsyncs its blobs), and
-/// safe from any thread; a server calls them off its event loops.
+/// are `async`: a transaction runs on the store's own threads (GRDB's queues for SQLite, the blocking
+/// executor for PostgreSQL) and blob file I/O on the blocking executor (`Blocking`), so callers never block
+/// Swift's cooperative pool or an event loop.
 public final class JobQueue: Sendable {
     /// Limits and retry policy; the defaults suit a single on-premises server.
     public struct Configuration: Sendable {
@@ -29,6 +30,9 @@ public final class JobQueue: Sendable {
         /// Run inside the transaction that brings a job to a final state (succeeded, failed or cancelled),
         /// after its audit row: modules above the queue record their own rows with the outcome (an export
         /// outbox), so both commit or neither does. A hook that throws rolls the change back.
+        /// Now, in milliseconds since 1970: leases, backoff, ready times and timestamps all read it, so tests
+        /// advance a clock of their own instead of sleeping.
+        public var clock: @Sendable () -> Int64 = { Timestamp.now() }
         public var jobFinished: [@Sendable (any SQLTransaction, _ job: String, _ state: JobState) throws -> Void] = []
 
         public init() {}
@@ -68,7 +72,14 @@ public final class JobQueue: Sendable {
         self.init(store: store, blobs: blobs, configuration: configuration)
     }
 
-    func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T { try store.write(body) }
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+        try await store.write(body)
+    }
 
-    func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T { try store.read(body) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+        try await store.read(body)
+    }
+
+    /// Now, in milliseconds since 1970, from `Configuration.clock`.
+    func now() -> Int64 { configuration.clock() }
 }

@@ -108,6 +108,19 @@ extension PostgresQueueStore {
             "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
             "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
         ]),
+        ("v4-job-artifacts", [
+            """
+            CREATE TABLE job_artifacts (
+              job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              blob TEXT NOT NULL,
+              media_type TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (job_id, name)
+            )
+            """,
+            "CREATE INDEX job_artifacts_blob ON job_artifacts(blob)",
+        ]),
     ]
 
     /// The queue's migrations, then the ones other modules registered (`QueueMigration.postgres`).
@@ -139,7 +152,7 @@ extension PostgresQueueStore {
 
     /// The names of the migrations recorded in this store's schema, in the order they apply.
     public func appliedMigrations() throws(JobQueueError) -> [String] {
-        let recorded = try read { db in Set(try db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String }) }
+        let recorded = try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { db in Set(try db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String }) }
         return allMigrations.map(\.name).filter(recorded.contains)
     }
 }

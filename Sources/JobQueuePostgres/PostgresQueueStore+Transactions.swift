@@ -1,3 +1,4 @@
+import Core
 public import JobQueue
 import Foundation
 import PostgresNIO
@@ -6,12 +7,16 @@ extension PostgresQueueStore {
     /// A transaction that lost a serialization conflict or a deadlock is rerun up to this many times in all.
     static let maximumAttempts = 30
 
-    public func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
-        try transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE", body)
+    /// On the blocking executor (`Blocking`): the transaction's statements wait for their answers there,
+    /// never on the caller's executor or the connection's event loop.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+        try await Blocking.run { () throws(JobQueueError) in try self.transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE", body) }
     }
 
-    public func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
-        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+        try await Blocking.run { () throws(JobQueueError) in
+            try self.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+        }
     }
 
     private enum Attempt<T> {

@@ -1,3 +1,4 @@
+import Core
 public import JobQueue
 import Foundation
 import Logging
@@ -64,12 +65,14 @@ public final class PostgresQueueStore: QueueStore {
         for future in closing { try? future.wait() }
     }
 
-    public func notifyWork() {
+    public func notifyWork() async {
         listener.wakeAll()
         // Best effort: if it fails, idle workers elsewhere find the work when their wait times out.
-        _ = try? pool.withConnection { connection, _ throws(JobQueueError) in
-            _ = try PostgresTransaction(connection: connection, location: location, logger: logger)
-                .run("SELECT pg_notify(?, ?)", [PostgresWorkListener.channel, listener.payload])
+        _ = try? await Blocking.run { () throws(JobQueueError) in
+            try self.pool.withConnection { connection, _ throws(JobQueueError) in
+                _ = try PostgresTransaction(connection: connection, location: self.location, logger: self.logger)
+                    .run("SELECT pg_notify(?, ?)", [PostgresWorkListener.channel, self.listener.payload])
+            }
         }
     }
 

@@ -11,9 +11,12 @@ public struct TemporaryQueue: Sendable {
     /// The queue's blob files.
     public var blobs: FileBlobStore { scratch.blobs }
 
-    public init(_ kind: QueueStoreKind = .sqlite, _ configure: (inout JobQueue.Configuration) -> Void = { _ in }) throws {
+    /// `clock`: the queue reads time from it instead of the wall clock (tests of leases and backoff).
+    public init(_ kind: QueueStoreKind = .sqlite, clock: TestClock? = nil,
+                _ configure: (inout JobQueue.Configuration) -> Void = { _ in }) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-queue-\(UUID().uuidString)")
         var configuration = JobQueue.Configuration()
+        if let clock { configuration.clock = { clock.now() } }
         configure(&configuration)
         scratch = try TestQueueStores.makeQueue(kind: kind, directory: directory, configuration: configuration)
     }
@@ -26,15 +29,15 @@ public struct TemporaryQueue: Sendable {
 
     /// A job of `count` distinct small images.
     @discardableResult
-    public func submit(_ count: Int = 1, priority: Int = 5, key: String? = nil, seed: String = UUID().uuidString) throws -> Submission {
-        try queue.submit((0..<count).map { (name: "img\($0)", data: Data("\(seed)-\($0)".utf8)) }, model: Self.model,
+    public func submit(_ count: Int = 1, priority: Int = 5, key: String? = nil, seed: String = UUID().uuidString) async throws -> Submission {
+        try await queue.submit((0..<count).map { (name: "img\($0)", data: Data("\(seed)-\($0)".utf8)) }, model: Self.model,
                          priority: priority, idempotencyKey: key)
     }
 
     /// Claims with `policy` as `worker`, expecting a batch.
-    public func claim(_ policy: BatchPolicy? = now, as worker: WorkerIdentity = worker) throws -> [ClaimedImage] {
-        try queue.heartbeat(worker)
-        guard case .batch(let images) = try queue.claim(worker, policy: { _ in policy }) else { return [] }
+    public func claim(_ policy: BatchPolicy? = now, as worker: WorkerIdentity = worker) async throws -> [ClaimedImage] {
+        try await queue.heartbeat(worker)
+        guard case .batch(let images) = try await queue.claim(worker, policy: { _ in policy }) else { return [] }
         return images
     }
 
@@ -45,21 +48,21 @@ public struct TemporaryQueue: Sendable {
     }
 
     /// `SELECT COUNT(*) ...` in the queue's store.
-    public func count(_ sql: String, _ arguments: SQLArguments = []) throws -> Int {
-        try queue.store.read { tx in try tx.scalar(sql, arguments, as: Int.self) } ?? -1
+    public func count(_ sql: String, _ arguments: SQLArguments = []) async throws -> Int {
+        try await queue.store.read { tx in try tx.scalar(sql, arguments, as: Int.self) } ?? -1
     }
 
     /// Submits a one-image job and runs it to `succeeded` as a worker would, storing `artifact` as the
     /// image's `report.json`.
     @discardableResult
-    public func succeededJob(artifact: Data, priority: Int = 5) throws -> String {
-        let id = try submit(priority: priority).job.id
-        let images = try claim().filter { $0.jobID == id }
+    public func succeededJob(artifact: Data, priority: Int = 5) async throws -> String {
+        let id = try await submit(priority: priority).job.id
+        let images = try await claim().filter { $0.jobID == id }
         let outcomes = try images.map { image -> (ClaimedImage, ImageOutcome) in
             let blob = try queue.blobs.put(artifact)
             return (image, .succeeded([Artifact(name: "report.json", blob: blob, mediaType: "application/json")]))
         }
-        try queue.complete(Self.worker, outcomes)
+        try await queue.complete(Self.worker, outcomes)
         return id
     }
 }

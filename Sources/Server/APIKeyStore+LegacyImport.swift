@@ -29,11 +29,11 @@ extension APIKeyStore {
     /// its keys (hashes, roles, creation and revocation times) and job owners, in one transaction, then
     /// renames the file to `keys.sqlite.imported`. Safe when several processes of one data directory start
     /// at once: the emptiness check is inside the transaction, so one imports and the others skip.
-    public func importLegacyKeys(from directory: URL) throws(APIKeyError) -> LegacyKeyImport {
+    public func importLegacyKeys(from directory: URL) async throws(APIKeyError) -> LegacyKeyImport {
         let path = directory.appendingPathComponent("keys.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { return .noFile }
         let (keys, owners) = try Self.readLegacy(path: path)
-        let imported = try write { tx -> Bool in
+        let imported = try await write { tx -> Bool in
             let existing = try tx.scalar("SELECT (SELECT COUNT(*) FROM api_keys) + (SELECT COUNT(*) FROM job_owners) AS n",
                                          as: Int64.self)
             guard existing == 0 else { return false }

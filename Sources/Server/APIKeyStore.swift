@@ -99,19 +99,19 @@ public final class APIKeyStore: Sendable {
     }
 
     /// Creates a key and returns it with its secret, which is never shown again.
-    public func create(name: String, role: Role) throws(APIKeyError) -> (key: String, record: APIKeyRecord) {
+    public func create(name: String, role: Role) async throws(APIKeyError) -> (key: String, record: APIKeyRecord) {
         guard (1...100).contains(name.count) else { throw .invalidName(name) }
         let made = Self.newKey(name: name, role: role)
-        try write { tx in try Self.insert(tx, made) }
+        try await write { tx in try Self.insert(tx, made) }
         return (made.key, made.record)
     }
 
     /// Creates an admin key named "admin" when the database has no key at all (its first start); nil
     /// otherwise. Once per database, not per node: the check and the insert are one serializable
     /// transaction, so of several nodes starting at once exactly one creates it.
-    public func bootstrapAdminKey() throws(APIKeyError) -> String? {
+    public func bootstrapAdminKey() async throws(APIKeyError) -> String? {
         let made = Self.newKey(name: "admin", role: .admin)
-        let created = try write { tx in
+        let created = try await write { tx in
             guard try tx.scalar("SELECT COUNT(*) AS n FROM api_keys", as: Int64.self) == 0 else { return false }
             try Self.insert(tx, made)
             return true
@@ -120,17 +120,17 @@ public final class APIKeyStore: Sendable {
     }
 
     /// Every key, oldest first.
-    public func list() throws(APIKeyError) -> [APIKeyRecord] {
-        try read { tx in
+    public func list() async throws(APIKeyError) -> [APIKeyRecord] {
+        try await read { tx in
             try tx.fetchAll("SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id")
                 .map(Self.record)
         }
     }
 
     /// Revokes a key: it authenticates no more.
-    public func revoke(id: String) throws(APIKeyError) {
+    public func revoke(id: String) async throws(APIKeyError) {
         let now = Timestamp.now()
-        let revoked = try write { tx -> Bool in
+        let revoked = try await write { tx -> Bool in
             guard let row = try tx.fetchOne("SELECT name, role FROM api_keys WHERE id = ? AND revoked_at IS NULL", [id]) else {
                 return false
             }
@@ -144,11 +144,11 @@ public final class APIKeyStore: Sendable {
     }
 
     /// The live key `presented` belongs to, or nil.
-    func authenticate(_ presented: String) throws(APIKeyError) -> APIKeyRecord? {
+    func authenticate(_ presented: String) async throws(APIKeyError) -> APIKeyRecord? {
         let parts = presented.split(separator: "_")
         guard parts.count == 3, parts[0] == "mi" else { return nil }
         let id = String(parts[1])
-        let row = try read { tx in
+        let row = try await read { tx in
             try tx.fetchOne("SELECT id, name, role, sha256, created_at, revoked_at FROM api_keys WHERE id = ? AND revoked_at IS NULL",
                             [id])
         }
@@ -170,19 +170,19 @@ public final class APIKeyStore: Sendable {
     }
 
     /// Records that `key` submitted `job` (first submitter wins: an idempotent resubmission keeps the owner).
-    func recordOwner(job: String, key: String) throws(APIKeyError) {
-        try write { tx in try Self.recordOwner(tx, job: job, key: key) }
+    func recordOwner(job: String, key: String) async throws(APIKeyError) {
+        try await write { tx in try Self.recordOwner(tx, job: job, key: key) }
     }
 
     /// The key id that submitted `job`, if known.
-    func owner(job: String) throws(APIKeyError) -> String? {
-        try read { tx in try tx.scalar("SELECT key_id FROM job_owners WHERE job_id = ?", [job], as: String.self) }
+    func owner(job: String) async throws(APIKeyError) -> String? {
+        try await read { tx in try tx.scalar("SELECT key_id FROM job_owners WHERE job_id = ?", [job], as: String.self) }
     }
 
     /// The jobs `key` owns, among `ids`.
-    func owned(by key: String, among ids: [String]) throws(APIKeyError) -> Set<String> {
+    func owned(by key: String, among ids: [String]) async throws(APIKeyError) -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        return try read { tx in
+        return try await read { tx in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             let rows = try tx.fetchAll("SELECT job_id FROM job_owners WHERE key_id = ? AND job_id IN (\(marks))",
                                        [key] + SQLArguments(ids.map { .text($0) }))
@@ -224,12 +224,12 @@ public final class APIKeyStore: Sendable {
                      revokedAt: (row["revoked_at"] as Int64?).map(Timestamp.iso8601))
     }
 
-    func read<T>(_ body: (any SQLTransaction) throws -> T) throws(APIKeyError) -> T {
-        do { return try store.read(body) } catch { throw .storage(path: store.location, reason: error.description) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(APIKeyError) -> T {
+        do { return try await store.read(body) } catch { throw .storage(path: store.location, reason: error.description) }
     }
 
-    func write<T>(_ body: (any SQLTransaction) throws -> T) throws(APIKeyError) -> T {
-        do { return try store.write(body) } catch { throw .storage(path: store.location, reason: error.description) }
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(APIKeyError) -> T {
+        do { return try await store.write(body) } catch { throw .storage(path: store.location, reason: error.description) }
     }
 
     static func digest(_ key: String) -> String { hex(Array(SHA256.hash(data: Data(key.utf8)))) }

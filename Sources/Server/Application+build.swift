@@ -17,9 +17,9 @@ import ServiceLifecycle
 /// node runs no workers and no inference, a worker node refuses the job API. `onListening` gets the port
 /// the server actually bound (the kernel's choice for port 0) once it accepts connections.
 public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer"),
-                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async -> some ApplicationProtocol {
     let configuration = services.configuration
-    services.recordModelEvents(services.models.reload(), trigger: "server start", logger: logger)
+    await services.recordModelEvents(services.models.reload(), trigger: "server start", logger: logger)
 
     var workerOptions = Worker.Options()
     workerOptions.maxBatch = configuration.maxBatch

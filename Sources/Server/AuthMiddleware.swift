@@ -17,7 +17,7 @@ struct AuthMiddleware: RouterMiddleware {
             throw refusal(path, "an API key is required (Authorization: Bearer <key>)")
         }
         let presented = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let key = try keyCall({ () throws(APIKeyError) in try keys.authenticate(presented) }) else {
+        guard let key = try await keyCall({ () async throws(APIKeyError) in try await keys.authenticate(presented) }) else {
             throw refusal(path, "the API key is unknown or revoked")
         }
         var context = context

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import JobQueue
 import Logging
@@ -48,7 +49,16 @@ extension DICOMIntake {
 
     /// Moves the instances of a released association's `folder` into their studies' pending folders,
     /// removes `folder` and makes sure the checker runs. Returns the study keys.
-    func park(folder: URL, reference: String) throws -> [String] {
+    func park(folder: URL, reference: String) async throws -> [String] {
+        let keys = try await folders.withLock { () async throws -> [String] in
+            try await Blocking.run { [self] () throws -> [String] in try self.move(folder, intoStudiesOf: reference) }
+        }
+        startChecker()
+        return keys
+    }
+
+    /// `park`'s file work (blocking): renames, fsyncs, and the arrival times of the studies it touched.
+    private func move(_ folder: URL, intoStudiesOf reference: String) throws -> [String] {
         let fm = FileManager.default
         let groups = try studies(in: folder)
         let keys = try pending.withLock { state throws -> [String] in
@@ -79,7 +89,6 @@ extension DICOMIntake {
         }
         fsyncDirectory(folder)
         try? fm.removeItem(at: folder)
-        startChecker()
         return keys
     }
 
@@ -104,34 +113,37 @@ extension DICOMIntake {
                 }
                 guard let wait else { return }
                 if wait > .zero { try? await Task.sleep(for: wait) }
-                submitDueStudies()
+                await submitDueStudies()
             }
         }
     }
 
     /// Makes the job of every pending study quiet for `quietPeriod`; a study whose job cannot be made now
     /// keeps its folder for the next arrival or the next start.
-    func submitDueStudies() {
-        pending.withLock { state in
-            let now = ContinuousClock.now
-            for (key, last) in state.lastArrival where last.advanced(by: quietPeriod) <= now {
-                state.lastArrival[key] = nil
-                let folder = studiesFolder.appendingPathComponent(key, isDirectory: true)
-                // A study seen only on an association still open (or since aborted) has no folder yet.
-                guard FileManager.default.fileExists(atPath: folder.path) else { continue }
-                submitPending(folder)
+    func submitDueStudies() async {
+        await folders.withLock {
+            let due = pending.withLock { state -> [URL] in
+                let now = ContinuousClock.now
+                var due: [URL] = []
+                for (key, last) in state.lastArrival where last.advanced(by: quietPeriod) <= now {
+                    state.lastArrival[key] = nil
+                    due.append(studiesFolder.appendingPathComponent(key, isDirectory: true))
+                }
+                return due
             }
+            // A study seen only on an association still open (or since aborted) has no folder yet.
+            for folder in due where FileManager.default.fileExists(atPath: folder.path) { await submitPending(folder) }
             // Leaves no empty `studies` folder behind (rmdir fails, harmlessly, while one is pending).
             _ = rmdir(studiesFolder.path)
         }
     }
 
-    /// Submits one pending study folder (call with `pending` locked, or at start).
-    func submitPending(_ folder: URL) {
+    /// Submits one pending study folder (call holding `folders`).
+    func submitPending(_ folder: URL) async {
         let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
         do {
             let model = try services.resolveModel(reference.isEmpty ? nil : reference).ref
-            let jobs = try submit(folder: folder, model: model, association: "study:" + folder.lastPathComponent)
+            let jobs = try await submit(folder: folder, model: model, association: "study:" + folder.lastPathComponent)
             logger.info("DICOM study \(folder.lastPathComponent) quiet: jobs \(jobs)")
         } catch {
             logger.error("cannot make the job of the pending DICOM study \(folder.path): \(error)")
@@ -139,10 +151,10 @@ extension DICOMIntake {
     }
 
     /// Pending studies left by an earlier run become jobs now (the quiet period's clock did not survive).
-    func recoverPendingStudies() {
+    func recoverPendingStudies() async {
         guard let folders = try? FileManager.default.contentsOfDirectory(at: studiesFolder, includingPropertiesForKeys: nil) else { return }
-        pending.withLock { _ in
-            for folder in folders { submitPending(folder) }
+        await self.folders.withLock {
+            for folder in folders { await submitPending(folder) }
             _ = rmdir(studiesFolder.path)
         }
     }

@@ -32,6 +32,9 @@ public final class DICOMIntake: StorageServiceProvider {
     /// Study key -> last arrival of an instance of that study (pending or on an open association), and
     /// whether the checker task runs. Moves into and submissions of pending folders happen under this lock.
     let pending = Mutex(PendingStudies())
+    /// Held while instances move into pending study folders and while those folders become jobs, so a
+    /// folder is never submitted (and removed) while another association's instances move into it.
+    let folders = AsyncLock()
 
     init(services: ServerServices, aeModels: [String: String], logger: Logger) {
         self.services = services
@@ -43,7 +46,7 @@ public final class DICOMIntake: StorageServiceProvider {
 
     public func open(_ association: AssociationInfo) async -> any StorageSession {
         services.metrics.dicomAssociations(outcome: "accepted").increment()
-        audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
+        await audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
                          details: ["outcome": "accepted", "association": association.id, "called": association.calledAETitle,
                                    "peer": association.peerHost ?? ""]))
         return DICOMIntakeSession(intake: self, association: association,
@@ -52,12 +55,12 @@ public final class DICOMIntake: StorageServiceProvider {
 
     public func rejected(_ request: AssociateRequest, peerHost: String?, reject: AssociateReject, reason: String) async {
         services.metrics.dicomAssociations(outcome: "rejected").increment()
-        audit(AuditEvent(kind: .dicomAssociation, subject: request.callingAETitle,
+        await audit(AuditEvent(kind: .dicomAssociation, subject: request.callingAETitle,
                          details: ["outcome": "rejected", "called": request.calledAETitle, "peer": peerHost ?? "", "reason": reason]))
     }
 
-    func audit(_ event: AuditEvent) {
-        do { _ = try services.queue.audit.append(event) } catch { logger.error("audit append failed: \(error)") }
+    func audit(_ event: AuditEvent) async {
+        do { _ = try await services.queue.audit.append(event) } catch { logger.error("audit append failed: \(error)") }
     }
 
     /// The model for `calledAETitle` as a job's model reference.
@@ -68,22 +71,22 @@ public final class DICOMIntake: StorageServiceProvider {
     /// Submits the instances spooled in `folder` (one job per study, arrival order) and removes what was
     /// submitted. Returns the job ids.
     @discardableResult
-    func submit(folder: URL, model: ModelRef, association: String) throws -> [String] {
+    func submit(folder: URL, model: ModelRef, association: String) async throws -> [String] {
         let fm = FileManager.default
         var jobs: [String] = []
         for (study, members) in try studies(in: folder) {
-            let submission = try queueCall { () throws(JobQueueError) in
+            let submission = try await queueCall { () async throws(JobQueueError) in
                 var uploads: [ImageUpload] = []
                 for (file, name) in members {
-                    let upload = try services.queue.beginUpload(name: name)
-                    try upload.write(contentsOf: file)
+                    let upload = try await services.queue.beginUpload(name: name)
+                    try await upload.write(contentsOf: file)
                     uploads.append(upload)
                 }
-                return try services.queue.submit(uploads, model: model)
+                return try await services.queue.submit(uploads, model: model)
             }
             jobs.append(submission.job.id)
             services.metrics.dicomJobs.increment()
-            audit(AuditEvent(kind: .dicomAssociation, job: submission.job.id,
+            await audit(AuditEvent(kind: .dicomAssociation, job: submission.job.id,
                              details: ["outcome": "job", "association": association, "study": study,
                                        "instances": String(members.count)]))
             for (file, _) in members { try? fm.removeItem(at: file) }
@@ -113,15 +116,15 @@ public final class DICOMIntake: StorageServiceProvider {
     /// Turns spool folders left by an earlier run into jobs (their instances were all answered Success):
     /// pending studies first (one job each, whatever the quiet period now), then associations that were
     /// released or still open when the process ended.
-    public func recoverSpool() {
+    public func recoverSpool() async {
         let fm = FileManager.default
-        recoverPendingStudies()
+        await recoverPendingStudies()
         guard let folders = try? fm.contentsOfDirectory(at: spool, includingPropertiesForKeys: nil) else { return }
         for folder in folders where folder.lastPathComponent != Self.studiesFolderName {
             let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
             do {
                 let model = try services.resolveModel(reference.isEmpty ? nil : reference).ref
-                let jobs = try submit(folder: folder, model: model, association: folder.lastPathComponent)
+                let jobs = try await submit(folder: folder, model: model, association: folder.lastPathComponent)
                 logger.notice("recovered DICOM spool \(folder.lastPathComponent) as jobs \(jobs)")
             } catch {
                 logger.error("cannot recover DICOM spool \(folder.path): \(error)")
@@ -152,12 +155,12 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
     }
 
     func store(_ instance: ReceivedInstance) async -> StoreOutcome {
-        let outcome = check(instance)
+        let outcome = await check(instance)
         intake.services.metrics.dicomInstances(status: outcome.status).increment()
         return outcome
     }
 
-    private func check(_ instance: ReceivedInstance) -> StoreOutcome {
+    private func check(_ instance: ReceivedInstance) async -> StoreOutcome {
         let part10: Data
         do {
             part10 = try DICOMWriter.part10(encodedDataSet: Data(instance.dataSet), sopClassUID: instance.sopClassUID,
@@ -181,7 +184,8 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
         guard ds.contains(Tag(0x7FE0, 0x0010)) else {
             return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "an image SOP class without pixel data")
         }
-        do { _ = try DICOMImageDecoder().decode(file) } catch {
+        // Decoding is CPU work: on the blocking executor, not the association's event loop or the pool.
+        do { try await Blocking.run { _ = try DICOMImageDecoder().decode(file) } } catch {
             return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "pixel data cannot be decoded: \(error)")
         }
         if model == nil {
@@ -189,18 +193,22 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
                 return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "no model to run: \(error.detail)")
             }
         }
-        if let counts = try? intake.services.queue.jobCounts(),
+        if let counts = try? await intake.services.queue.jobCounts(),
            (counts[.queued] ?? 0) + (counts[.running] ?? 0) >= intake.services.configuration.maxQueuedImages {
             return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "the job queue is full")
         }
         do {
-            if count == 0 {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                let reference = intake.aeModels[association.calledAETitle] ?? ""
-                try durableWrite(Data(reference.utf8), to: folder.appendingPathComponent("model"))
+            // fsyncs: on the blocking executor.
+            let (first, next, folder) = (count == 0, count + 1, folder)
+            let reference = intake.aeModels[association.calledAETitle] ?? ""
+            try await Blocking.run {
+                if first {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    try durableWrite(Data(reference.utf8), to: folder.appendingPathComponent("model"))
+                }
+                try durableWrite(part10, to: folder.appendingPathComponent("\(next).dcm"))
             }
-            count += 1
-            try durableWrite(part10, to: folder.appendingPathComponent("\(count).dcm"))
+            count = next
         } catch {
             return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "cannot store: \(error)")
         }
@@ -217,7 +225,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
         }
         if intake.quietPeriod > .zero {
             do {
-                let keys = try intake.park(folder: folder, reference: intake.aeModels[association.calledAETitle] ?? "")
+                let keys = try await intake.park(folder: folder, reference: intake.aeModels[association.calledAETitle] ?? "")
                 intake.logger.info("DICOM association \(association.id) from \(association.callingAETitle): \(count) instances pending in studies \(keys)")
             } catch {
                 // What was not moved stays in the association's folder (answered Success); the next start makes the jobs.
@@ -226,7 +234,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
             return
         }
         do {
-            let jobs = try intake.submit(folder: folder, model: model, association: association.id)
+            let jobs = try await intake.submit(folder: folder, model: model, association: association.id)
             intake.logger.info("DICOM association \(association.id) from \(association.callingAETitle): \(count) instances -> jobs \(jobs)")
         } catch {
             // The instances stay spooled (they were answered Success); the next start retries.
@@ -236,7 +244,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
 
     func aborted(reason: String) async {
         intake.services.metrics.dicomAssociations(outcome: "aborted").increment()
-        intake.audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
+        await intake.audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
                                 details: ["outcome": "aborted", "association": association.id, "reason": reason,
                                           "discarded": String(count)]))
         try? FileManager.default.removeItem(at: folder)

@@ -19,7 +19,7 @@ public func makeDICOMListener(_ services: ServerServices, port: Int? = nil,
     let configuration = DICOMListener.Configuration(policy: policy, maxAssociations: c.dicomMaxAssociations,
                                                     maxInstanceBytes: c.dicomMaxInstanceBytes)
     let intake = DICOMIntake(services: services, aeModels: c.aeModels, logger: logger)
-    intake.recoverSpool()
+    await intake.recoverSpool()
     return try await DICOMListener.bind(host: c.host, port: port ?? c.dicomPort ?? 11112, configuration: configuration,
                                         provider: intake, logger: logger)
 }

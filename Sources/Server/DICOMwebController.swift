@@ -1,3 +1,4 @@
+import Core
 import DICOM
 import Foundation
 import HTTPTypes
@@ -25,7 +26,7 @@ struct DICOMwebController {
         group.post(":model/studies", use: store)
     }
 
-    struct Instance {
+    struct Instance: Sendable {
         var image: ReceivedImage
         var sopClass: String?
         var sopInstance: String?
@@ -51,7 +52,8 @@ struct DICOMwebController {
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > receiver.maxBytes { throw receiver.tooLarge }
         let parts = try await receiver.receiveMultipart(request.body, boundary: boundary, filesOnly: false)
         defer { receiver.discard(parts) }
-        var instances = parts.map { Self.examine($0) }
+        // Parsing and decoding every part is CPU work: on the blocking executor.
+        var instances = await Blocking.run { parts.map { Self.examine($0) } }
         if let expected = context.parameters.get("study") {
             for i in instances.indices where instances[i].failure == nil && instances[i].study != expected {
                 instances[i].failure = .studyMismatch
@@ -66,14 +68,14 @@ struct DICOMwebController {
         var jobOf: [String: String] = [:]
         for study in studies {
             let members = instances.filter { $0.failure == nil && $0.study == study }
-            let submission = try queueCall { () throws(JobQueueError) in
+            let submission = try await queueCall { () async throws(JobQueueError) in
                 var uploads: [ImageUpload] = []
                 for m in members {
-                    let upload = try services.queue.beginUpload(name: m.sopInstance)
-                    try upload.write(contentsOf: m.image.file)
+                    let upload = try await services.queue.beginUpload(name: m.sopInstance)
+                    try await upload.write(contentsOf: m.image.file)
                     uploads.append(upload)
                 }
-                return try services.queue.submit(uploads, model: model.ref,
+                return try await services.queue.submit(uploads, model: model.ref,
                                                  recording: { [owner = key.id] tx, job in try APIKeyStore.recordOwner(tx, job: job, key: owner) })
             }
             jobOf[study] = submission.job.id

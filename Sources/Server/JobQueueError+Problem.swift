@@ -18,11 +18,11 @@ extension JobQueueError {
 }
 
 /// Runs a synchronous queue call, translating its error to problem+json.
-func queueCall<T>(_ body: () throws(JobQueueError) -> T) throws(Problem) -> T {
-    do { return try body() } catch { throw error.problem }
+func queueCall<T>(_ body: () async throws(JobQueueError) -> T) async throws(Problem) -> T {
+    do { return try await body() } catch { throw error.problem }
 }
 
 /// Runs a key-store call; its failures are ours (500).
-func keyCall<T>(_ body: () throws(APIKeyError) -> T) throws(Problem) -> T {
-    do { return try body() } catch { throw Problem.internalError(error.description) }
+func keyCall<T>(_ body: () async throws(APIKeyError) -> T) async throws(Problem) -> T {
+    do { return try await body() } catch { throw Problem.internalError(error.description) }
 }

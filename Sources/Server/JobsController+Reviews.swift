@@ -19,8 +19,8 @@ extension JobsController {
         do { body = try JSONDecoder().decode(ReviewBody.self, from: Data(buffer.readableBytesView)) } catch {
             throw Problem.badRequest("expected a JSON body {\"agree\": true|false, \"comment\": \"...\"}: \(error)")
         }
-        let review = try queueCall { () throws(JobQueueError) in
-            try services.queue.recordReview(job: id, agree: body.agree, comment: body.comment, reviewer: key.name)
+        let review = try await queueCall { () async throws(JobQueueError) in
+            try await services.queue.recordReview(job: id, agree: body.agree, comment: body.comment, reviewer: key.name)
         }
         return try Self.json(review, status: .created)
     }
@@ -31,6 +31,6 @@ extension JobsController {
     @Sendable func reviews(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try context.require(.reviewer)
         let id = try context.parameters.require("id")
-        return try Self.json(try queueCall { () throws(JobQueueError) in try services.queue.reviews(for: id) })
+        return try Self.json(try await queueCall { () async throws(JobQueueError) in try await services.queue.reviews(for: id) })
     }
 }

@@ -31,14 +31,14 @@ struct JobsController {
                                       maxBytes: services.configuration.maxBodyBytes)
         let images = try await receiver.receive(request)
         defer { receiver.discard(images) }
-        let submission = try queueCall { () throws(JobQueueError) in
+        let submission = try await queueCall { () async throws(JobQueueError) in
             var uploads: [ImageUpload] = []
             for image in images {
-                let upload = try services.queue.beginUpload(name: image.name)
-                try upload.write(contentsOf: image.file)
+                let upload = try await services.queue.beginUpload(name: image.name)
+                try await upload.write(contentsOf: image.file)
                 uploads.append(upload)
             }
-            return try services.queue.submit(uploads, model: model.ref, priority: priority, idempotencyKey: idempotencyKey,
+            return try await services.queue.submit(uploads, model: model.ref, priority: priority, idempotencyKey: idempotencyKey,
                                              recording: { [owner = key.id] tx, job in try APIKeyStore.recordOwner(tx, job: job, key: owner) })
         }
         var response = try Self.json(submission.job, status: submission.created ? .accepted : .ok)
@@ -49,8 +49,8 @@ struct JobsController {
     /// `GET /v1/jobs/{id}`.
     @Sendable func show(_ request: Request, context: ServerContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try authorizeRead(id, context: context)
-        return try Self.json(try queueCall { () throws(JobQueueError) in try services.queue.status(id) })
+        try await authorizeRead(id, context: context)
+        return try Self.json(try await queueCall { () async throws(JobQueueError) in try await services.queue.status(id) })
     }
 
     /// `GET /v1/jobs?status=&limit=&cursor=`: newest first; a submitter sees only its own jobs.
@@ -70,9 +70,9 @@ struct JobsController {
             limit = parsed
         }
         let cursor = query["cursor"].map(String.init)
-        var page = try queueCall { () throws(JobQueueError) in try services.queue.list(state: state, limit: limit, cursor: cursor) }
+        var page = try await queueCall { () async throws(JobQueueError) in try await services.queue.list(state: state, limit: limit, cursor: cursor) }
         if !key.role.satisfies(.reviewer) {
-            let mine = try keyCall { () throws(APIKeyError) in try services.keys.owned(by: key.id, among: page.jobs.map(\.id)) }
+            let mine = try await keyCall { () async throws(APIKeyError) in try await services.keys.owned(by: key.id, among: page.jobs.map(\.id)) }
             page.jobs.removeAll { !mine.contains($0.id) }
         }
         return try Self.json(page)
@@ -81,21 +81,21 @@ struct JobsController {
     /// `DELETE /v1/jobs/{id}`: cancels a queued job (409 otherwise).
     @Sendable func cancel(_ request: Request, context: ServerContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try authorizeRead(id, context: context)
-        return try Self.json(try queueCall { () throws(JobQueueError) in try services.queue.cancel(id) })
+        try await authorizeRead(id, context: context)
+        return try Self.json(try await queueCall { () async throws(JobQueueError) in try await services.queue.cancel(id) })
     }
 
     /// `GET /v1/jobs/{id}/result[?format=json|sr]`.
     @Sendable func result(_ request: Request, context: ServerContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        try authorizeRead(id, context: context)
+        try await authorizeRead(id, context: context)
         let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
-        let result = try queueCall { () throws(JobQueueError) in try services.queue.result(id) }
+        let result = try await queueCall { () async throws(JobQueueError) in try await services.queue.result(id) }
         switch format {
         case "json":
             return try Self.json(JobResultBody(job: result.job, reports: result.reports.map { $0.servingOverlays() }))
         case "sr":
-            return try structuredReport(result)
+            return try await structuredReport(result)
         default:
             throw Problem(.notAcceptable, "Not Acceptable", detail: "format=\(format): expected json or sr")
         }
@@ -105,10 +105,10 @@ struct JobsController {
     @Sendable func overlay(_ request: Request, context: ServerContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let index = try context.parameters.require("index", as: Int.self)
-        try authorizeRead(id, context: context)
-        _ = try queueCall { () throws(JobQueueError) in try services.queue.status(id) }
+        try await authorizeRead(id, context: context)
+        _ = try await queueCall { () async throws(JobQueueError) in try await services.queue.status(id) }
         let artifact: (data: Data, mediaType: String)
-        do { artifact = try services.queue.artifact(job: id, image: index, name: Artifact.overlayName) } catch {
+        do { artifact = try await services.queue.artifact(job: id, image: index, name: Artifact.overlayName) } catch {
             if case .notFound = error {
                 throw Problem.notFound("job \(id) has no overlay for image \(index) (not finished, failed, or the model makes none)")
             }
@@ -120,10 +120,10 @@ struct JobsController {
 
     /// A submitter reads only its own jobs (404 for others', so ids of other clients are not confirmed);
     /// reviewers and admins read all.
-    func authorizeRead(_ id: String, context: ServerContext) throws {
+    func authorizeRead(_ id: String, context: ServerContext) async throws {
         let key = try context.require(.submitter)
         guard !key.role.satisfies(.reviewer) else { return }
-        let owner = try keyCall { () throws(APIKeyError) in try services.keys.owner(job: id) }
+        let owner = try await keyCall { () async throws(APIKeyError) in try await services.keys.owner(job: id) }
         guard owner == key.id else { throw Problem.notFound("no job \(id)") }
     }
 

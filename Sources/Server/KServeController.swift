@@ -1,3 +1,4 @@
+import Core
 import Inference
 import Engine
 import Foundation
@@ -50,7 +51,7 @@ struct KServeController {
     /// database answers (a node that cannot reach a shared database must leave the load balancer's pool).
     @Sendable func ready(_ request: Request, context: ServerContext) async throws -> Response {
         guard services.defaultModel != nil else { throw KServeError(.serviceUnavailable, "the default model is not loaded yet") }
-        do { _ = try services.queue.jobCounts() } catch {
+        do { _ = try await services.queue.jobCounts() } catch {
             throw KServeError(.serviceUnavailable, "the job database does not answer: \(error)")
         }
         return try Self.json(["ready": true, "role": services.configuration.role.rawValue] as [String: Any])
@@ -173,8 +174,9 @@ struct KServeController {
         _ = try requireRole(.admin, context)
         let name = try context.parameters.require("name")
         guard ModelRepository.isValidName(name) else { throw KServeError(.badRequest, "'\(name)' is not a valid model name") }
-        let events = services.models.load(name)
-        services.recordModelEvents(events, trigger: "repository load", logger: context.logger)
+        // Verification compiles the model and runs its canaries: on the blocking executor.
+        let events = await Blocking.run { [models = services.models] in models.load(name) }
+        await services.recordModelEvents(events, trigger: "repository load", logger: context.logger)
         guard let active = services.models.active(name) else {
             var reasons: [String] = []
             for case let .refused(_, v, r) in events { reasons.append("version \(v): \(r)") }
@@ -195,7 +197,7 @@ struct KServeController {
         do { events = try services.models.unload(name) } catch {
             throw KServeError(.notFound, error.description)
         }
-        services.recordModelEvents(events, trigger: "repository unload", logger: context.logger)
+        await services.recordModelEvents(events, trigger: "repository unload", logger: context.logger)
         return try Self.json(["name": name, "unloaded": true, "events": events.map(\.description)] as [String: Any])
     }
 

@@ -17,7 +17,7 @@ struct OperationsController {
 
     @Sendable func metrics(_ request: Request, context: ServerContext) async throws -> Response {
         if !services.configuration.openMetrics { _ = try context.require(.admin) }
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        return await Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: services.metrics.exposition())))
     }
 }

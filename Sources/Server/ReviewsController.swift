@@ -21,7 +21,7 @@ struct ReviewsController {
         case "true", "1": all = true
         case let other?: throw Problem.badRequest("all=\(other): expected true or false")
         }
-        let items = try queueCall { () throws(JobQueueError) in try services.queue.worklist(includeReviewed: all) }
+        let items = try await queueCall { () async throws(JobQueueError) in try await services.queue.worklist(includeReviewed: all) }
         return try JobsController.json(items)
     }
 }

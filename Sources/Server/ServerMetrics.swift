@@ -83,10 +83,10 @@ final class ServerMetrics: Sendable {
     }
 
     /// The text exposition, with the queue depth by state and the infer requests waiting for a batch read now.
-    func exposition() -> String {
+    func exposition() async -> String {
         let waiting = batchers.withLock { $0.reduce(0) { $0 + $1.statistics.waiting } }
         CoreMetrics.Gauge(label: Name.inferWaiting, factory: factory).record(waiting)
-        if let counts = try? queue.jobCounts() {
+        if let counts = try? await queue.jobCounts() {
             for (state, n) in counts {
                 CoreMetrics.Gauge(label: Name.jobs, dimensions: [("state", state.rawValue)], factory: factory).record(n)
             }

@@ -18,14 +18,14 @@ public struct ServerServices: Sendable {
     /// Opens the queue (`configuration.queueLocation`) and its keys, importing the data directory's old
     /// `keys.sqlite` if there is one (`legacyKeys`), and the model repository (not yet loaded).
     /// - Throws: `QueueLocationError` for the queue, `APIKeyError` for the keys.
-    public init(configuration: ServerConfiguration) throws {
+    public init(configuration: ServerConfiguration) async throws {
         self.configuration = configuration
         var queueConfiguration = JobQueue.Configuration()
         queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
         queue = try openQueue(configuration.queueLocation, configuration: queueConfiguration)
         models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
         keys = APIKeyStore(queue: queue)
-        legacyKeys = try keys.importLegacyKeys(from: configuration.dataDirectory)
+        legacyKeys = try await keys.importLegacyKeys(from: configuration.dataDirectory)
         metrics = ServerMetrics(queue: queue)
     }
 

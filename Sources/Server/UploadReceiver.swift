@@ -1,10 +1,11 @@
+import Core
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Imaging
 
 /// One received image: its bytes in a temporary file of the receiver's folder.
-struct ReceivedImage {
+struct ReceivedImage: Sendable {
     var name: String?
     var file: URL
     var byteCount: Int64
@@ -39,7 +40,8 @@ struct UploadReceiver {
                 "Content-Type '\(contentType)' is not accepted; send image/png, image/jpeg, application/dicom or multipart/form-data")
         }
         do {
-            try check(images)
+            // Decoding is CPU work and reads files: on the blocking executor, never on the event loop.
+            try await Blocking.run { [self] in try check(images) }
         } catch {
             discard(images)
             throw error
@@ -57,13 +59,13 @@ struct UploadReceiver {
     }
 
     func receiveRaw(_ body: RequestBody) async throws -> ReceivedImage {
-        let sink = try FileSink(directory: directory)
+        let sink = try await FileSink.make(in: directory)
         do {
             for try await buffer in body {
-                try sink.write(buffer.readableBytesView)
+                try await sink.write(buffer.readableBytesView)
                 if sink.byteCount > maxBytes { throw tooLarge }
             }
-            try sink.close()
+            try await sink.close()
         } catch {
             sink.abandon()
             throw error
@@ -92,13 +94,13 @@ struct UploadReceiver {
                         let file = MultipartParser.parameter("filename", in: headers["content-disposition"] ?? "")
                         // In form-data, parts without a file name are form fields; they carry no image.
                         if file != nil || !filesOnly {
-                            current = (file, try FileSink(directory: directory))
+                            current = (file, try await FileSink.make(in: directory))
                         }
                     case .data(let bytes):
-                        try current?.sink.write(bytes)
+                        try await current?.sink.write(bytes)
                     case .end:
                         if let part = current {
-                            try part.sink.close()
+                            try await part.sink.close()
                             images.append(ReceivedImage(name: part.name, file: part.sink.url, byteCount: part.sink.byteCount))
                             current = nil
                         }
@@ -131,11 +133,17 @@ struct UploadReceiver {
     }
 }
 
-/// A temporary file written in chunks.
-final class FileSink {
+/// A temporary file written in chunks, each on the blocking executor. One owner writes it, one call at a
+/// time, which is why it may cross to that executor.
+final class FileSink: @unchecked Sendable {
     let url: URL
     let handle: FileHandle
     private(set) var byteCount: Int64 = 0
+
+    /// Creates the file on the blocking executor.
+    static func make(in directory: URL) async throws -> FileSink {
+        try await Blocking.run { try FileSink(directory: directory) }
+    }
 
     init(directory: URL) throws {
         url = directory.appendingPathComponent("upload-\(UUID().uuidString)")
@@ -147,12 +155,13 @@ final class FileSink {
         handle = try FileHandle(forWritingTo: url)
     }
 
-    func write(_ bytes: some Collection<UInt8>) throws {
-        try handle.write(contentsOf: Data(bytes))
-        byteCount += Int64(bytes.count)
+    func write(_ bytes: some Collection<UInt8>) async throws {
+        let data = Data(bytes)
+        try await Blocking.run { [self] in try handle.write(contentsOf: data) }
+        byteCount += Int64(data.count)
     }
 
-    func close() throws { try handle.close() }
+    func close() async throws { try await Blocking.run { [self] in try handle.close() } }
 
     func abandon() {
         try? handle.close()

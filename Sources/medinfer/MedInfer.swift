@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct MedInfer: ParsableCommand {
+struct MedInfer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medinfer",
         abstract: "MedInfer: medical imaging inference on a plain CPU.",
@@ -18,10 +18,14 @@ struct MedInfer: ParsableCommand {
 
     /// Runs the command and maps failures onto the documented exit codes
     /// (ArgumentParser's own usage code 64 becomes 1).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("medinfer: \(error.message)\n".utf8))
             Foundation.exit(error.exitCode)

@@ -17,7 +17,7 @@ extension TemporaryQueue {
 
     /// Submits a one-image job and runs it to `succeeded` with a report of `findings`, as a worker would.
     @discardableResult
-    func succeededJob(_ findings: [(String, Double)] = [("a", 0.1)], priority: Int = 5) throws -> String {
-        try succeededJob(artifact: Data(try Self.report(findings).jsonLine().utf8), priority: priority)
+    func succeededJob(_ findings: [(String, Double)] = [("a", 0.1)], priority: Int = 5) async throws -> String {
+        try await succeededJob(artifact: Data(try Self.report(findings).jsonLine().utf8), priority: priority)
     }
 }

@@ -24,7 +24,7 @@ extension WorkerSuites {
         var jobs: [(id: String, kind: String)] = []
         for (name, kind) in [("tiny-classifier", "heatmap"), ("tiny-segmenter", "mask")] {
             let model = try #require(models.active(name))
-            let id = try t.queue.submit([(name: "gray8.png", data: try Data(contentsOf: png))], model: model.ref).job.id
+            let id = try await t.queue.submit([(name: "gray8.png", data: try Data(contentsOf: png))], model: model.ref).job.id
             jobs.append((id, kind))
         }
         var options = Worker.Options()
@@ -33,10 +33,10 @@ extension WorkerSuites {
         #expect(summary.succeeded == 2, "\(summary)")
 
         for (id, kind) in jobs {
-            let report = try #require(try t.queue.result(id).reports.first)
+            let report = try await #require(try t.queue.result(id).reports.first)
             // The stored report names the artifact; the server makes the URL when it serves (never stored).
             #expect(report.overlays == [Report.Overlay(kind: kind, path: "overlay.png")])
-            let stored = try t.queue.artifact(job: id, image: 0, name: "overlay.png")
+            let stored = try await t.queue.artifact(job: id, image: 0, name: "overlay.png")
             #expect(stored.mediaType == "image/png")
             let overlay = try Imaging.decode(stored.data)
             #expect(overlay.rows == source.rows && overlay.columns == source.columns)
@@ -50,14 +50,14 @@ extension WorkerSuites {
         let models = ModelRepository(root: repo.root)
         models.reload()
         let model = try #require(models.active(TinyModelRepository.name))
-        let id = try t.queue.submit(try WorkerTests.images(1), model: model.ref).job.id
+        let id = try await t.queue.submit(try WorkerTests.images(1), model: model.ref).job.id
         var options = Worker.Options()
         options.once = true
         _ = try await Worker(queue: t.queue, models: models, options: options).run()
-        let report = try #require(try t.queue.result(id).reports.first)
+        let report = try await #require(try t.queue.result(id).reports.first)
         #expect(report.overlays.isEmpty)
         #expect(!report.warnings.contains { $0.hasPrefix("no heatmap") }, "\(report.warnings)")
-        #expect(throws: JobQueueError.self) { try t.queue.artifact(job: id, image: 0, name: "overlay.png") }
+        await #expect(throws: JobQueueError.self) { try await t.queue.artifact(job: id, image: 0, name: "overlay.png") }
     }
 }
 }

@@ -33,17 +33,17 @@ extension WorkerSuites {
         let model: ModelRef
         var ids: [String] = []
 
-        init(jobs: Int, imagesPerJob: Int) throws {
+        init(jobs: Int, imagesPerJob: Int) async throws {
             t = try TemporaryQueue()
             repo = try TinyModelRepository()
             let models = ModelRepository(root: repo.root)
             models.reload()
             model = try #require(models.active(TinyModelRepository.name)).ref
-            for _ in 0..<jobs { try submit(imagesPerJob) }
+            for _ in 0..<jobs { try await submit(imagesPerJob) }
         }
 
-        mutating func submit(_ n: Int) throws {
-            ids.append(try t.queue.submit(try WorkerSuites.WorkerTests.images(n), model: model).job.id)
+        mutating func submit(_ n: Int) async throws {
+            await ids.append(try t.queue.submit(try WorkerSuites.WorkerTests.images(n), model: model).job.id)
         }
 
         func workerArguments(_ extra: [String]) -> [String] {
@@ -53,25 +53,27 @@ extension WorkerSuites {
         func remove() { t.remove(); repo.remove() }
 
         /// Every job succeeded; every image has exactly one report, naming it; no file is unreferenced.
-        func checkAllDoneExactlyOnce() throws {
+        func checkAllDoneExactlyOnce() async throws {
             for id in ids {
-                let result = try t.queue.result(id)
+                let result = try await t.queue.result(id)
                 #expect(result.job.status == .succeeded, "\(result.job)")
                 #expect(result.reports.map(\.image) == Array(result.job.images.indices) && result.reports.allSatisfy { $0.job == id })
             }
-            let reports = try t.count("SELECT COUNT(*) AS n FROM artifacts WHERE name = 'report.json'")
-            let running = try t.count("SELECT COUNT(*) AS n FROM images WHERE status != 'succeeded'")
-            let referenced = try t.queue.store.read { tx in
-                Set(try tx.fetchAll("SELECT blob FROM images UNION SELECT blob FROM artifacts").map { $0["blob"] as String })
+            let reports = try await t.count("SELECT COUNT(*) AS n FROM artifacts WHERE name = 'report.json'")
+            let running = try await t.count("SELECT COUNT(*) AS n FROM images WHERE status != 'succeeded'")
+            let referenced = try await t.queue.store.read { tx in
+                Set(try tx.fetchAll("SELECT blob FROM images UNION SELECT blob FROM artifacts UNION SELECT blob FROM job_artifacts")
+                    .map { $0["blob"] as String })
             }
-            let images = try ids.map { try t.queue.status($0).images.count }.reduce(0, +)
+            var images = 0
+            for id in ids { images += try await t.queue.status(id).images.count }
             #expect(reports == images && running == 0)
             #expect(t.files.blobs == referenced && t.files.temporary == 0)
         }
     }
 
-    @Test func killedMidBatchTenTimesEveryJobSucceedsExactlyOnce() throws {
-        var s = try Setup(jobs: 12, imagesPerJob: 2)
+    @Test func killedMidBatchTenTimesEveryJobSucceedsExactlyOnce() async throws {
+        var s = try await Setup(jobs: 12, imagesPerJob: 2)
         defer { s.remove() }
         let log = s.t.directory.appendingPathComponent("worker.log")
         var kills = 0
@@ -84,10 +86,10 @@ extension WorkerSuites {
             let deadline = Date().addingTimeInterval(20)
             var holding = false
             while Date() < deadline && p.isRunning && !holding {
-                holding = try s.t.count("SELECT COUNT(*) AS n FROM images WHERE lease_owner LIKE ?", ["%:\(p.processIdentifier):%"]) > 0
-                if !holding { Thread.sleep(forTimeInterval: 0.002) }
+                holding = try await s.t.count("SELECT COUNT(*) AS n FROM images WHERE lease_owner LIKE ?", ["%:\(p.processIdentifier):%"]) > 0
+                if !holding { try await Task.sleep(for: .milliseconds(2)) }
             }
-            Thread.sleep(forTimeInterval: Double((cycle * 37) % 120) / 1000)
+            try await Task.sleep(for: .milliseconds((cycle * 37) % 120))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
@@ -95,40 +97,42 @@ extension WorkerSuites {
             p.waitUntilExit()
             if holding { #expect(p.terminationReason == .uncaughtSignal) }
             // Jobs keep arriving while workers die.
-            try s.submit(1)
+            try await s.submit(1)
         }
         #expect(kills == 10)
         let last = try Self.start(s.workerArguments(["--once", "--max-batch", "4", "--max-delay-ms", "0"]), log: log)
         last.waitUntilExit()
         #expect(last.terminationStatus == 0, "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
-        try s.checkAllDoneExactlyOnce()
+        try await s.checkAllDoneExactlyOnce()
         // Each of the killed workers was noticed dead at the next start: nothing waited for a lease to expire.
-        let workers = try s.t.queue.store.read { tx in try tx.fetchAll("SELECT id FROM workers").map { $0["id"] as String } }
+        let workers = try await s.t.queue.store.read { tx in try tx.fetchAll("SELECT id FROM workers").map { $0["id"] as String } }
         #expect(workers.isEmpty, "\(workers), started \(pids + [last.processIdentifier])")
     }
 
-    @Test func sigtermStopsCleanlyAndLeavesQueuedJobsForTheNextStart() throws {
-        var s = try Setup(jobs: 0, imagesPerJob: 1)
+    @Test func sigtermStopsCleanlyAndLeavesQueuedJobsForTheNextStart() async throws {
+        var s = try await Setup(jobs: 0, imagesPerJob: 1)
         defer { s.remove() }
         let log = s.t.directory.appendingPathComponent("worker.log")
         let p = try Self.start(s.workerArguments(["--max-delay-ms", "60000"]), log: log)
         // Registered and idle; a job that arrives now waits for its batch to fill.
-        while try s.t.count("SELECT COUNT(*) AS n FROM workers") == 0 {
-            Thread.sleep(forTimeInterval: 0.01)
+        let registered = Date().addingTimeInterval(60)
+        while try await s.t.count("SELECT COUNT(*) AS n FROM workers") == 0 {
+            try #require(Date() < registered, "the worker did not register within 60 s")
+            try await Task.sleep(for: .milliseconds(10))
         }
-        try s.submit(1)
-        Thread.sleep(forTimeInterval: 0.2)
+        try await s.submit(1)
+        try await Task.sleep(for: .milliseconds(200))
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         #expect(p.terminationReason == .exit && p.terminationStatus == 0,
                 "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
-        #expect(try s.t.count("SELECT COUNT(*) AS n FROM workers") == 0)
-        let job = try s.t.queue.status(s.ids[0])
+        await #expect(try s.t.count("SELECT COUNT(*) AS n FROM workers") == 0)
+        let job = try await s.t.queue.status(s.ids[0])
         #expect(job.status == .queued && job.attempts == 0)
     }
 
-    @Test func twoWorkersNeverProcessAnImageTwice() throws {
-        let s = try Setup(jobs: 20, imagesPerJob: 2)
+    @Test func twoWorkersNeverProcessAnImageTwice() async throws {
+        let s = try await Setup(jobs: 20, imagesPerJob: 2)
         defer { s.remove() }
         let logs = (0..<2).map { s.t.directory.appendingPathComponent("worker\($0).log") }
         let workers = try logs.map { try Self.start(s.workerArguments(["--once", "--max-batch", "3", "--max-delay-ms", "0"]), log: $0) }
@@ -143,8 +147,8 @@ extension WorkerSuites {
             }
         }
         #expect(succeeded == 40)
-        try s.checkAllDoneExactlyOnce()
-        let attempts = try s.t.queue.store.read { tx in try tx.fetchAll("SELECT attempts FROM images").map { $0["attempts"] as Int } }
+        try await s.checkAllDoneExactlyOnce()
+        let attempts = try await s.t.queue.store.read { tx in try tx.fetchAll("SELECT attempts FROM images").map { $0["attempts"] as Int } }
         #expect(attempts.allSatisfy { $0 == 1 }, "\(attempts)")
     }
 }

@@ -31,9 +31,9 @@ extension WorkerSuites {
         models.reload()
         let model = try #require(models.active(TinyModelRepository.name))
         var ids: [String] = []
-        for _ in 0..<5 { ids.append(try t.queue.submit(try Self.images(2), model: model.ref).job.id) }
+        for _ in 0..<5 { await ids.append(try t.queue.submit(try Self.images(2), model: model.ref).job.id) }
         // One undecodable image fails alone, permanently, with the reason.
-        let bad = try t.queue.submit([(name: "bad.png", data: Data("not an image".utf8))], model: model.ref).job.id
+        let bad = try await t.queue.submit([(name: "bad.png", data: Data("not an image".utf8))], model: model.ref).job.id
         var options = Worker.Options()
         options.once = true
         let summary = try await Worker(queue: t.queue, models: models, options: options).run()
@@ -41,7 +41,7 @@ extension WorkerSuites {
 
         let analyzer = try Analyzer(model: model)
         for id in ids {
-            let result = try t.queue.result(id)
+            let result = try await t.queue.result(id)
             #expect(result.job.status == .succeeded && result.job.attempts == 1)
             #expect(result.reports.map(\.image) == [0, 1] && result.reports.allSatisfy { $0.job == id })
             // Same findings as the pipeline called directly (batch invariance).
@@ -51,7 +51,7 @@ extension WorkerSuites {
                 #expect(report.model.sha256 == model.sha256 && report.source.path == TinyModelRepository.images[i].lastPathComponent)
             }
         }
-        let failed = try t.queue.status(bad)
+        let failed = try await t.queue.status(bad)
         #expect(failed.status == .failed && failed.attempts == 1)
         #expect(failed.images[0].error?.hasPrefix("cannot decode the image:") == true, "\(failed.images[0].error ?? "")")
         #expect(t.files.temporary == 0)
@@ -81,8 +81,8 @@ extension WorkerSuites {
         defer { running.cancel() }
         try await Task.sleep(for: .milliseconds(200))  // the worker is up and idle
         let start = clock.now
-        let id = try t.queue.submit(bytes, model: model.ref).job.id
-        while try t.queue.status(id).status != .succeeded {
+        let id = try await t.queue.submit(bytes, model: model.ref).job.id
+        while try await t.queue.status(id).status != .succeeded {
             try await Task.sleep(for: .milliseconds(2))
             if clock.now - start > .seconds(10) { break }
         }

@@ -20,7 +20,7 @@ struct PostgresNotificationTests {
                 let clock = ContinuousClock()
                 let start = clock.now
                 async let waited = quiet.waitForWork(timeout: .milliseconds(500))
-                for _ in 0..<5 { busy.notifyWork() }
+                for _ in 0..<5 { await busy.notifyWork() }
                 #expect(await waited == .timedOut)
                 #expect(clock.now - start >= .milliseconds(500))
             }

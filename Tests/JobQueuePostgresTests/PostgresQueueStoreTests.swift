@@ -1,6 +1,6 @@
 import Foundation
 import JobQueue
-import JobQueuePostgres
+@testable import JobQueuePostgres
 import Synchronization
 import Testing
 
@@ -8,8 +8,8 @@ import Testing
 struct PostgresQueueStoreTests {
     struct Expected: Error, Equatable {}
 
-    @Test func everyValueRoundTripsIncludingNullInEachPosition() throws {
-        try TestDatabase.withStore { store in
+    @Test func everyValueRoundTripsIncludingNullInEachPosition() async throws {
+        try await TestDatabase.withStore { store in
             let rows: [[SQLValue]] = [
                 [.integer(.max), .real(-1.5e300), .text("it's ? \"quoted\" — ünïcode")],
                 [.integer(.min), .real(0.25), .text("")],
@@ -18,21 +18,21 @@ struct PostgresQueueStoreTests {
                 [.integer(2), .real(3), .null],
                 [.null, .null, .null],
             ]
-            let read = try store.write { db in
+            let read = try await store.write { db in
                 try db.execute("CREATE TABLE t (k SERIAL PRIMARY KEY, i BIGINT, r DOUBLE PRECISION, s TEXT)")
                 for row in rows { try db.execute("INSERT INTO t (i, r, s) VALUES (?, ?, ?)", SQLArguments(row)) }
                 return try db.fetchAll("SELECT i, r, s FROM t ORDER BY k")
             }
             #expect(read.map { [$0.columns["i"], $0.columns["r"], $0.columns["s"]] } == rows.map { $0.map(Optional.some) })
             // NULL is also accepted where only the comparison tells its type.
-            let matches = try store.read { db in try db.scalar("SELECT count(*) AS n FROM t WHERE i IS NOT DISTINCT FROM ?", [nil], as: Int.self) }
+            let matches = try await store.read { db in try db.scalar("SELECT count(*) AS n FROM t WHERE i IS NOT DISTINCT FROM ?", [nil], as: Int.self) }
             #expect(matches == 2)
         }
     }
 
-    @Test func resultTypesAreNormalised() throws {
-        try TestDatabase.withStore { store in
-            let row = try store.read { db in
+    @Test func resultTypesAreNormalised() async throws {
+        try await TestDatabase.withStore { store in
+            let row = try await store.read { db in
                 try db.fetchOne("""
                     SELECT true AS yes, false AS no, 7::int2 AS small, 8::int4 AS medium, 9::int8 AS large,
                            sum(x) AS total, 2.5::numeric AS fraction, 0.5::real AS single, 'v'::varchar AS varying,
@@ -48,16 +48,16 @@ struct PostgresQueueStoreTests {
         }
     }
 
-    @Test func unreadableResultTypeIsAClearError() throws {
-        try TestDatabase.withStore { store in
-            let error = TestDatabase.errorText { try store.read { db in try db.fetchAll("SELECT now() AS at") } }
+    @Test func unreadableResultTypeIsAClearError() async throws {
+        try await TestDatabase.withStore { store in
+            let error = await TestDatabase.errorText { try await store.read { db in try db.fetchAll("SELECT now() AS at") } }
             #expect(error?.contains("'at' has PostgreSQL type") == true, "\(error ?? "no error")")
         }
     }
 
-    @Test func executeReturnsAffectedRows() throws {
-        try TestDatabase.withStore { store in
-            let counts = try store.write { db in
+    @Test func executeReturnsAffectedRows() async throws {
+        try await TestDatabase.withStore { store in
+            let counts = try await store.write { db in
                 try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, flag INTEGER NOT NULL)")
                 return [
                     try db.execute("INSERT INTO t (id, flag) VALUES (1, 0), (2, 0), (3, 1)"),
@@ -71,79 +71,81 @@ struct PostgresQueueStoreTests {
         }
     }
 
-    @Test func bodyErrorRollsBackAndIsRethrownUnchanged() throws {
-        try TestDatabase.withStore { store in
-            try store.write { db in _ = try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
-            #expect(throws: JobQueueError.notFound(id: "x")) {
-                try store.write { db in
+    @Test func bodyErrorRollsBackAndIsRethrownUnchanged() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.write { db in _ = try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
+            await #expect(throws: JobQueueError.notFound(id: "x")) {
+                try await store.write { db in
                     try db.execute("INSERT INTO t (id) VALUES (1)")
                     throw JobQueueError.notFound(id: "x")
                 }
             }
-            #expect(try store.read { db in try db.scalar("SELECT count(*) FROM t", as: Int.self) } == 0)
+            await #expect(try store.read { db in try db.scalar("SELECT count(*) FROM t", as: Int.self) } == 0)
         }
     }
 
-    @Test func sqlErrorsCarryMessageAndSQLStateAndLeaveThePoolUsable() throws {
-        try TestDatabase.withStore(poolSize: 1) { store in
-            try store.write { db in _ = try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
-            let error = TestDatabase.errorText {
-                try store.write { db in
+    @Test func sqlErrorsCarryMessageAndSQLStateAndLeaveThePoolUsable() async throws {
+        try await TestDatabase.withStore(poolSize: 1) { store in
+            try await store.write { db in _ = try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
+            let error = await TestDatabase.errorText {
+                try await store.write { db in
                     try db.execute("INSERT INTO t (id) VALUES (1)")
                     try db.execute("INSERT INTO t (id) VALUES (1)")
                 }
             }
             #expect(error?.contains("duplicate key") == true && error?.contains("SQLSTATE 23505") == true, "\(error ?? "no error")")
             // The one connection went back to the pool rolled back, not stuck in the failed transaction.
-            #expect(try store.write { db in try db.execute("INSERT INTO t (id) VALUES (1)") } == 1)
+            await #expect(try store.write { db in try db.execute("INSERT INTO t (id) VALUES (1)") } == 1)
         }
     }
 
-    @Test func aSwallowedStatementErrorStillFailsTheTransaction() throws {
-        try TestDatabase.withStore { store in
-            try store.write { db in _ = try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
-            let error = TestDatabase.errorText {
-                try store.write { db in
+    @Test func aSwallowedStatementErrorStillFailsTheTransaction() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.write { db in _ = try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
+            let error = await TestDatabase.errorText {
+                try await store.write { db in
                     try db.execute("INSERT INTO t (id) VALUES (5)")
                     _ = try? db.execute("INSERT INTO t (id) VALUES (5)")  // PostgreSQL aborts the transaction here
                 }
             }
             #expect(error?.contains("SQLSTATE 23505") == true, "\(error ?? "no error")")
-            #expect(try store.read { db in try db.scalar("SELECT count(*) FROM t", as: Int.self) } == 0)
+            await #expect(try store.read { db in try db.scalar("SELECT count(*) FROM t", as: Int.self) } == 0)
         }
     }
 
-    @Test func readTransactionsAreReadOnly() throws {
-        try TestDatabase.withStore { store in
-            let error = TestDatabase.errorText { try store.read { db in try db.execute("CREATE TABLE t (id INTEGER)") } }
+    @Test func readTransactionsAreReadOnly() async throws {
+        try await TestDatabase.withStore { store in
+            let error = await TestDatabase.errorText { try await store.read { db in try db.execute("CREATE TABLE t (id INTEGER)") } }
             #expect(error?.contains("SQLSTATE 25006") == true, "\(error ?? "no error")")
         }
     }
 
-    @Test func aForcedSerializationConflictIsRetried() throws {
-        try TestDatabase.withStore { store in
-            try store.write { db in
+    @Test func aForcedSerializationConflictIsRetried() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.write { db in
                 try db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
                 try db.execute("INSERT INTO counter VALUES (1, 0)")
             }
-            var attempts = 0
-            try store.write { db in
-                attempts += 1
+            let attempts = Mutex(0)
+            try await store.write { db in
+                let attempt = attempts.withLock { $0 += 1; return $0 }
                 let n = try #require(try db.scalar("SELECT n FROM counter WHERE id = 1", as: Int64.self))
-                if attempts == 1 {
+                if attempt == 1 {
                     // Another transaction commits a change to the row this one has read: its UPDATE must fail 40001.
-                    try store.write { other in _ = try other.execute("UPDATE counter SET n = n + 1 WHERE id = 1") }
+                    try store.transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE") { other in
+                        _ = try other.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+                    }
                 }
                 try db.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
             }
-            #expect(attempts == 2)
-            #expect(try store.read { db in try db.scalar("SELECT n FROM counter", as: Int64.self) } == 2)
+            #expect(attempts.withLock { $0 } == 2)
+            await #expect(try store.read { db in try db.scalar("SELECT n FROM counter", as: Int64.self) } == 2)
         }
     }
 
-    @Test func concurrentReadThenWriteIncrementsAreSerializable() throws {
-        try TestDatabase.withStore { store in
-            try store.write { db in
+    @Test func concurrentReadThenWriteIncrementsAreSerializable() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.write { db in
                 try db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
                 try db.execute("INSERT INTO counter VALUES (1, 0)")
             }
@@ -151,7 +153,7 @@ struct PostgresQueueStoreTests {
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
                 for _ in 0..<100 {
                     do {
-                        try store.write { db in
+                        try store.transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE") { db in
                             let n = try db.scalar("SELECT n FROM counter WHERE id = 1", as: Int64.self) ?? -1
                             try db.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
                         }
@@ -161,18 +163,18 @@ struct PostgresQueueStoreTests {
                 }
             }
             #expect(failures.withLock { $0 } == [])
-            #expect(try store.read { db in try db.scalar("SELECT n FROM counter", as: Int64.self) } == 200)
+            await #expect(try store.read { db in try db.scalar("SELECT n FROM counter", as: Int64.self) } == 200)
         }
     }
 
-    @Test func skipLockedNeverHandsOneRowToTwoTransactions() throws {
-        try TestDatabase.withStore { store in
-            try store.write { db in
+    @Test func skipLockedNeverHandsOneRowToTwoTransactions() async throws {
+        try await TestDatabase.withStore { store in
+            try await store.write { db in
                 try db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, owner TEXT)")
                 try db.execute("INSERT INTO items (id) SELECT generate_series(1, 40)")
             }
             let claim: @Sendable (String) throws(JobQueueError) -> Int? = { owner throws(JobQueueError) in
-                try store.write { db -> Int? in
+                try store.transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE") { db -> Int? in
                     guard let id = try db.scalar("SELECT id FROM items WHERE owner IS NULL ORDER BY id LIMIT 1" + db.forUpdateSkipLocked(of: "items"),
                                                  as: Int.self) else { return nil }
                     try db.execute("UPDATE items SET owner = ? WHERE id = ?", [owner, id])
@@ -180,7 +182,7 @@ struct PostgresQueueStoreTests {
                 }
             }
             // Deterministic: while one transaction holds row 1, another claiming at the same time gets row 2.
-            let (first, second) = try store.write { db in
+            let (first, second) = try await store.write { db in
                 let first = try #require(try db.scalar("SELECT id FROM items ORDER BY id LIMIT 1" + db.forUpdateSkipLocked(of: "items"), as: Int.self))
                 return (first, try claim("other"))
             }
@@ -195,7 +197,7 @@ struct PostgresQueueStoreTests {
             }
             let all = claimed.withLock { $0.values.flatMap { $0 } }
             #expect(all.count == 39 && Set(all) == Set((1...40).filter { $0 != 2 }))
-            #expect(try store.read { db in try db.scalar("SELECT count(*) FROM items WHERE owner IS NULL", as: Int.self) } == 0)
+            await #expect(try store.read { db in try db.scalar("SELECT count(*) FROM items WHERE owner IS NULL", as: Int.self) } == 0)
         }
     }
 }

@@ -8,16 +8,16 @@ struct PostgresReconnectTests {
         try await TestDatabase.withStore { store in
             let other = try PostgresQueueStore(url: store.url, poolSize: 1)
             defer { other.close() }
-            _ = try store.read { db in try db.scalar("SELECT 1 AS one", as: Int.self) }  // an idle pooled connection
+            _ = try await store.read { db in try db.scalar("SELECT 1 AS one", as: Int.self) }  // an idle pooled connection
             // The server ends every connection of this schema but the one asking: both pools' idle ones and both listeners.
-            let terminated = try other.write { db in
+            let terminated = try await other.write { db in
                 try db.scalar("""
                     SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity
                     WHERE application_name = ? AND pid <> pg_backend_pid()
                     """, ["medinfer \(try #require(store.url.schema))"], as: Int.self)
             }
             #expect(terminated == 3)
-            #expect(try store.read { db in try db.scalar("SELECT 2 AS two", as: Int.self) } == 2)
+            await #expect(try store.read { db in try db.scalar("SELECT 2 AS two", as: Int.self) } == 2)
             // The listener reconnects (waking its waiters, as it may have missed a NOTIFY); after that a
             // NOTIFY from the other store wakes a waiter here again.
             let timeout = Duration.seconds(60)

@@ -17,6 +17,15 @@ enum TestDatabase {
 
     /// The description of the error `body` throws (nil when it throws none), for tests that check what a
     /// refusal says.
+    static func errorText<T>(_ body: () async throws -> T) async -> String? {
+        do {
+            _ = try await body()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     static func errorText<T>(_ body: () throws -> T) -> String? {
         do {
             _ = try body()
@@ -26,8 +35,8 @@ enum TestDatabase {
         }
     }
 
-    static func withStore<T>(_ body: (PostgresQueueStore) async throws -> T) async throws -> T {
-        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL))
+    static func withStore<T>(poolSize: Int = 4, _ body: (PostgresQueueStore) async throws -> T) async throws -> T {
+        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL), poolSize: poolSize)
         defer { try? store.dropSchemaAndClose() }
         return try await body(store)
     }
@@ -39,7 +48,7 @@ enum TestDatabase {
             group.addTask { await waiter.waitForWork(timeout: timeout) }
             group.addTask {
                 while !Task.isCancelled {
-                    notifier.notifyWork()
+                    await notifier.notifyWork()
                     try? await Task.sleep(for: .milliseconds(50))
                 }
                 return nil

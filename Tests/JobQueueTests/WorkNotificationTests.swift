@@ -16,7 +16,7 @@ import Testing
         let start = clock.now
         async let waited = t.queue.store.waitForWork(timeout: Self.long)
         try await Task.sleep(for: .milliseconds(100))  // the waiter is (usually) registered; if not, the notification is kept
-        try t.submit()
+        try await t.submit()
         #expect(await waited == .notified)
     }
 

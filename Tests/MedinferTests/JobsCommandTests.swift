@@ -58,7 +58,7 @@ import Testing
         r = try env.run(["jobs", "cancel", id])
         #expect(r.status == 1 && r.stderr == "medinfer: job \(id) is succeeded; only queued jobs can be cancelled\n")
         r = try env.run(["jobs", "prune", "--older-than", "0s"])
-        #expect(r.status == 0 && r.stdout == "removed 1 job and 6 files\n", "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 0 && r.stdout == "removed 1 job and 7 files\n", "\(r.stdout)\(r.stderr)")
         r = try env.run(["jobs", "show", id])
         #expect(r.status == 1 && r.stderr == "medinfer: no job \(id)\n")
     }

@@ -20,13 +20,13 @@ import Testing
     }
 
     /// The files written are the stored artifacts, at the source images' size, and the paths printed.
-    static func checkWritten(_ env: Env, _ id: String, _ dir: URL) throws -> [String] {
+    static func checkWritten(_ env: Env, _ id: String, _ dir: URL) async throws -> [String] {
         let queue = try JobQueue(directory: env.data)
         var paths: [String] = []
         for (index, source) in [JobsCommandTests.gray8, JobsCommandTests.gray16].enumerated() {
             let file = dir.appendingPathComponent("\(id)-\(index).overlay.png")
             let written = try Data(contentsOf: file)
-            #expect(written == (try queue.artifact(job: id, image: index, name: Artifact.overlayName).data))
+            await #expect(written == (try await queue.artifact(job: id, image: index, name: Artifact.overlayName).data))
             let overlay = try Imaging.decode(written), original = try Imaging.decode(Data(contentsOf: URL(fileURLWithPath: source)))
             #expect(overlay.rows == original.rows && overlay.columns == original.columns)
             paths.append(file.path)
@@ -35,7 +35,7 @@ import Testing
         return paths
     }
 
-    @Test func reviewShowWritesOverlaysAndPrintsTheirPaths() throws {
+    @Test func reviewShowWritesOverlaysAndPrintsTheirPaths() async throws {
         let env = try Env()
         let dir = CLI.temporaryFile("overlays")  // created by the command
         defer { env.remove(); try? FileManager.default.removeItem(at: dir) }
@@ -43,7 +43,7 @@ import Testing
 
         var r = try env.run(["review", "show", id, "--overlay-dir", dir.path])
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
-        let paths = try Self.checkWritten(env, id, dir)
+        let paths = try await Self.checkWritten(env, id, dir)
         for path in paths { #expect(r.stdout.contains("  overlays       heatmap \(path)\n"), "\(r.stdout)") }
         #expect(!r.stdout.contains("/v1/jobs/"), "\(r.stdout)")
 
@@ -57,7 +57,7 @@ import Testing
         #expect(r.stdout.contains("  overlays       heatmap /v1/jobs/\(id)/images/0/overlay.png\n"), "\(r.stdout)")
     }
 
-    @Test func jobsResultWritesOverlaysAndPrintsTheirPaths() throws {
+    @Test func jobsResultWritesOverlaysAndPrintsTheirPaths() async throws {
         let env = try Env()
         let dir = CLI.temporaryFile("overlays")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -66,7 +66,7 @@ import Testing
 
         var r = try env.run(["jobs", "result", id, "--format", "json", "--overlay-dir", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
-        let paths = try Self.checkWritten(env, id, dir)
+        let paths = try await Self.checkWritten(env, id, dir)
         let reports = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
         #expect(reports.map { ($0["overlays"] as? [[String: Any]])?.first?["path"] as? String } == paths)
 
@@ -75,7 +75,7 @@ import Testing
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasSuffix("WARNINGS  OVERLAY") == true, "\(r.stdout)")
         for (i, path) in paths.enumerated() { #expect(lines[i + 1].hasSuffix("  \(path)"), "\(r.stdout)") }
-        _ = try Self.checkWritten(env, id, dir)  // written again over the same files, atomically
+        _ = try await Self.checkWritten(env, id, dir)  // written again over the same files, atomically
 
         r = try env.run(["jobs", "result", id])
         #expect(!r.stdout.contains("OVERLAY"), "\(r.stdout)")

@@ -18,7 +18,7 @@ import Testing
         let data: URL
         let admin: String, submitter: String, reviewer: String
 
-        init() throws {
+        init() async throws {
             models = try TinyModelRepository().root
             data = models.deletingLastPathComponent().appendingPathComponent("data", isDirectory: true)
             var c = ServerConfiguration()
@@ -26,10 +26,10 @@ import Testing
             c.dataDirectory = data
             c.modelsDirectory = models
             c.workers = 0
-            services = try ServerServices(configuration: c)
-            admin = try #require(try services.keys.bootstrapAdminKey())
-            submitter = try services.keys.create(name: "router", role: .submitter).key
-            reviewer = try services.keys.create(name: "dr-jones", role: .reviewer).key
+            services = try await ServerServices(configuration: c)
+            admin = try await #require(try await services.keys.bootstrapAdminKey())
+            submitter = try await services.keys.create(name: "router", role: .submitter).key
+            reviewer = try await services.keys.create(name: "dr-jones", role: .reviewer).key
         }
 
         func remove() { try? FileManager.default.removeItem(at: models.deletingLastPathComponent()) }
@@ -52,7 +52,7 @@ import Testing
     static func remote(_ url: String, _ key: String) -> [String] { ["--server", url, "--api-key", key] }
 
     @Test func jobsOverHTTPPrintWhatLocalModePrints() async throws {
-        let env = try Remote()
+        let env = try await Remote()
         defer { env.remove() }
         try await env.serve { url in
             let admin = Self.remote(url, env.admin)
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func reviewOverHTTPInThreeCommands() async throws {
-        let env = try Remote()
+        let env = try await Remote()
         defer { env.remove() }
         try await env.serve { url in
             var r = try await CLI.runDetached(["jobs", "submit", JobsCommandTests.gray8] + Self.remote(url, env.submitter))

@@ -55,10 +55,10 @@ import Testing
         #expect(Self.normalise(r.stdout, ids).contains("reviews       <TIME> disagree by Dr. A. Jones: motion artefact\n"), "\(r.stdout)")
         r = try env.run(["audit", "list", "--job", urgent, "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
-        #expect(rows.map { $0["kind"] as? String } == ["job.submitted", "job.succeeded", "job.reviewed"])
+        #expect(rows.map { $0["kind"] as? String } == ["job.submitted", "job.succeeded", "job.artifact", "job.reviewed"])
         #expect(!r.stdout.contains("motion artefact"))
         r = try env.run(["audit", "verify"])
-        #expect(r.status == 0 && r.stdout.hasPrefix("5 rows, chain intact\nhead "), "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 0 && r.stdout.hasPrefix("7 rows, chain intact\nhead "), "\(r.stdout)\(r.stderr)")
     }
 
     @Test func decideRefusals() throws {
@@ -88,30 +88,30 @@ import Testing
     }
 
     /// `audit verify` after an edit, a deletion and an insertion made with the triggers dropped.
-    @Test func auditVerifyNamesTheTamperedRow() throws {
+    @Test func auditVerifyNamesTheTamperedRow() async throws {
         let env = try Env()
         defer { env.remove() }
-        _ = try Self.twoJobs(env)  // rows 1-4: submitted, submitted, succeeded, succeeded
+        _ = try Self.twoJobs(env)  // rows 1-6: submitted, submitted, succeeded, succeeded, and each job's stored SR
         // The CLI's data directory is SQLite: its triggers are what an attacker would drop.
         let store = try JobQueue(directory: env.data).store
-        func tamper(_ sql: String) throws {
-            _ = try store.write { tx in
+        func tamper(_ sql: String) async throws {
+            _ = try await store.write { tx in
                 try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; " + sql)
             }
         }
         var r = try env.run(["audit", "verify"])
-        #expect(r.status == 0 && r.stdout.hasPrefix("4 rows, chain intact\n"), "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 0 && r.stdout.hasPrefix("6 rows, chain intact\n"), "\(r.stdout)\(r.stderr)")
         r = try env.run(["audit", "list"])
-        #expect(r.stdout.hasPrefix("SEQ  AT") && r.stdout.split(separator: "\n").count == 5, "\(r.stdout)")
+        #expect(r.stdout.hasPrefix("SEQ  AT") && r.stdout.split(separator: "\n").count == 7, "\(r.stdout)")
 
-        try tamper("INSERT INTO audit_log (seq, at, kind, details, prev_hash, hash) VALUES (5, 0, 'job.reviewed', '{}', 'x', 'y')")
+        try await tamper("INSERT INTO audit_log (seq, at, kind, details, prev_hash, hash) VALUES (7, 0, 'job.reviewed', '{}', 'x', 'y')")
         r = try env.run(["audit", "verify"])
-        #expect(r.status == 1 && r.stderr.hasPrefix("medinfer: audit trail broken: row 5 was edited"), "\(r.stderr)")
-        try tamper("DELETE FROM audit_log WHERE seq = 5; UPDATE audit_log SET kind = 'job.failed' WHERE seq = 4")
+        #expect(r.status == 1 && r.stderr.hasPrefix("medinfer: audit trail broken: row 7 was edited"), "\(r.stderr)")
+        try await tamper("DELETE FROM audit_log WHERE seq = 7; UPDATE audit_log SET kind = 'job.failed' WHERE seq = 4")
         r = try env.run(["audit", "verify"])
         #expect(r.status == 1 && r.stderr == "medinfer: audit trail broken: row 4 was edited: its content no longer matches its hash (3 rows before it intact)\n",
                 "\(r.stderr)")
-        try tamper("DELETE FROM audit_log WHERE seq = 2")
+        try await tamper("DELETE FROM audit_log WHERE seq = 2")
         r = try env.run(["audit", "verify"])
         #expect(r.status == 1 && r.stderr.hasPrefix("medinfer: audit trail broken: row 2 was deleted"), "\(r.stderr)")
     }

@@ -29,34 +29,34 @@ import Testing
         }
     }
 
-    @Test(arguments: TestQueueStores.kinds) func createAuthenticateRevokeAudited(kind: QueueStoreKind) throws {
+    @Test(arguments: TestQueueStores.kinds) func createAuthenticateRevokeAudited(kind: QueueStoreKind) async throws {
         let t = try Self.makeQueue(kind)
         defer { t.remove() }
         let keys = APIKeyStore(queue: t.queue)
-        let made = try keys.create(name: "router", role: .submitter)
+        let made = try await keys.create(name: "router", role: .submitter)
         #expect(made.key.hasPrefix("mi_\(made.record.id)_") && made.key.count == 3 + 12 + 1 + 64)
-        #expect(try keys.authenticate(made.key) == made.record)
+        await #expect(try keys.authenticate(made.key) == made.record)
         let wrong = String(made.key.dropLast()) + (made.key.hasSuffix("0") ? "1" : "0")
-        #expect(try keys.authenticate(wrong) == nil)
-        #expect(try keys.list() == [made.record])
+        await #expect(try keys.authenticate(wrong) == nil)
+        await #expect(try keys.list() == [made.record])
         // Only the hash is stored.
-        let stored = try t.queue.store.read { tx in try tx.scalar("SELECT sha256 FROM api_keys", as: String.self) }
+        let stored = try await t.queue.store.read { tx in try tx.scalar("SELECT sha256 FROM api_keys", as: String.self) }
         #expect(stored == SHA256.hash(data: Data(made.key.utf8)).map { String(format: "%02x", $0) }.joined())
 
-        try keys.revoke(id: made.record.id)
-        #expect(try keys.authenticate(made.key) == nil)
-        #expect(try keys.list().first?.revokedAt != nil)
-        #expect(throws: APIKeyError.self) { try keys.revoke(id: made.record.id) }
-        #expect(throws: APIKeyError.self) { try keys.create(name: "", role: .admin) }
+        try await keys.revoke(id: made.record.id)
+        await #expect(try keys.authenticate(made.key) == nil)
+        await #expect(try keys.list().first?.revokedAt != nil)
+        await #expect(throws: APIKeyError.self) { try await keys.revoke(id: made.record.id) }
+        await #expect(throws: APIKeyError.self) { try await keys.create(name: "", role: .admin) }
 
-        let audit = try t.queue.audit.list()
+        let audit = try await t.queue.audit.list()
         #expect(audit.map(\.kind) == [.keyCreated, .keyRevoked])
         #expect(audit.allSatisfy { $0.subject == made.record.id && $0.details == ["name": "router", "role": "submitter"] })
-        #expect(try t.queue.audit.verify().problem == nil)
+        await #expect(try t.queue.audit.verify().problem == nil)
     }
 
     /// A key made through one node authenticates on another; ownership and revocation cross over too.
-    @Test(arguments: TestQueueStores.kinds) func twoNodesShareKeysAndOwners(kind: QueueStoreKind) throws {
+    @Test(arguments: TestQueueStores.kinds) func twoNodesShareKeysAndOwners(kind: QueueStoreKind) async throws {
         let t = try Self.makeQueue(kind)
         defer { t.remove() }
         let other = try Self.otherNode(of: t)
@@ -64,45 +64,50 @@ import Testing
         let a = APIKeyStore(queue: t.queue)
         let b = APIKeyStore(queue: other.queue)
 
-        let made = try a.create(name: "ris", role: .reviewer)
-        #expect(try b.authenticate(made.key)?.id == made.record.id)
-        try b.recordOwner(job: "job-1", key: made.record.id)
-        try a.recordOwner(job: "job-1", key: "someone-else")  // the first submitter stays the owner
-        #expect(try a.owner(job: "job-1") == made.record.id)
-        #expect(try a.owned(by: made.record.id, among: ["job-1", "job-2"]) == ["job-1"])
-        #expect(try a.owner(job: "job-2") == nil)
-        try b.revoke(id: made.record.id)
-        #expect(try a.authenticate(made.key) == nil)
+        let made = try await a.create(name: "ris", role: .reviewer)
+        await #expect(try b.authenticate(made.key)?.id == made.record.id)
+        try await b.recordOwner(job: "job-1", key: made.record.id)
+        try await a.recordOwner(job: "job-1", key: "someone-else")  // the first submitter stays the owner
+        await #expect(try a.owner(job: "job-1") == made.record.id)
+        await #expect(try a.owned(by: made.record.id, among: ["job-1", "job-2"]) == ["job-1"])
+        await #expect(try a.owner(job: "job-2") == nil)
+        try await b.revoke(id: made.record.id)
+        await #expect(try a.authenticate(made.key) == nil)
     }
 
     /// Nodes starting at once on a new database: exactly one creates the admin key.
-    @Test(arguments: TestQueueStores.kinds) func adminKeyOncePerDatabase(kind: QueueStoreKind) throws {
+    @Test(arguments: TestQueueStores.kinds) func adminKeyOncePerDatabase(kind: QueueStoreKind) async throws {
         let t = try Self.makeQueue(kind)
         defer { t.remove() }
         let other = try Self.otherNode(of: t)
         defer { other.close() }
         let nodes = [APIKeyStore(queue: t.queue), APIKeyStore(queue: other.queue)]
-        let created = Mutex<[String?]>([])
-        let failures = Mutex<[String]>([])
-        DispatchQueue.concurrentPerform(iterations: 6) { i in
-            do {
-                let key = try nodes[i % 2].bootstrapAdminKey()
-                created.withLock { $0.append(key) }
-            } catch {
-                failures.withLock { $0.append("\(error)") }
+        // Six first starts at once, three per node: exactly one creates the admin key.
+        let outcomes = await withTaskGroup(of: Result<String?, APIKeyError>.self) { group in
+            for i in 0..<6 {
+                group.addTask {
+                    do throws(APIKeyError) { return .success(try await nodes[i % 2].bootstrapAdminKey()) } catch { return .failure(error) }
+                }
             }
+            var all: [Result<String?, APIKeyError>] = []
+            for await outcome in group { all.append(outcome) }
+            return all
         }
-        #expect(failures.withLock { $0 } == [])
-        let keys = created.withLock { $0 }.compactMap { $0 }
+        let created = outcomes.compactMap { try? $0.get() }
+        let failures = outcomes.compactMap { outcome -> String? in
+            if case .failure(let error) = outcome { return "\(error)" } else { return nil }
+        }
+        #expect(failures == [])
+        let keys = created.compactMap { $0 }
         #expect(keys.count == 1)
-        #expect(try nodes[0].list().map(\.role) == [.admin])
-        #expect(try nodes[1].authenticate(try #require(keys.first))?.role == .admin)
-        #expect(try nodes[1].bootstrapAdminKey() == nil)
+        await #expect(try nodes[0].list().map(\.role) == [.admin])
+        await #expect(try nodes[1].authenticate(try #require(keys.first))?.role == .admin)
+        await #expect(try nodes[1].bootstrapAdminKey() == nil)
     }
 
     /// A `keys.sqlite` as the previous release wrote it: its keys (hashes, revocations, times) and owners
     /// are imported into an empty database once, the file renamed; a second file finds keys and is skipped.
-    @Test(arguments: TestQueueStores.kinds) func importsTheOldKeyFile(kind: QueueStoreKind) throws {
+    @Test(arguments: TestQueueStores.kinds) func importsTheOldKeyFile(kind: QueueStoreKind) async throws {
         let t = try Self.makeQueue(kind)
         defer { t.remove() }
         try FileManager.default.createDirectory(at: t.directory, withIntermediateDirectories: true)
@@ -115,26 +120,26 @@ import Testing
         ], owners: [("job-1", "0123456789ab")])
 
         let keys = APIKeyStore(queue: t.queue)
-        let outcome = try keys.importLegacyKeys(from: t.directory)
+        let outcome = try await keys.importLegacyKeys(from: t.directory)
         #expect(outcome == .imported(keys: 2, owners: 1, renamedTo: path + ".imported"))
         #expect(!FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: path + ".imported"))
-        #expect(try keys.list() == [
+        await #expect(try keys.list() == [
             APIKeyRecord(id: "ba9876543210", name: "old", role: .admin, createdAt: "2025-01-01T00:00:00.000Z",
                          revokedAt: "2025-02-01T00:00:00.000Z"),
             APIKeyRecord(id: "0123456789ab", name: "router", role: .submitter, createdAt: "2025-01-02T03:04:05.000Z"),
         ])
-        #expect(try keys.authenticate(live)?.name == "router")
-        #expect(try keys.authenticate(revoked) == nil)
-        #expect(try keys.owner(job: "job-1") == "0123456789ab")
-        #expect(try keys.bootstrapAdminKey() == nil)
-        #expect(try keys.importLegacyKeys(from: t.directory) == .noFile)
+        await #expect(try keys.authenticate(live)?.name == "router")
+        await #expect(try keys.authenticate(revoked) == nil)
+        await #expect(try keys.owner(job: "job-1") == "0123456789ab")
+        await #expect(try keys.bootstrapAdminKey() == nil)
+        await #expect(try keys.importLegacyKeys(from: t.directory) == .noFile)
 
         // Another node's file, once the database has keys: left alone.
         try Self.writeOldKeyFile(path: path, keys: [("cccccccccccc", "x", "admin", "mi_cccccccccccc_00", "2025-01-01T00:00:00Z", nil)],
                                  owners: [])
-        #expect(try keys.importLegacyKeys(from: t.directory) == .skipped(path: path))
+        await #expect(try keys.importLegacyKeys(from: t.directory) == .skipped(path: path))
         #expect(FileManager.default.fileExists(atPath: path))
-        #expect(try keys.list().count == 2)
+        await #expect(try keys.list().count == 2)
     }
 
     /// A file with the previous release's schema (migration "v1 api keys, job owners", ISO 8601 times).

@@ -11,20 +11,20 @@ import Testing
 /// What the server appends to the audit trail of its data directory beyond jobs and reviews: the admin key
 /// made at the first start, and model versions activated or refused by repository loads.
 @Suite(.serialized) struct AuditEventsTests {
-    @Test func bootstrapKeyIsAudited() throws {
-        let server = try TestServer(workers: 0)
+    @Test func bootstrapKeyIsAudited() async throws {
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
-        let rows = try server.services.queue.audit.list()
+        let rows = try await server.services.queue.audit.list()
         // The admin key of the first start, then the two keys TestServer makes.
         #expect(rows.map(\.kind) == [.keyCreated, .keyCreated, .keyCreated])
         #expect(rows.map { $0.details["name"] } == ["admin", "router", "dr"])
         #expect(rows.map { $0.details["role"] } == ["admin", "submitter", "reviewer"])
-        let verification = try server.services.queue.audit.verify()
+        let verification = try await server.services.queue.audit.verify()
         #expect(verification.problem == nil)
     }
 
     @Test func repositoryLoadAuditsActivationAndRefusal() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let root = server.services.configuration.modelsDirectory
         try await server.live { client in
@@ -48,7 +48,7 @@ import Testing
             let again = try await client.call("/v2/repository/models/tiny/load", .post, key: server.admin)
             #expect(again.status == .ok)
         }
-        var rows = try server.services.queue.audit.list().filter { $0.kind.rawValue.hasPrefix("model.") }
+        var rows = try await server.services.queue.audit.list().filter { $0.kind.rawValue.hasPrefix("model.") }
         #expect(rows.map(\.kind) == [.modelActivated, .modelRefused], "\(rows)")
         #expect(rows.map(\.subject) == ["tiny:2", "tiny:3"])
         #expect(rows[0].details["previous"] == "1" && rows[0].details["trigger"] == "repository load")
@@ -56,12 +56,12 @@ import Testing
         #expect(rows[1].details["reason"]?.isEmpty == false && rows[1].details["trigger"] == "repository load")
 
         // A restart on the same directories reloads everything: what the trail already holds adds no rows.
-        let restarted = try ServerServices(configuration: server.services.configuration)
-        _ = buildApplication(restarted)
+        let restarted = try await ServerServices(configuration: server.services.configuration)
+        _ = await buildApplication(restarted)
         #expect(restarted.models.active("tiny")?.version == 2)
-        rows = try restarted.queue.audit.list().filter { $0.kind.rawValue.hasPrefix("model.") }
+        rows = try await restarted.queue.audit.list().filter { $0.kind.rawValue.hasPrefix("model.") }
         #expect(rows.count == 2, "\(rows)")
-        let verification = try restarted.queue.audit.verify()
+        let verification = try await restarted.queue.audit.verify()
         #expect(verification.problem == nil)
     }
 }

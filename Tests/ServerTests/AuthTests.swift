@@ -8,7 +8,7 @@ import Testing
 /// Every route refuses a missing or wrong key (401) and the wrong role (403); health is open.
 @Suite(.serialized) struct AuthTests {
     @Test func keysAndRoles() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         try await server.live { client in
             let routes: [(String, HTTPRequest.Method)] = [
@@ -56,9 +56,9 @@ import Testing
             }
             try await client.call("/v1/reviews/worklist?all=maybe", .get, key: server.reviewer).expectProblem(.badRequest)
             // Revoked keys stop working.
-            let made = try server.services.keys.create(name: "temp", role: .submitter)
+            let made = try await server.services.keys.create(name: "temp", role: .submitter)
             #expect(try await client.call("/v2", .get, key: made.key).status == .ok)
-            try server.services.keys.revoke(id: made.record.id)
+            try await server.services.keys.revoke(id: made.record.id)
             #expect(try await client.call("/v2", .get, key: made.key).status == .unauthorized)
             // Open routes.
             #expect(try await client.call("/v2/health/live", .get, key: nil).status == .ok)

@@ -16,8 +16,8 @@ import Testing
     static func tool(_ name: String) throws -> String { try #require(dcmtkTool(name), "\(dcmtkMissing) (\(name) not found)") }
 
     /// Quiet period 0 unless given: each association's study is a job at A-RELEASE.
-    static func makeServer(quietPeriodMs: Int = 0, workers: Int = 1) throws -> TestServer {
-        try TestServer(workers: workers) { c in
+    static func makeServer(quietPeriodMs: Int = 0, workers: Int = 1) async throws -> TestServer {
+        try await TestServer(workers: workers) { c in
             c.aeTitle = "MEDINFER"
             c.dicomAllow = ["STORESCU@127.0.0.1", "ECHOSCU", "RAWSCU"]
             c.dicomQuietPeriodMs = quietPeriodMs
@@ -31,11 +31,11 @@ import Testing
     /// The queue's jobs once there are at least `count` (bounded: 120 s).
     static func jobs(atLeast count: Int, in server: TestServer) async throws -> [JobStatus] {
         for _ in 0..<1200 {
-            let jobs = try server.services.queue.list().jobs
+            let jobs = try await server.services.queue.list().jobs
             if jobs.count >= count { return jobs }
             try await Task.sleep(for: .milliseconds(100))
         }
-        return try server.services.queue.list().jobs
+        return try await server.services.queue.list().jobs
     }
 
     static func spoolEntries(_ server: TestServer) -> [String] {
@@ -84,7 +84,7 @@ import Testing
 
     @Test func storescuStudyBecomesOneJobWithResults() async throws {
         let storescu = try Self.tool("storescu"), echoscu = try Self.tool("echoscu")
-        let server = try Self.makeServer()
+        let server = try await Self.makeServer()
         defer { server.remove() }
         let files = try await Self.studyCopies(3, in: server.folder)
         let refused = Fixtures.url("dicom/JPEG2000-embedded-sequence-delimiter.dcm").path
@@ -104,7 +104,7 @@ import Testing
             #expect(intruder.status != 0)
             #expect(intruder.output.contains("Calling AE Title Not Recognized"), "\(intruder.output)")
 
-            let jobs = try server.services.queue.list().jobs
+            let jobs = try await server.services.queue.list().jobs
             #expect(jobs.count == 1)
             let id = try #require(jobs.first?.id)
             let job = try await client.waitForJob(id, key: key)
@@ -115,7 +115,7 @@ import Testing
             #expect(metrics.contains("medinfer_dicom_instances_total{status=\"0000\"} 3"))
             #expect(metrics.contains("medinfer_dicom_instances_total{status=\"c000\"} 1"))
         }
-        let audit = try server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
+        let audit = try await server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
         #expect(audit.contains { $0.details["outcome"] == "rejected" && $0.subject == "INTRUDER" })
         #expect(audit.contains { $0.details["outcome"] == "job" && $0.details["instances"] == "3" })
         let spool = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool")
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func abortMidTransferLeavesNoJobAndNoFile() async throws {
-        let server = try TestServer(workers: 0) { c in c.dicomAllow = ["RAWSCU"] }
+        let server = try await TestServer(workers: 0) { c in c.dicomAllow = ["RAWSCU"] }
         defer { server.remove() }
         let file = try DICOMParser.parse(Data(contentsOf: Fixtures.packageRoot.appendingPathComponent("SampleImages/CT_small.dcm")))
         let dataSet = [UInt8](try DICOMWriter.encode(file.dataSet))
@@ -151,13 +151,13 @@ import Testing
             }
         }
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).isEmpty)
-        #expect(try server.services.queue.list().jobs.isEmpty)
-        let audit = try server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
+        await #expect(try server.services.queue.list().jobs.isEmpty)
+        let audit = try await server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
         #expect(audit.contains { $0.details["outcome"] == "aborted" && $0.details["discarded"] == "1" })
     }
 
     @Test func dicomEchoCommandTalksToTheListener() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         try await Self.withServer(server) { (_: any TestClientProtocol, port: Int) async throws in
             #expect(try await DICOMConnection.echo(host: "127.0.0.1", port: port, callingAETitle: "ANY", calledAETitle: "MEDINFER", timeout: .seconds(300)) == 0)
@@ -169,7 +169,7 @@ import Testing
 
     /// Instances answered Success before a crash are in the spool: the next start makes their job.
     @Test func spoolLeftByACrashBecomesAJobAtStart() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let folder = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool/crashed-association")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -178,7 +178,7 @@ import Testing
         try Data().write(to: folder.appendingPathComponent("model"))
         let listener = try await makeDICOMListener(server.services, port: 0)
         await listener.close()
-        let jobs = try server.services.queue.list().jobs
+        let jobs = try await server.services.queue.list().jobs
         #expect(jobs.count == 1)
         #expect(jobs.first?.images.count == 1)
         #expect(!FileManager.default.fileExists(atPath: folder.path))
@@ -188,7 +188,7 @@ import Testing
     /// them): one job with both instances, once the study has been quiet.
     @Test func studyOverTwoAssociationsWithinTheQuietPeriodIsOneJob() async throws {
         let storescu = try Self.tool("storescu")
-        let server = try Self.makeServer(quietPeriodMs: 10_000, workers: 0)
+        let server = try await Self.makeServer(quietPeriodMs: 10_000, workers: 0)
         defer { server.remove() }
         let files = try await Self.studyCopies(3, in: server.folder)
         try await Self.withServer(server) { _, port in
@@ -200,9 +200,9 @@ import Testing
             #expect(jobs.count == 1)
             #expect(jobs.first?.images.count == 3)
         }
-        #expect(try server.services.queue.list().jobs.count == 1)
+        await #expect(try server.services.queue.list().jobs.count == 1)
         #expect(try await Self.spoolEntriesSettled(server).isEmpty)
-        let audit = try server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
+        let audit = try await server.services.queue.audit.list().filter { $0.kind.rawValue == "dicom.association" }
         #expect(audit.contains { $0.details["outcome"] == "job" && $0.details["instances"] == "3" })
     }
 
@@ -210,7 +210,7 @@ import Testing
     /// a quiet period of 0 each association is a job at once.
     @Test(arguments: [0, 200]) func associationsAfterTheQuietPeriodAreSeparateJobs(quietPeriodMs: Int) async throws {
         let storescu = try Self.tool("storescu")
-        let server = try Self.makeServer(quietPeriodMs: quietPeriodMs, workers: 0)
+        let server = try await Self.makeServer(quietPeriodMs: quietPeriodMs, workers: 0)
         defer { server.remove() }
         let files = try await Self.studyCopies(2, in: server.folder)
         try await Self.withServer(server) { _, port in
@@ -229,7 +229,7 @@ import Testing
     /// A pending study left by a crash (its quiet period never ran out) becomes one job at the next start,
     /// beside an association folder of the same run.
     @Test func pendingStudyLeftByACrashBecomesAJobAtStart() async throws {
-        let server = try TestServer(workers: 0) { c in c.dicomQuietPeriodMs = 60_000 }
+        let server = try await TestServer(workers: 0) { c in c.dicomQuietPeriodMs = 60_000 }
         defer { server.remove() }
         let spool = server.services.configuration.dataDirectory.appendingPathComponent("dicom-spool")
         let files = try await Self.studyCopies(3, in: server.folder)
@@ -244,7 +244,7 @@ import Testing
         try FileManager.default.copyItem(atPath: files[2], toPath: association.appendingPathComponent("1.dcm").path)
         let listener = try await makeDICOMListener(server.services, port: 0)
         await listener.close()
-        let jobs = try server.services.queue.list().jobs
+        let jobs = try await server.services.queue.list().jobs
         #expect(jobs.count == 2)
         #expect(jobs.map(\.images.count).sorted() == [1, 2])
         #expect(Self.spoolEntries(server).isEmpty, "\(Self.spoolEntries(server))")

@@ -19,7 +19,7 @@ import Testing
     static let contentType = "multipart/related; type=\"application/dicom\"; boundary=stow-b0undary"
 
     @Test func twoInstanceStudyBecomesOneJobAndBadPartsFail() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.remove() }
         let dicom = try Data(contentsOf: Fixtures.packageRoot.appendingPathComponent("SampleImages/CT_small.dcm"))
         let key = server.submitter
@@ -51,7 +51,7 @@ import Testing
     /// RetrieveURL follows X-Forwarded-Host/-Proto from a proxy; a host that is not a plain host[:port] gives
     /// the relative path instead of being echoed into a URL.
     @Test func retrieveURLUsesForwardedHostAndFallsBackToRelative() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let dicom = try Data(contentsOf: Fixtures.packageRoot.appendingPathComponent("SampleImages/CT_small.dcm"))
         let key = server.submitter
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func studyMismatchIs409AndWrongTypeIs415() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let dicom = try Data(contentsOf: Fixtures.packageRoot.appendingPathComponent("SampleImages/CT_small.dcm"))
         let key = server.submitter

@@ -9,7 +9,7 @@ import Testing
 /// The job API over a real socket: submit -> in-process worker -> result, errors as problem+json.
 @Suite(.serialized) struct JobsAPITests {
     @Test func rawPNGIsQueuedRunAndItsReportFetched() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.remove() }
         let key = server.submitter
         try await server.live { client in
@@ -37,6 +37,9 @@ import Testing
             #expect(sr.status == .ok)
             #expect(sr.headers[.contentType] == "application/dicom")
             #expect(Data(sr.body.readableBytesView).dropFirst(128).prefix(4) == Data("DICM".utf8))
+            // Written once when the job finished: every request gets the same object (one SOP Instance UID).
+            let again = try await client.call("/v1/jobs/\(id)/result?format=sr", .get, key: key)
+            #expect(Data(again.body.readableBytesView) == Data(sr.body.readableBytesView))
 
             try await client.call("/v1/jobs/\(id)/result?format=xml", .get, key: key).expectProblem(.notAcceptable)
             // The tiny model's graph has a class activation map: the worker stored a heatmap overlay.
@@ -60,7 +63,7 @@ import Testing
     }
 
     @Test func dicomJobGetsAnSRWithTheSourceStudy() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.remove() }
         let key = server.submitter
         let dicom = try Data(contentsOf: Fixtures.url("dicom/MR_small.dcm"))
@@ -79,7 +82,7 @@ import Testing
     }
 
     @Test func multipartWithTwoFilesMakesOneJobOfTwoImages() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.remove() }
         let key = server.submitter
         let boundary = "xYzBoundary42"
@@ -104,7 +107,7 @@ import Testing
     }
 
     @Test func idempotencyKeyGivesTheSameJobOr409() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let key = server.submitter
         try await server.live { client in
@@ -120,7 +123,7 @@ import Testing
     }
 
     @Test func malformedRequestsGet4xxProblems() async throws {
-        let server = try TestServer(workers: 0, maxBodyBytes: 4096)
+        let server = try await TestServer(workers: 0, maxBodyBytes: 4096)
         defer { server.remove() }
         let key = server.submitter
         try await server.live { client in
@@ -148,7 +151,7 @@ import Testing
     }
 
     @Test func fullQueueAnswers429WithRetryAfter() async throws {
-        let server = try TestServer(workers: 0, maxQueuedImages: 1)
+        let server = try await TestServer(workers: 0, maxQueuedImages: 1)
         defer { server.remove() }
         let key = server.submitter
         try await server.live { client in
@@ -161,7 +164,7 @@ import Testing
     }
 
     @Test func listCancelAndOwnership() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         try await server.live { client in
             var ids: [String] = []
@@ -177,7 +180,7 @@ import Testing
             #expect((next["jobs"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [ids[0]])
 
             // Another submitter neither sees nor reads these jobs; a reviewer does.
-            let other = try server.services.keys.create(name: "other", role: .submitter).key
+            let other = try await server.services.keys.create(name: "other", role: .submitter).key
             #expect((try await client.call("/v1/jobs", .get, key: other).json()["jobs"] as? [Any])?.count == 0)
             try await client.call("/v1/jobs/\(ids[0])", .get, key: other).expectProblem(.notFound)
             #expect(try await client.call("/v1/jobs/\(ids[0])", .get, key: server.reviewer).status == .ok)

@@ -27,7 +27,7 @@ import Testing
     /// each answer equals the engine's answer for that request alone. The batch fills at `maxBatch`, so
     /// the long delay is never waited for (it only keeps a failure from passing unnoticed).
     @Test func concurrentInferRequestsShareOneBatch() async throws {
-        let server = try TestServer(workers: 1, maxBatch: 4, maxDelayMs: 10_000)
+        let server = try await TestServer(workers: 1, maxBatch: 4, maxDelayMs: 10_000)
         defer { server.remove() }
         let model = try #require(server.services.models.active(TinyModelRepository.name))
         let requests = (0..<4).map { Self.request(rows: 1, seed: UInt64(100 + $0)) }
@@ -58,7 +58,7 @@ import Testing
     /// Unload stops serving (ready false, infer 404, server not ready) while a request accepted before it
     /// still gets its answer; load verifies and serves again, and that request's batch completes.
     @Test func unloadStopsServingWithoutFailingRequestsInFlight() async throws {
-        let server = try TestServer(workers: 1, maxBatch: 2, maxDelayMs: 10_000)
+        let server = try await TestServer(workers: 1, maxBatch: 2, maxDelayMs: 10_000)
         defer { server.remove() }
         let model = try #require(server.services.models.active(TinyModelRepository.name))
         let first = Self.request(rows: 1, seed: 1), later = Self.request(rows: 1, seed: 2)

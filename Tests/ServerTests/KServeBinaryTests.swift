@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func binaryTensorsInAndOutEqualTheEngine() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let model = try #require(server.services.models.active(TinyModelRepository.name))
         let values = Self.input(rows: 2, seed: 11)
@@ -86,7 +86,7 @@ import Testing
 
     /// Every malformed request gets 400 with `{"error": ...}` naming the problem: never a 5xx.
     @Test func malformedBinaryRequestsAre400() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let key = server.submitter
         let good = Self.floats(Self.input(rows: 1, seed: 3))

@@ -11,7 +11,7 @@ import Testing
 /// KServe V2 over a real socket: metadata from the model, JSON infer equal to the engine's direct output.
 @Suite(.serialized) struct KServeTests {
     @Test func metadataAndInferMatchTheEngine() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let model = try #require(server.services.models.active(TinyModelRepository.name))
         var rng = SeededGenerator(seed: 7)

@@ -6,7 +6,7 @@ import Testing
 /// `/openapi.json` declares every templated path segment as a required path parameter (OpenAPI 3.1).
 @Suite(.serialized) struct OpenAPITests {
     @Test func everyTemplatedSegmentIsARequiredPathParameter() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         try await server.live { client in
             let document = try await client.call("/openapi.json", .get, key: nil).json()

@@ -46,7 +46,7 @@ final class CapturedLog: Sendable {
 @Suite(.serialized) struct OperationsTests {
     /// After one job and one infer request every promised series exists with plausible values.
     @Test func metricsAfterAJobAndAnInfer() async throws {
-        let server = try TestServer(workers: 1, preload: false)
+        let server = try await TestServer(workers: 1, preload: false)
         defer { server.remove() }
         let key = server.submitter
         let png = try TestServer.png()
@@ -89,7 +89,7 @@ final class CapturedLog: Sendable {
     /// One line per request with request id, route pattern, status, duration and job id; the id is echoed;
     /// no header value (the API key) reaches the log.
     @Test func requestLogLines() async throws {
-        let server = try TestServer(workers: 0)
+        let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let log = CapturedLog()
         let key = server.submitter

@@ -101,7 +101,7 @@ import Glibc
         // Mid-batch: the victim holds claimed images (nothing else runs yet).
         var held: [String] = []
         let holding = try await Self.wait(seconds: 60) {
-            held = try ids.filter { try queue.status($0).status == .running }
+            held = try await ids.asyncFilter { try await queue.status($0).status == .running }
             return !held.isEmpty
         }
         #expect(holding, "the victim never claimed a batch: \(victim.text)")
@@ -109,9 +109,9 @@ import Glibc
         // Two more workers drain the rest meanwhile; then the victim dies with its batch in hand.
         let survivors = [try await start("worker2", workerArguments + ["--hold-after-inference-ms", "20"]),
                          try await start("worker3", workerArguments + ["--hold-after-inference-ms", "20"])]
-        let progressing = try await Self.wait(seconds: 60) { try ids.contains { try queue.status($0).status == .succeeded } }
+        let progressing = try await Self.wait(seconds: 60) { try await ids.asyncContains { try await queue.status($0).status == .succeeded } }
         #expect(progressing, "\(survivors.map(\.text))")
-        #expect(try held.allSatisfy { try queue.status($0).status == .running }, "the victim's batch finished before the kill")
+        await #expect(try await held.asyncAllSatisfy { try await queue.status($0).status == .running }, "the victim's batch finished before the kill")
         kill(victim.process.processIdentifier, SIGKILL)
         victim.process.waitUntilExit()
         #expect(victim.process.terminationReason == .uncaughtSignal)
@@ -121,17 +121,17 @@ import Glibc
         let tookBack = await Self.wait(seconds: 30) { restarted.text.contains("took back \(held.count) image(s) from workers that stopped") }
         #expect(tookBack, "\(restarted.text)")
 
-        let finished = try await Self.wait(seconds: 120) { try ids.allSatisfy { try queue.status($0).status.isTerminal } }
+        let finished = try await Self.wait(seconds: 120) { try await ids.asyncAllSatisfy { try await queue.status($0).status.isTerminal } }
         #expect(finished, "\((survivors + [restarted]).map(\.text))")
 
         // Exactly once: every job succeeded with one report for its image, on its first counted
         // attempt (the killed one is an interruption, not an attempt), one job.submitted and one
         // job.succeeded per job, and the audit chain intact.
         for (i, id) in ids.enumerated() {
-            let job = try queue.status(id)
+            let job = try await queue.status(id)
             #expect(job.status == .succeeded && job.images.count == 1, "\(job)")
             #expect(job.images.allSatisfy { $0.attempts == 1 }, "\(job.images)")
-            let events = try queue.audit.list(job: id).map(\.kind)
+            let events = try await queue.audit.list(job: id).map(\.kind)
             #expect(events.filter { $0 == .jobSubmitted }.count == 1 && events.filter { $0 == .jobSucceeded }.count == 1, "\(id): \(events)")
             // The front end that did not take the job serves its one report.
             let other = try await Self.call(api[(i + 1) % 2].port, "/v1/jobs/\(id)/result", .get, key: key)
@@ -140,8 +140,8 @@ import Glibc
             let (image, owner) = (report["image"] as? Int, report["job"] as? String)
             #expect(reports.count == 1 && image == 0 && owner == id, "\(String(decoding: other.data, as: UTF8.self))")
         }
-        #expect(try queue.jobCounts()[.succeeded] == Self.jobs)
-        #expect(try queue.audit.verify().problem == nil)
+        await #expect(try queue.jobCounts()[.succeeded] == Self.jobs)
+        await #expect(try queue.audit.verify().problem == nil)
 
         // The role split as served: an api node leaves inference to workers, a worker refuses the job API.
         let infer = try await Self.call(api[0].port, "/v2/models/tiny/infer", .post, key: key, body: Data("{}".utf8))
@@ -150,7 +150,7 @@ import Glibc
         #expect(jobsOnWorker.status == .serviceUnavailable)
 
         for node in api + survivors + [restarted] {
-            #expect(ServeProcessTests.terminate(node.process, within: 30), "\(node.text)")
+            await #expect(await ServeProcessTests.terminate(node.process, within: 30), "\(node.text)")
             #expect(node.process.terminationReason == .exit && node.process.terminationStatus == 0, "\(node.text)")
         }
     }

@@ -31,25 +31,25 @@ import Glibc
     }
 
     /// Waits up to `seconds` for `condition`; false on time-out (the caller records the failure).
-    static func wait(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    static func wait(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        return try condition()
+        return try await condition()
     }
 
     /// SIGTERM, then the exit within `seconds`; a server that does not stop is killed so no test hangs.
-    static func terminate(_ p: Process, within seconds: Double) -> Bool {
+    static func terminate(_ p: Process, within seconds: Double) async -> Bool {
         kill(p.processIdentifier, SIGTERM)
-        let stopped = wait(seconds: seconds) { !p.isRunning }
+        let stopped = await wait(seconds: seconds) { !p.isRunning }
         if !stopped { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         return stopped
     }
 
-    @Test func sigtermFinishesTheRunningBatchAndLeavesQueuedJobsForTheNextStart() throws {
+    @Test func sigtermFinishesTheRunningBatchAndLeavesQueuedJobsForTheNextStart() async throws {
         let repository = try TinyModelRepository(batching: (maxBatch: 2, maxDelayMs: 0))
         let folder = repository.root.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -64,7 +64,7 @@ import Glibc
         let queue = try JobQueue(directory: data)
         var ids: [String] = []
         for i in 0..<3 {
-            ids.append(try queue.submit([(name: "scan\(i).png", data: try Data(contentsOf: TinyModelRepository.images[i]))],
+            await ids.append(try queue.submit([(name: "scan\(i).png", data: try Data(contentsOf: TinyModelRepository.images[i]))],
                                         model: model).job.id)
         }
         let common = ["--host", "127.0.0.1", "--data-dir", data.path, "--models-dir", repository.root.path,
@@ -72,26 +72,27 @@ import Glibc
 
         // First start: the first batch (jobs 0 and 1) holds for 3 s after inference; SIGTERM arrives then.
         let first = try Self.serve(common + ["--port", String(try freeLoopbackPort()), "--hold-after-inference-ms", "3000"], log: log)
-        let running = try Self.wait(seconds: 60) {
-            try queue.status(ids[0]).status == .running && queue.status(ids[1]).status == .running
+        let running = try await Self.wait(seconds: 60) {
+            let states = [try await queue.status(ids[0]).status, try await queue.status(ids[1]).status]
+            return states == [.running, .running]
         }
-        #expect(running, "the first batch never started: \(logText())")
-        #expect(Self.terminate(first, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
-        #expect(first.terminationReason == .exit && first.terminationStatus == 0, "\(logText())")
+        await #expect(running, "the first batch never started: \(logText())")
+        await #expect(await Self.terminate(first, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
+        await #expect(first.terminationReason == .exit && first.terminationStatus == 0, "\(logText())")
         // The running batch was finished and recorded; the job behind it was never started (or handed back).
-        #expect(try queue.status(ids[0]).status == .succeeded, "\(logText())")
-        #expect(try queue.status(ids[1]).status == .succeeded, "\(logText())")
-        let waiting = try queue.status(ids[2])
+        await #expect(try await queue.status(ids[0]).status == .succeeded, "\(logText())")
+        await #expect(try await queue.status(ids[1]).status == .succeeded, "\(logText())")
+        let waiting = try await queue.status(ids[2])
         #expect(waiting.status == .queued && waiting.attempts == 0, "\(waiting)")
 
         // Next start: the queued job completes.
         let second = try Self.serve(common + ["--port", String(try freeLoopbackPort())], log: log)
-        let done = try Self.wait(seconds: 60) { try queue.status(ids[2]).status.isTerminal }
-        #expect(Self.terminate(second, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
-        let finished = try queue.status(ids[2])
-        #expect(done && finished.status == .succeeded, "\(finished) \(logText())")
-        #expect(second.terminationReason == .exit && second.terminationStatus == 0, "\(logText())")
-        let result = try queue.result(ids[2])
+        let done = try await Self.wait(seconds: 60) { try await queue.status(ids[2]).status.isTerminal }
+        await #expect(await Self.terminate(second, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
+        let finished = try await queue.status(ids[2])
+        await #expect(done && finished.status == .succeeded, "\(finished) \(logText())")
+        await #expect(second.terminationReason == .exit && second.terminationStatus == 0, "\(logText())")
+        let result = try await queue.result(ids[2])
         #expect(result.job.id == ids[2] && result.reports.count == 1)
     }
 
@@ -106,9 +107,12 @@ import Glibc
         let p = try Self.serve(["--host", "127.0.0.1", "--port", "0", "--workers", "0",
                                 "--data-dir", folder.appendingPathComponent("data").path, "--models-dir", repository.root.path],
                                log: log)
-        defer { _ = Self.terminate(p, within: 30) }
+        defer {
+            // Whatever happened above, no server outlives the test.
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        }
         let prefix = "medinfer: serving on http://127.0.0.1:"
-        let printed = Self.wait(seconds: 60) { logText().contains(prefix) || !p.isRunning }
+        let printed = await Self.wait(seconds: 60) { logText().contains(prefix) || !p.isRunning }
         let text = logText()
         #expect(printed && p.isRunning, "\(text)")
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(prefix) }, "\(text)")
@@ -122,5 +126,6 @@ import Glibc
             let ready = try await client.execute(TestClient.Request("/v2/health/ready", method: .get, authority: "127.0.0.1:\(port)"))
             #expect(ready.status == .ok)
         }
+        #expect(await Self.terminate(p, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
     }
 }

@@ -17,7 +17,7 @@ import Testing
 
     @Test func anApiNodeTakesJobsRunsNoWorkersAndLeavesInferenceToWorkerNodes() async throws {
         // Asked for two workers, an api node still runs none.
-        let server = try TestServer(workers: 2) { $0.role = .api }
+        let server = try await TestServer(workers: 2) { $0.role = .api }
         defer { server.remove() }
         let key = server.submitter
         try await server.live { client in
@@ -42,12 +42,12 @@ import Testing
             try await client.expectDocumented([("post", "/v2/models/{name}/infer", 503)])
             // No worker in this process: the job is still queued, for a worker node to claim.
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try server.services.queue.status(id).status == .queued)
+            await #expect(try server.services.queue.status(id).status == .queued)
         }
     }
 
     @Test func aWorkerNodeInfersAndRefusesTheJobAPIWith503() async throws {
-        let server = try TestServer(workers: 1) { $0.role = .worker }
+        let server = try await TestServer(workers: 1) { $0.role = .worker }
         defer { server.remove() }
         let key = server.submitter
         try await server.live { client in
@@ -71,7 +71,7 @@ import Testing
             #expect(try await client.call("/v2/health/ready", .get, key: nil).status == .ok)
             #expect(try await client.call("/metrics", .get, key: nil).status == .ok)
         }
-        #expect(try server.services.queue.list().jobs.isEmpty)
+        await #expect(try server.services.queue.list().jobs.isEmpty)
     }
 
     @Test func theRoleComesFromMEDINFER_ROLE() throws {

@@ -21,7 +21,7 @@ struct TestServer: Sendable {
     /// `maxBatch`/`maxDelayMs` override the manifest's batching (jobs and infer); `preload` verifies the models
     /// before the app is built (else `buildApplication` does, and its model events reach the metrics).
     init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000, maxBatch: Int? = nil,
-         maxDelayMs: Int? = nil, preload: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+         maxDelayMs: Int? = nil, preload: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         let repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         folder = repository.root.deletingLastPathComponent()
         var c = ServerConfiguration()
@@ -34,11 +34,11 @@ struct TestServer: Sendable {
         c.maxBatch = maxBatch
         c.maxDelayMs = maxDelayMs
         configure(&c)
-        services = try ServerServices(configuration: c)
+        services = try await ServerServices(configuration: c)
         if preload { services.models.reload() }
-        admin = try #require(try services.keys.bootstrapAdminKey())
-        submitter = try services.keys.create(name: "router", role: .submitter).key
-        reviewer = try services.keys.create(name: "dr", role: .reviewer).key
+        admin = try await #require(try services.keys.bootstrapAdminKey())
+        submitter = try await services.keys.create(name: "router", role: .submitter).key
+        reviewer = try await services.keys.create(name: "dr", role: .reviewer).key
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
@@ -46,7 +46,7 @@ struct TestServer: Sendable {
     /// Runs `body` against the application over a real socket.
     func live(logger: Logger = Logger(label: "medinfer"),
               _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(services, logger: logger)
+        let app = await buildApplication(services, logger: logger)
         try await app.test(.live, body)
     }
 

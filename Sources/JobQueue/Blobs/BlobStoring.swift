@@ -39,8 +39,9 @@ public protocol BlobStoring: Sendable {
     /// Removes every blob whose name `referenced()` does not return, and every unfinished write: what a
     /// crash between writing a blob and committing its row leaves behind. `referenced` reads the
     /// database; it is called once no write is held, so no blob written for a commit in progress is
-    /// removed. Returns `skipped` instead of waiting when writes are held.
-    func sweep(referenced: () throws(JobQueueError) -> Set<String>) throws(JobQueueError) -> SweepSummary
+    /// removed. Returns `skipped` instead of waiting when writes are held. File removals run on the
+    /// blocking executor.
+    func sweep(referenced: () async throws(JobQueueError) -> Set<String>) async throws(JobQueueError) -> SweepSummary
 }
 
 /// One blob being written: bytes streamed in, hashed as they come. Not thread-safe: one owner writes it.
@@ -54,7 +55,7 @@ public protocol BlobWriting: AnyObject {
 }
 
 /// A hold from `BlobStoring.holdForWriting()`, released when dropped.
-public protocol BlobWriteHold: AnyObject {}
+public protocol BlobWriteHold: AnyObject, Sendable {}
 
 /// What a sweep removed; `skipped` when writes were held (an upload or result write in progress).
 public struct SweepSummary: Sendable, Equatable {

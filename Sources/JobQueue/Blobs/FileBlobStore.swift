@@ -1,3 +1,4 @@
+import Core
 import Crypto
 public import Foundation
 #if canImport(Glibc)
@@ -61,19 +62,23 @@ public struct FileBlobStore: BlobStoring {
         return lock
     }
 
-    public func sweep(referenced: () throws(JobQueueError) -> Set<String>) throws(JobQueueError) -> SweepSummary {
+    public func sweep(referenced: () async throws(JobQueueError) -> Set<String>) async throws(JobQueueError) -> SweepSummary {
+        // The exclusive lock is taken without waiting (LOCK_NB), so this never blocks; it is held, by its
+        // open file, across the database read below.
         let lock = try FileLock(path: lockPath)
         guard lock.lock(exclusive: true, wait: false) else { return SweepSummary(blobs: 0, temporaryFiles: 0, skipped: true) }
         defer { lock.unlock() }
-        let names = try referenced()
-        let (files, temporary) = inventory()
-        var removed = 0
-        for file in files where !names.contains(file.lastPathComponent) {
-            if (try? FileManager.default.removeItem(at: file)) != nil { removed += 1 }
+        let names = try await referenced()
+        return await Blocking.run { [self] in
+            let (files, temporary) = inventory()
+            var removed = 0
+            for file in files where !names.contains(file.lastPathComponent) {
+                if (try? FileManager.default.removeItem(at: file)) != nil { removed += 1 }
+            }
+            var removedTemporary = 0
+            for file in temporary where (try? FileManager.default.removeItem(at: file)) != nil { removedTemporary += 1 }
+            return SweepSummary(blobs: removed, temporaryFiles: removedTemporary, skipped: false)
         }
-        var removedTemporary = 0
-        for file in temporary where (try? FileManager.default.removeItem(at: file)) != nil { removedTemporary += 1 }
-        return SweepSummary(blobs: removed, temporaryFiles: removedTemporary, skipped: false)
     }
 
     /// Every blob name on disk (whatever the folder), and every temporary file.

@@ -95,12 +95,15 @@ public protocol QueueStore: Sendable {
     /// (PostgreSQL retries a transaction that lost a serialization conflict), so it must have no effect
     /// outside the transaction. Errors thrown by the body roll back and are rethrown unchanged; the store's
     /// own failures are thrown as `JobQueueError.database`.
-    func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T
-    /// Runs `body` in a read-only transaction (one consistent snapshot).
-    func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T
+    ///
+    /// The body's statements are synchronous and run on the store's own threads (GRDB's writer queue;
+    /// the blocking executor for PostgreSQL), never on the caller's: the caller suspends until it commits.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T
+    /// Runs `body` in a read-only transaction (one consistent snapshot), as `write` does.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T
     /// Tells idle workers, in this process and others, that work was queued (PostgreSQL: `NOTIFY`).
     /// Call after the transaction that queued it committed.
-    func notifyWork()
+    func notifyWork() async
     /// Returns after `timeout`, or sooner when `notifyWork()` was called (in any process, on PostgreSQL;
     /// in this process, on SQLite), and says which came first. A notification that arrives while nobody
     /// waits is kept for the next wait.

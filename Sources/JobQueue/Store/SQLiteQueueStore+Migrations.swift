@@ -105,6 +105,21 @@ extension SQLiteQueueStore {
                   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
                 """)
         }
+        // Artifacts of a whole job (its DICOM SR): written once, then served as stored, so a result has one
+        // SOP Instance UID everywhere. Pruned with the job.
+        migrator.registerMigration("v4-job-artifacts") { db in
+            try db.execute(sql: """
+                CREATE TABLE job_artifacts (
+                  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                  name TEXT NOT NULL,                      -- sr.dcm, ...
+                  blob TEXT NOT NULL,
+                  media_type TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  PRIMARY KEY (job_id, name)
+                );
+                CREATE INDEX job_artifacts_blob ON job_artifacts(blob);
+                """)
+        }
         for migration in extra {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sqlite) }
         }

@@ -34,39 +34,52 @@ public final class SQLiteQueueStore: QueueStore {
         }
         do {
             database = try DatabasePool(path: path, configuration: config)
+            // GRDB reads which migrations are applied, then runs each missing one in a transaction of its
+            // own: two processes opening a database at once would both run the same one. A lock file beside
+            // the database makes them take turns (the second finds everything applied).
+            let lock = try FileLock(path: path + ".migrating")
+            _ = lock.lock(exclusive: true)
+            defer { lock.unlock() }
             try Self.migrator(extra: migrations).migrate(database)
         } catch {
             throw .storage(path: path, reason: "cannot open the job database: \(error)")
         }
     }
 
-    public func write<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
-        try mappingErrors {
-            try database.writeWithoutTransaction { db in
+    /// On GRDB's writer queue (its own thread: a commit's fsync never blocks the caller's executor).
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+        try await mappingErrors { [database] in
+            try await database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(GRDBTransaction(db: db))
                     return .commit
                 }
-                return result!
+                guard let result else { throw JobQueueError.database("the transaction committed without a result") }
+                return result
             }
         }
     }
 
-    public func read<T>(_ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
-        try mappingErrors { try database.read { db in try body(GRDBTransaction(db: db)) } }
+    /// On one of GRDB's reader connections (WAL: readers never wait for the writer).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+        try await mappingErrors { [database] in try await database.read { db in try body(GRDBTransaction(db: db)) } }
     }
 
-    public func notifyWork() { signal.notify() }
+    public func notifyWork() async { signal.notify() }
 
     @discardableResult
     public func waitForWork(timeout: Duration) async -> WorkSignal.WakeReason { await signal.wait(timeout: timeout) }
 
     /// The queue's own errors pass unchanged; SQLite's (locked too long, constraint, corrupt file) become
     /// `.database`.
-    private func mappingErrors<T>(_ body: () throws -> T) throws(JobQueueError) -> T {
+    ///
+    /// The transaction runs in a task of its own: GRDB's async access gives up when its task is cancelled,
+    /// and a queue must not (a worker told to stop records the batch it finished first). Cancelling the
+    /// caller does not cancel a transaction it started.
+    private func mappingErrors<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(JobQueueError) -> T {
         do {
-            return try body()
+            return try await Task.detached(operation: body).value
         } catch let error as JobQueueError {
             throw error
         } catch {

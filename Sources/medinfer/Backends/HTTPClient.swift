@@ -2,9 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking  // URLSession on Linux (libcurl at run time)
 #endif
-import Synchronization
 
-/// A blocking HTTP client for one server and API key, on Foundation's `URLSession` (no extra package).
+/// An HTTP client for one server and API key, on Foundation's `URLSession` (no extra package).
 /// Non-2xx answers become `CLIError`s quoting the server's problem+json `detail`.
 struct HTTPClient {
     let base: URL
@@ -21,7 +20,7 @@ struct HTTPClient {
 
     /// `method path?query`, with `body` in memory or streamed from `bodyFile`; throws for a non-2xx status.
     func send(_ method: String, _ path: String, query: [URLQueryItem] = [], headers: [String: String] = [:],
-              body: Data? = nil, bodyFile: URL? = nil) throws -> Answer {
+              body: Data? = nil, bodyFile: URL? = nil) async throws -> Answer {
         var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!
         components.path = components.path.trimmingSuffix("/") + path
         if !query.isEmpty { components.queryItems = query }
@@ -32,26 +31,24 @@ struct HTTPClient {
         request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
 
-        let outcome = Mutex<(Data?, URLResponse?, (any Error)?)>((nil, nil, nil))
-        let done = DispatchSemaphore(value: 0)
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
-        let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
-            outcome.withLock { $0 = (data, response, error) }
-            done.signal()
+        let (data, response, error) = await withCheckedContinuation {
+            (continuation: CheckedContinuation<(Data?, URLResponse?, (any Error)?), Never>) in
+            let handler: @Sendable (Data?, URLResponse?, (any Error)?) -> Void = { data, response, error in
+                continuation.resume(returning: (data, response, error))
+            }
+            let task: URLSessionTask
+            if let bodyFile {
+                // Streamed from the file by URLSession, never read whole into memory.
+                task = session.uploadTask(with: request, fromFile: bodyFile, completionHandler: handler)
+            } else if let body {
+                task = session.uploadTask(with: request, from: body, completionHandler: handler)
+            } else {
+                task = session.dataTask(with: request, completionHandler: handler)
+            }
+            task.resume()
         }
-        let task: URLSessionTask
-        if let bodyFile {
-            // Streamed from the file by URLSession, never read whole into memory.
-            task = session.uploadTask(with: request, fromFile: bodyFile, completionHandler: handler)
-        } else if let body {
-            task = session.uploadTask(with: request, from: body, completionHandler: handler)
-        } else {
-            task = session.dataTask(with: request, completionHandler: handler)
-        }
-        task.resume()
-        done.wait()
-        let (data, response, error) = outcome.withLock { $0 }
         if let error {
             throw CLIError(message: "cannot reach the server at \(base.absoluteString): \(error.localizedDescription)", exitCode: 1)
         }
@@ -69,8 +66,8 @@ struct HTTPClient {
 
     /// Sends and decodes a JSON answer.
     func json<T: Decodable>(_ type: T.Type, _ method: String, _ path: String, query: [URLQueryItem] = [],
-                            headers: [String: String] = [:], body: Data? = nil, bodyFile: URL? = nil) throws -> (T, Answer) {
-        let answer = try send(method, path, query: query, headers: headers, body: body, bodyFile: bodyFile)
+                            headers: [String: String] = [:], body: Data? = nil, bodyFile: URL? = nil) async throws -> (T, Answer) {
+        let answer = try await send(method, path, query: query, headers: headers, body: body, bodyFile: bodyFile)
         do { return (try JSONDecoder().decode(T.self, from: answer.body), answer) } catch {
             throw CLIError(message: "the server's answer to \(method) \(path) is not the expected JSON: \(error)", exitCode: 2)
         }

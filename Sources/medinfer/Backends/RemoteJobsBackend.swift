@@ -10,7 +10,7 @@ struct RemoteJobsBackend: JobsBackend {
 
     /// Sent as `multipart/form-data`, one file part per image named like a local submission (the file's
     /// last path component), assembled in a temporary file chunk by chunk and streamed from it.
-    func submit(files: [String], model: String?, priority: Int, idempotencyKey: String?) throws -> SubmittedJob {
+    func submit(files: [String], model: String?, priority: Int, idempotencyKey: String?) async throws -> SubmittedJob {
         let boundary = "medinfer-\(UUID().uuidString)"
         let body = try Self.multipartFile(files, boundary: boundary)
         defer { try? FileManager.default.removeItem(at: body) }
@@ -18,52 +18,52 @@ struct RemoteJobsBackend: JobsBackend {
         if let model { query.append(URLQueryItem(name: "model", value: model)) }
         var headers = ["Content-Type": "multipart/form-data; boundary=\(boundary)"]
         if let idempotencyKey { headers["Idempotency-Key"] = idempotencyKey }
-        let (job, answer) = try client.json(JobStatus.self, "POST", "/v1/jobs", query: query, headers: headers, bodyFile: body)
+        let (job, answer) = try await client.json(JobStatus.self, "POST", "/v1/jobs", query: query, headers: headers, bodyFile: body)
         return SubmittedJob(job: job, created: answer.status == 202)
     }
 
-    func list(state: JobState?, limit: Int, cursor: String?) throws -> JobPage {
+    func list(state: JobState?, limit: Int, cursor: String?) async throws -> JobPage {
         var query = [URLQueryItem(name: "limit", value: String(limit))]
         if let state { query.append(URLQueryItem(name: "status", value: state.rawValue)) }
         if let cursor { query.append(URLQueryItem(name: "cursor", value: cursor)) }
-        return try client.json(JobPage.self, "GET", "/v1/jobs", query: query).0
+        return try await client.json(JobPage.self, "GET", "/v1/jobs", query: query).0
     }
 
-    func status(_ id: String) throws -> JobStatus {
-        try client.json(JobStatus.self, "GET", "/v1/jobs/\(Self.segment(id))").0
+    func status(_ id: String) async throws -> JobStatus {
+        try await client.json(JobStatus.self, "GET", "/v1/jobs/\(Self.segment(id))").0
     }
 
-    func cancel(_ id: String) throws -> JobStatus {
-        try client.json(JobStatus.self, "DELETE", "/v1/jobs/\(Self.segment(id))").0
+    func cancel(_ id: String) async throws -> JobStatus {
+        try await client.json(JobStatus.self, "DELETE", "/v1/jobs/\(Self.segment(id))").0
     }
 
-    func result(_ id: String) throws -> JobReports {
-        try client.json(JobReports.self, "GET", "/v1/jobs/\(Self.segment(id))/result", query: [URLQueryItem(name: "format", value: "json")]).0
+    func result(_ id: String) async throws -> JobReports {
+        try await client.json(JobReports.self, "GET", "/v1/jobs/\(Self.segment(id))/result", query: [URLQueryItem(name: "format", value: "json")]).0
     }
 
-    func structuredReport(_ id: String) throws -> Data {
-        try client.send("GET", "/v1/jobs/\(Self.segment(id))/result", query: [URLQueryItem(name: "format", value: "sr")]).body
+    func structuredReport(_ id: String) async throws -> Data {
+        try await client.send("GET", "/v1/jobs/\(Self.segment(id))/result", query: [URLQueryItem(name: "format", value: "sr")]).body
     }
 
-    func overlay(job: String, image: Int) throws -> Data {
-        try client.send("GET", "/v1/jobs/\(Self.segment(job))/images/\(image)/overlay.png").body
+    func overlay(job: String, image: Int) async throws -> Data {
+        try await client.send("GET", "/v1/jobs/\(Self.segment(job))/images/\(image)/overlay.png").body
     }
 
-    func worklist(includeReviewed: Bool) throws -> [WorklistItem] {
-        try client.json([WorklistItem].self, "GET", "/v1/reviews/worklist",
+    func worklist(includeReviewed: Bool) async throws -> [WorklistItem] {
+        try await client.json([WorklistItem].self, "GET", "/v1/reviews/worklist",
                         query: includeReviewed ? [URLQueryItem(name: "all", value: "true")] : []).0
     }
 
-    func reviews(for id: String) throws -> [Review] {
-        try client.json([Review].self, "GET", "/v1/jobs/\(Self.segment(id))/reviews").0
+    func reviews(for id: String) async throws -> [Review] {
+        try await client.json([Review].self, "GET", "/v1/jobs/\(Self.segment(id))/reviews").0
     }
 
     /// The server records the API key's name as the reviewer; `reviewer` must be nil (the command refuses
     /// `--reviewer` with a server).
-    func recordReview(job: String, agree: Bool, comment: String?, reviewer: String?) throws -> Review {
+    func recordReview(job: String, agree: Bool, comment: String?, reviewer: String?) async throws -> Review {
         struct Body: Encodable { var agree: Bool; var comment: String? }
         let body = try JSONEncoder().encode(Body(agree: agree, comment: comment))
-        return try client.json(Review.self, "POST", "/v1/jobs/\(Self.segment(job))/reviews",
+        return try await client.json(Review.self, "POST", "/v1/jobs/\(Self.segment(job))/reviews",
                                headers: ["Content-Type": "application/json"], body: body).0
     }
 

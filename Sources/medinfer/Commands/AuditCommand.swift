@@ -17,7 +17,7 @@ struct AuditCommand: ParsableCommand {
     )
 }
 
-struct AuditListCommand: ParsableCommand {
+struct AuditListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "The audit rows, oldest first.",
@@ -36,9 +36,9 @@ struct AuditListCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    func run() throws {
+    func run() async throws {
         let queue = try data.open()
-        let records = try queueCall { () throws(JobQueueError) in try queue.audit.list(job: job) }
+        let records = try await queueCall { () async throws(JobQueueError) in try await queue.audit.list(job: job) }
         if json { return try printJSON(records) }
         var rows = [["SEQ", "AT", "KIND", "JOB", "SUBJECT", "HASH", "DETAILS"]]
         for r in records {
@@ -49,7 +49,7 @@ struct AuditListCommand: ParsableCommand {
     }
 }
 
-struct AuditVerifyCommand: ParsableCommand {
+struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Checks the chain; exit 1 naming the first row that was edited, inserted or deleted.",
@@ -63,9 +63,9 @@ struct AuditVerifyCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    func run() throws {
+    func run() async throws {
         let queue = try data.open()
-        let result = try queueCall { () throws(JobQueueError) in try queue.audit.verify() }
+        let result = try await queueCall { () async throws(JobQueueError) in try await queue.audit.verify() }
         if let problem = result.problem {
             throw CLIError(message: "audit trail broken: \(problem) (\(result.rows) row\(result.rows == 1 ? "" : "s") before it intact)",
                            exitCode: 1)

@@ -58,8 +58,8 @@ extension JobQueueError {
 }
 
 /// Runs a queue call, translating its error for the terminal.
-func queueCall<T>(_ body: () throws(JobQueueError) -> T) throws -> T {
-    do { return try body() } catch { throw error.cli }
+func queueCall<T>(_ body: () async throws(JobQueueError) -> T) async throws -> T {
+    do { return try await body() } catch { throw error.cli }
 }
 
 /// Pretty, sorted JSON as the HTTP API sends it.

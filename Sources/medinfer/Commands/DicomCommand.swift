@@ -12,7 +12,7 @@ struct DicomCommand: ParsableCommand {
     )
 }
 
-struct DicomEchoCommand: ParsableCommand {
+struct DicomEchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
         abstract: "Sends a C-ECHO (Verification) and prints the status.",
@@ -52,22 +52,15 @@ struct DicomEchoCommand: ParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
-    func run() throws {
-        let outcome = Mutex<Result<UInt16, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let (host, port, aeTitle, called, timeout) = (host, port, aeTitle, called, timeout)
-        Task {
-            do {
-                let status = try await DICOMConnection.echo(host: host, port: port, callingAETitle: aeTitle, calledAETitle: called,
-                                                            timeout: .seconds(Int64(timeout)))
-                outcome.withLock { $0 = .success(status) }
-            } catch {
-                outcome.withLock { $0 = .failure(error) }
-            }
-            done.signal()
+    func run() async throws {
+        let outcome: Result<UInt16, any Error>
+        do {
+            outcome = .success(try await DICOMConnection.echo(host: host, port: port, callingAETitle: aeTitle, calledAETitle: called,
+                                                              timeout: .seconds(Int64(timeout))))
+        } catch {
+            outcome = .failure(error)
         }
-        done.wait()
-        switch outcome.withLock({ $0 })! {
+        switch outcome {
         case .success(let status):
             let hex = String(format: "0x%04X", status)
             if json {

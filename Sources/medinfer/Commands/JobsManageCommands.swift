@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import JobQueue
 
-struct JobsCancelCommand: ParsableCommand {
+struct JobsCancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
         abstract: "Cancels a queued job (a running one finishes).",
@@ -20,13 +20,13 @@ struct JobsCancelCommand: ParsableCommand {
 
     @OptionGroup var backend: BackendOptions
 
-    func run() throws {
-        let job = try backend.open().cancel(id)
+    func run() async throws {
+        let job = try await backend.open().cancel(id)
         if json { try printJSON(job) } else { print("cancelled \(job.id)") }
     }
 }
 
-struct JobsPruneCommand: ParsableCommand {
+struct JobsPruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
         abstract: "Deletes finished jobs older than an age, with their images and results.",
@@ -61,9 +61,9 @@ struct JobsPruneCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let queue = try data.open()
-        let summary = try queueCall { () throws(JobQueueError) in try queue.prune(olderThan: Self.parseAge(olderThan)!) }
+        let summary = try await queueCall { () async throws(JobQueueError) in try await queue.prune(olderThan: Self.parseAge(olderThan)!) }
         print("removed \(summary.jobs) job\(summary.jobs == 1 ? "" : "s")"
               + (summary.files.map { " and \($0) file\($0 == 1 ? "" : "s")" } ?? "; files are removed at the next sweep"))
     }

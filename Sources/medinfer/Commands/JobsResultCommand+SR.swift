@@ -4,8 +4,8 @@ import JobQueue
 
 extension JobsResultCommand {
     /// Writes the job's DICOM SR to `--output` (a file, or `<folder>/<job id>.sr.dcm`); returns the path.
-    func writeStructuredReport(_ source: any JobsBackend) throws -> String {
-        let data = try source.structuredReport(id)
+    func writeStructuredReport(_ source: any JobsBackend) async throws -> String {
+        let data = try await source.structuredReport(id)
         let path = output ?? "."
         var isDir: ObjCBool = false
         let url = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue

@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import JobQueue
 
-struct JobsResultCommand: ParsableCommand {
+struct JobsResultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "result",
         abstract: "The reports of a job's images: a table of top findings, the reports as JSON, or a DICOM SR.",
@@ -40,21 +40,21 @@ struct JobsResultCommand: ParsableCommand {
         if format == .sr && overlays.overlayDir != nil { throw ValidationError("--overlay-dir is for --format table or json") }
     }
 
-    func run() throws {
+    func run() async throws {
         let source = try backend.open()
-        let result = try source.result(id)
+        let result = try await source.result(id)
         if result.reports.isEmpty && !result.job.status.isTerminal {
             throw CLIError(message: "job \(id) is \(result.job.status.rawValue); no results yet", exitCode: 1)
         }
         switch format {
         case .sr:
-            print(try writeStructuredReport(source))
+            await print(try writeStructuredReport(source))
         case .json:
-            try printJSON(try overlays.export(result.reports, of: result.job.id, from: source))
+            try await printJSON(try overlays.export(result.reports, of: result.job.id, from: source))
         case .table:
             // With --overlay-dir, a last column names each image's written overlay file.
             let withOverlays = overlays.overlayDir != nil
-            let reports = try overlays.export(result.reports, of: result.job.id, from: source)
+            let reports = try await overlays.export(result.reports, of: result.job.id, from: source)
             var rows = [["IMAGE", "FILE", "MODALITY", "TOP FINDING", "PROBABILITY", "FLAG", "WARNINGS"] + (withOverlays ? ["OVERLAY"] : [])]
             for r in reports {
                 let top = r.topFinding

@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import JobQueue
 
-struct JobsListCommand: ParsableCommand {
+struct JobsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Jobs, newest first, one page at a time.",
@@ -37,8 +37,8 @@ struct JobsListCommand: ParsableCommand {
 
     @OptionGroup var backend: BackendOptions
 
-    func run() throws {
-        let page = try backend.open().list(state: status.flatMap(JobState.init(rawValue:)), limit: limit, cursor: cursor)
+    func run() async throws {
+        let page = try await backend.open().list(state: status.flatMap(JobState.init(rawValue:)), limit: limit, cursor: cursor)
         if json {
             try printJSON(page.jobs)
         } else {
@@ -56,7 +56,7 @@ struct JobsListCommand: ParsableCommand {
     }
 }
 
-struct JobsShowCommand: ParsableCommand {
+struct JobsShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "One job: state, queue position, model, attempts and each image's state.",
@@ -74,13 +74,13 @@ struct JobsShowCommand: ParsableCommand {
 
     @OptionGroup var backend: BackendOptions
 
-    func run() throws {
-        let job = try backend.open().status(id)
+    func run() async throws {
+        let job = try await backend.open().status(id)
         if json { try printJSON(job) } else { printJob(job) }
     }
 }
 
-struct JobsWatchCommand: ParsableCommand {
+struct JobsWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Follows a job until it is done, printing each change.",
@@ -107,11 +107,11 @@ struct JobsWatchCommand: ParsableCommand {
         guard intervalMs >= 10 else { throw ValidationError("--interval-ms must be at least 10") }
     }
 
-    func run() throws {
+    func run() async throws {
         let source = try backend.open()
         var last = ""
         while true {
-            let job = try source.status(id)
+            let job = try await source.status(id)
             let line = progressLine(job)
             if line != last && !json {
                 print(line)
@@ -123,7 +123,7 @@ struct JobsWatchCommand: ParsableCommand {
                 if job.status != .succeeded { throw CLIError(message: "job \(id) \(job.status.rawValue)", exitCode: 1) }
                 return
             }
-            usleep(useconds_t(intervalMs * 1000))
+            try await Task.sleep(for: .milliseconds(intervalMs))
         }
     }
 

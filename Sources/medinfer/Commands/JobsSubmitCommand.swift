@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 import JobQueue
 
-struct JobsSubmitCommand: ParsableCommand {
+struct JobsSubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Queue one job with all the images given; prints its id.",
@@ -46,7 +46,7 @@ struct JobsSubmitCommand: ParsableCommand {
         guard (0...9).contains(priority) else { throw ValidationError("--priority must be 0...9") }
     }
 
-    func run() throws {
+    func run() async throws {
         var files: [String] = []
         for path in paths {
             var isDir: ObjCBool = false
@@ -58,7 +58,7 @@ struct JobsSubmitCommand: ParsableCommand {
         guard !files.isEmpty else { throw CLIError(message: "no images found in \(paths.joined(separator: ", "))", exitCode: 1) }
         // Decoded here in both modes, so a bad file is named by its path before anything is sent or queued.
         for file in files { _ = try loadImage(file) }
-        let submission = try backend.open(repository: repository)
+        let submission = try await backend.open(repository: repository)
             .submit(files: files, model: model, priority: priority, idempotencyKey: idempotencyKey)
         if !submission.created {
             FileHandle.standardError.write(Data("medinfer: idempotency key matched the existing job \(submission.job.id)\n".utf8))

@@ -23,15 +23,15 @@ struct KeysCommand: ParsableCommand {
 }
 
 /// Opens the keys of the queue (`--database`, `--data-dir`), importing an old `<data-dir>/keys.sqlite` first.
-func openKeys(_ data: DataDirOptions) throws -> APIKeyStore {
+func openKeys(_ data: DataDirOptions) async throws -> APIKeyStore {
     let keys = APIKeyStore(queue: try data.open())
     let legacy: LegacyKeyImport
-    do { legacy = try keys.importLegacyKeys(from: data.url) } catch { throw error.cli }
+    do { legacy = try await keys.importLegacyKeys(from: data.url) } catch { throw error.cli }
     if legacy != .noFile { FileHandle.standardError.write(Data("medinfer: \(legacy)\n".utf8)) }
     return keys
 }
 
-struct KeysCreateCommand: ParsableCommand {
+struct KeysCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Creates a key and prints it (only this once).",
         discussion: "Example:\n  medinfer keys create --role reviewer --name dr-smith")
@@ -51,10 +51,10 @@ struct KeysCreateCommand: ParsableCommand {
         guard Role(rawValue: role) != nil else { throw ValidationError("--role must be submitter, reviewer or admin") }
     }
 
-    func run() throws {
-        let store = try openKeys(data)
+    func run() async throws {
+        let store = try await openKeys(data)
         let created: (key: String, record: APIKeyRecord)
-        do { created = try store.create(name: name, role: Role(rawValue: role)!) } catch { throw error.cli }
+        do { created = try await store.create(name: name, role: Role(rawValue: role)!) } catch { throw error.cli }
         if json {
             struct Created: Encodable { var key: String; var record: APIKeyRecord }
             try printJSON(Created(key: created.key, record: created.record))
@@ -64,7 +64,7 @@ struct KeysCreateCommand: ParsableCommand {
     }
 }
 
-struct KeysListCommand: ParsableCommand {
+struct KeysListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "Lists keys (id, role, name, created, revoked); never the secrets.",
         discussion: "Example:\n  medinfer keys list")
@@ -74,10 +74,10 @@ struct KeysListCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    func run() throws {
+    func run() async throws {
         let keys: [APIKeyRecord]
-        let store = try openKeys(data)
-        do { keys = try store.list() } catch { throw CLIError.internal(error.description) }
+        let store = try await openKeys(data)
+        do { keys = try await store.list() } catch { throw CLIError.internal(error.description) }
         if json { return try printJSON(keys) }
         for k in keys {
             print([k.id, k.role.rawValue, k.name, k.createdAt, k.revokedAt.map { "revoked \($0)" } ?? "active"]
@@ -86,7 +86,7 @@ struct KeysListCommand: ParsableCommand {
     }
 }
 
-struct KeysRevokeCommand: ParsableCommand {
+struct KeysRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke", abstract: "Revokes a key by id: it authenticates no more.",
         discussion: "Example:\n  medinfer keys revoke 3f9a1c0b2d4e")
@@ -96,9 +96,9 @@ struct KeysRevokeCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    func run() throws {
-        let store = try openKeys(data)
-        do { try store.revoke(id: id) } catch { throw error.cli }
+    func run() async throws {
+        let store = try await openKeys(data)
+        do { try await store.revoke(id: id) } catch { throw error.cli }
     }
 }
 

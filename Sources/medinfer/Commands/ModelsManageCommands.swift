@@ -77,7 +77,7 @@ struct ModelsAddCommand: ParsableCommand {
     }
 }
 
-struct ModelsActivateCommand: ParsableCommand {
+struct ModelsActivateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activate",
         abstract: "Pin a verified version as the one to serve (writes ACTIVE atomically).",
@@ -96,21 +96,21 @@ struct ModelsActivateCommand: ParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var data: DataDirOptions
 
-    func run() throws {
+    func run() async throws {
         let repo = try repository.open()
         let queue = try data.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
         do { try repo.activate(name, version: version) } catch {
-            try auditActivation(queue, repo, name, refusal: error, previous: before)
+            try await auditActivation(queue, repo, name, refusal: error, previous: before)
             throw CLIError(message: "\(error)", exitCode: 1)
         }
-        try auditActivation(queue, repo, name, refusal: nil, previous: before)
+        try await auditActivation(queue, repo, name, refusal: nil, previous: before)
         print("\(name): active version \(version)" + (before.map { $0 == version ? "" : " (was \($0))" } ?? ""))
     }
 }
 
-struct ModelsRollbackCommand: ParsableCommand {
+struct ModelsRollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Serve the highest verified version below the active one (and pin it).",
@@ -127,20 +127,20 @@ struct ModelsRollbackCommand: ParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var data: DataDirOptions
 
-    func run() throws {
+    func run() async throws {
         let repo = try repository.open()
         let queue = try data.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
         do { try repo.rollback(name) } catch { throw CLIError(message: "\(error)", exitCode: 1) }
-        try auditActivation(queue, repo, name, refusal: nil, previous: before)
+        try await auditActivation(queue, repo, name, refusal: nil, previous: before)
         print("\(name): active version \(repo.active(name)?.version.description ?? "none")" + (before.map { " (was \($0))" } ?? ""))
     }
 }
 
 /// Appends `model.activated` (the version now active, its weights' hash, the one before) or, for a version
 /// the repository refused, `model.refused` with the reason (about the model, never a patient).
-func auditActivation(_ queue: JobQueue, _ repo: ModelRepository, _ name: String, refusal: ModelsError?, previous: Int?) throws {
+func auditActivation(_ queue: JobQueue, _ repo: ModelRepository, _ name: String, refusal: ModelsError?, previous: Int?) async throws {
     var event: AuditEvent
     switch refusal {
     case let .refused(_, version, reason)?:
@@ -152,5 +152,5 @@ func auditActivation(_ queue: JobQueue, _ repo: ModelRepository, _ name: String,
         return  // unknown model or version, or the pin could not be written: nothing changed
     }
     if let previous { event.details["previous"] = String(previous) }
-    _ = try queueCall { () throws(JobQueueError) in try queue.audit.append(event) }
+    _ = try await queueCall { () async throws(JobQueueError) in try await queue.audit.append(event) }
 }

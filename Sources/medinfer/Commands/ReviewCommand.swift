@@ -25,7 +25,7 @@ struct ReviewCommand: ParsableCommand {
     )
 }
 
-struct ReviewListCommand: ParsableCommand {
+struct ReviewListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "The worklist (the default): succeeded jobs not yet reviewed, most urgent first.",
@@ -47,8 +47,8 @@ struct ReviewListCommand: ParsableCommand {
 
     @OptionGroup var backend: BackendOptions
 
-    func run() throws {
-        let items = try backend.open().worklist(includeReviewed: all)
+    func run() async throws {
+        let items = try await backend.open().worklist(includeReviewed: all)
         if json { return try printJSON(items) }
         if items.isEmpty { return print(all ? "no succeeded jobs" : "no jobs to review") }
         var rows = [["PRIORITY", "JOB", "MODEL", "IMAGES", "POSITIVE", "TOP FINDING", "CREATED"] + (all ? ["REVIEW"] : [])]

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import JobQueue
 
-struct ReviewDecideCommand: ParsableCommand {
+struct ReviewDecideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decide",
         abstract: "Records a verdict on a succeeded job (kept with earlier ones; the latest counts).",
@@ -43,7 +43,7 @@ struct ReviewDecideCommand: ParsableCommand {
 
     @OptionGroup var backend: BackendOptions
 
-    func run() throws {
+    func run() async throws {
         let who: String?
         if backend.isRemote {
             // The server records the API key's name: a name given here could not be checked.
@@ -55,7 +55,7 @@ struct ReviewDecideCommand: ParsableCommand {
         } else {
             who = reviewer ?? ProcessInfo.processInfo.environment["MEDINFER_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 }
         }
-        let review = try backend.open().recordReview(job: id, agree: verdict == .agree, comment: comment, reviewer: who)
+        let review = try await backend.open().recordReview(job: id, agree: verdict == .agree, comment: comment, reviewer: who)
         if json { return try printJSON(review) }
         print("job \(review.job): \(verdict.rawValue) recorded by \(review.reviewer) (review \(review.id))")
     }

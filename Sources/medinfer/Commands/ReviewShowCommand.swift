@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import JobQueue
 
-struct ReviewShowCommand: ParsableCommand {
+struct ReviewShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "A job's findings for review: probability against threshold, warnings, model, preprocessing.",
@@ -33,11 +33,11 @@ struct ReviewShowCommand: ParsableCommand {
         var reviews: [Review]
     }
 
-    func run() throws {
+    func run() async throws {
         let source = try backend.open()
-        let result = try source.result(id)
-        let reviews = try source.reviews(for: id)
-        let reports = try overlays.export(result.reports, of: result.job.id, from: source)
+        let result = try await source.result(id)
+        let reviews = try await source.reviews(for: id)
+        let reports = try await overlays.export(result.reports, of: result.job.id, from: source)
         if json { return try printJSON(Shown(job: result.job, reports: reports, reviews: reviews)) }
         let job = result.job, style = TerminalStyle.standardOutput
         print("job           \(job.id)")

@@ -3,7 +3,7 @@ import Foundation
 import Server
 import Synchronization
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Runs the HTTP server (job API, KServe V2, metrics) with in-process workers.",
@@ -152,12 +152,12 @@ struct ServeCommand: ParsableCommand {
         return c
     }
 
-    func run() throws {
+    func run() async throws {
         signal(SIGXFSZ, SIG_IGN)
         let configuration = try serverConfiguration()
         _ = try repository.open()
         let services: ServerServices
-        do { services = try ServerServices(configuration: configuration) } catch let error as QueueLocationError {
+        do { services = try await ServerServices(configuration: configuration) } catch let error as QueueLocationError {
             throw error.cli
         } catch {
             throw CLIError.input(configuration.dataDirectory.path, "\(error)")
@@ -165,7 +165,7 @@ struct ServeCommand: ParsableCommand {
         if services.legacyKeys != .noFile {
             FileHandle.standardOutput.write(Data("medinfer: \(services.legacyKeys)\n".utf8))
         }
-        if let key = try services.keys.bootstrapAdminKey() {
+        if let key = try await services.keys.bootstrapAdminKey() {
             // Unbuffered: the key must reach a pipe or log file now, not at exit.
             FileHandle.standardOutput.write(Data("""
                 Created the admin API key (shown only this once; only its SHA-256 is stored):
@@ -176,24 +176,19 @@ struct ServeCommand: ParsableCommand {
         if let dicomPort = configuration.dicomPort {
             FileHandle.standardOutput.write(Data("medinfer: DICOM listener on \(configuration.host):\(dicomPort), AE title \(configuration.aeTitle)\n".utf8))
         }
-        let failure = Mutex<String?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do {
-                // Printed once the socket listens (the models are loaded by then), with the bound port, so
-                // `--port 0` names the port the kernel picked and a script can connect as soon as it reads the line.
-                try await runServer(services) { port in
-                    let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                    FileHandle.standardOutput.write(Data("""
-                        medinfer: serving on http://\(host):\(port) \
-                        (role \(configuration.role), \(configuration.workerCount) worker(s), data \(configuration.dataDirectory.path), \
-                        queue \(configuration.queueLocation), models \(configuration.modelsDirectory.path))\n
-                        """.utf8))
-                }
-            } catch { failure.withLock { $0 = "\(error)" } }
-            done.signal()
+        do {
+            // Printed once the socket listens (the models are loaded by then), with the bound port, so
+            // `--port 0` names the port the kernel picked and a script can connect as soon as it reads the line.
+            try await runServer(services) { port in
+                let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                FileHandle.standardOutput.write(Data("""
+                    medinfer: serving on http://\(host):\(port) \
+                    (role \(configuration.role), \(configuration.workerCount) worker(s), data \(configuration.dataDirectory.path), \
+                    queue \(configuration.queueLocation), models \(configuration.modelsDirectory.path))\n
+                    """.utf8))
+            }
+        } catch {
+            throw CLIError.internal("\(error)")
         }
-        done.wait()
-        if let message = failure.withLock({ $0 }) { throw CLIError.internal(message) }
     }
 }

@@ -5,7 +5,7 @@ import JobQueue
 import Models
 import Synchronization
 
-struct WorkerCommand: ParsableCommand {
+struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Drains the job queue without the HTTP server.",
@@ -45,7 +45,7 @@ struct WorkerCommand: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         let queue = try data.open()
         let models = try repository.open(threads: threads)
         var options = Worker.Options()
@@ -64,17 +64,10 @@ struct WorkerCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        let outcome = Mutex<Result<Worker.Summary, JobQueueError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let result: Result<Worker.Summary, JobQueueError>
-            do throws(JobQueueError) { result = .success(try await worker.run()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
+        let outcome: Result<Worker.Summary, JobQueueError>
+        do throws(JobQueueError) { outcome = .success(try await worker.run()) } catch { outcome = .failure(error) }
         sources.forEach { $0.cancel() }
-        switch outcome.withLock({ $0 })! {
+        switch outcome {
         case .success(let s):
             FileHandle.standardError.write(Data("""
                 medinfer worker: \(s.batches) batches (largest \(s.largestBatch)), \(s.succeeded) images succeeded, \
