@@ -5,7 +5,7 @@ APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev
 	postgresql
 SWIFT ?= swift
 
-.PHONY: test build release deps clean bench-decode bench-load bench-e2e serve
+.PHONY: test build release deps clean bench-decode bench-load bench-latency bench-e2e serve
 
 # Install the system packages that are missing (as root, or through sudo when available).
 deps:
@@ -41,6 +41,10 @@ bench-decode: release
 	Benchmarks/decode/run.sh
 
 # `medinfer serve` under load on loopback beside QueueBenchmark (BENCHMARKS.md, "HTTP server under load").
+# Latency of a job poll and of readiness while 16 clients submit scans (BENCHMARKS.md, "Latency under load").
+bench-latency: release
+	Benchmarks/latency/run.sh
+
 bench-load: release
 	Benchmarks/load/run.sh
 

@@ -23,7 +23,7 @@ README, and identical to the package on 8-bit PNG/JPEG without EXIF orientation:
   - EXIF orientation is applied (as medinfer's decoder does); the package ignores it.
 
 Writes (all committed; tests never run Python):
-  Models/brain-mri-tumor/1/model.json                      the manifest (ARCHITECTURE.md section 3.3)
+  Models/brain-mri-tumor/1/model.json                      the manifest (docs/ARCHITECTURE.md section 3.3)
   Models/brain-mri-tumor/1/checks/input0.npy, expected0.npy the canary (one preprocessed sample image)
   Tests/Fixtures/default-model/<file>.input.npy              [1, 240, 240, 3] float32 model input per sample
   Tests/Fixtures/default-model/<file>.probs.npy              [1, 4] float32 ONNX Runtime output (softmax)

@@ -15,7 +15,7 @@ Per configuration (model x batch x threads), in this order and alternating which
     CPUExecutionProvider, ORT_ENABLE_ALL, intra_op_num_threads = T, inter_op_num_threads = 1,
     sequential execution, OMP_NUM_THREADS = T; 2 warm-up runs, then N timed runs (same N as ours).
   * agreement: `medinfer infer MODEL --input input=X.npy --output-dir D --threads T` on the same fixed
-    N(0,1) input that the ORT child ran (seed 1234, as shared/bench/ort_bench.py), compared with ORT's
+    N(0,1) input that the ORT child ran (seed 1234, as the reference ONNX Runtime benchmark used), compared with ORT's
     output: max |ours - ORT| and the issue's tolerance 1e-4 * max(1, max |ORT|).
   * peak RSS of each child: ru_maxrss from wait4() on that process (the number GNU time -v prints as
     "Maximum resident set size"). ORT's includes the Python interpreter (~55 MiB, printed as the
@@ -45,7 +45,7 @@ MODELS_DIR = os.path.join(HERE, "models")
 RESULTS = os.path.join(HERE, "results")
 INPUT = {"resnet18": (3, 224, 224), "densenet121": (3, 224, 224), "unet_convt": (1, 256, 256),
          "unet_resize": (1, 256, 256)}
-EXPECTED_SHA256 = {  # from shared/bench/models/models.json (make_models.py, numpy 2.4.6, onnx 1.22/1.23)
+EXPECTED_SHA256 = {  # what make_models.py writes (numpy 2.4.6, onnx 1.22/1.23), the models the reference figures were measured on
     "resnet18": "5972cf576b29326d",
     "unet_convt": "1620c38606167aaf",
     "unet_resize": "5fe59aca12a97bf0",

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-# Copied from the steering benchmark study (shared/bench/make_models.py, the source of the ORT figures
-# in its RESULTS.md) so that this repository can regenerate the benchmark models on its own. Changes:
+# Copied from the reference ONNX Runtime benchmark study that preceded this repository (the source of
+# the first ORT figures) so that this repository can regenerate the benchmark models on its own. Changes:
 # this header and the usage lines of the docstring (it writes beside itself, to Benchmarks/engine/models/,
 # git-ignored).
 # The graph construction, seeds and weights are unchanged: the sha256 of every model must equal the
-# ones in shared/bench/models/models.json (bench_engine.py --check-models compares them).
+# hashes recorded in bench_engine.py (bench_engine.py --check-models compares them).
 """Generate the benchmark CNNs as ONNX files, bit-identically, with fixed-seed random weights.
 
 Run:  .venv/bin/python Benchmarks/engine/make_models.py            (~10 s)

@@ -11,7 +11,7 @@ ORT_ONLY=0
 for arg in "$@"; do [ "$arg" = "--ort-only" ] && ORT_ONLY=1; done
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q -r Benchmarks/requirements.txt
-# the four models of shared/bench/make_models.py, regenerated bit-identically (sha256 checked by bench_engine.py)
+# the four benchmark models of Benchmarks/engine/make_models.py, regenerated bit-identically (sha256 checked by bench_engine.py)
 if ! .venv/bin/python Benchmarks/engine/make_models.py --check >/dev/null 2>&1; then
   .venv/bin/python Benchmarks/engine/make_models.py
 fi

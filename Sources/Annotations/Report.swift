@@ -1,7 +1,7 @@
 public import Core
 import Foundation
 
-/// One image's analysis (ARCHITECTURE.md §3.4): the findings and everything needed to trace them to the
+/// One image's analysis (docs/ARCHITECTURE.md §3.4): the findings and everything needed to trace them to the
 /// exact weights (SHA-256) and preprocessing that made them. A decision aid, never a diagnosis.
 public struct Report: Codable, Sendable, Equatable {
     public struct Source: Codable, Sendable, Equatable {

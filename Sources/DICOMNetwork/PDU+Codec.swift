@@ -110,11 +110,21 @@ public enum PDUCodec {
         return AssociateFixed(version: version, called: called, calling: calling)
     }
 
-    static func decodeAssociateRequest(_ r: inout ByteReader, limits: PDULimits) throws(PDUError) -> AssociateRequest {
-        let ctx = "A-ASSOCIATE-RQ"
+    /// The variable items of an A-ASSOCIATE-RQ or -AC: one application context (0x10), presentation context
+    /// items of `contextType` (0x20 proposals, 0x21 results; at most `limits.maxPresentationContexts`), one
+    /// user information item (0x50), nothing else.
+    struct AssociateItems<Context> {
+        var fixed: AssociateFixed
+        var applicationContext: String
+        var contexts: [Context]
+        var user: UserInformation
+    }
+
+    static func decodeAssociate<Context>(_ r: inout ByteReader, _ ctx: String, contextType: UInt8, limits: PDULimits,
+                                         _ decodeContext: (ByteReader) throws(PDUError) -> Context) throws(PDUError) -> AssociateItems<Context> {
         let fixed = try decodeFixed(&r, ctx)
         var appContext: String?
-        var contexts: [PresentationContextProposal] = []
+        var contexts: [Context] = []
         var user: UserInformation?
         while !r.isAtEnd {
             let (type, body) = try item(&r, ctx)
@@ -122,11 +132,11 @@ public enum PDUCodec {
             case 0x10:
                 guard appContext == nil else { throw .invalidField(context: ctx, reason: "two application context items") }
                 appContext = try uid(body, "\(ctx) application context")
-            case 0x20:
+            case contextType:
                 guard contexts.count < limits.maxPresentationContexts else {
                     throw .invalidField(context: ctx, reason: "more than \(limits.maxPresentationContexts) presentation contexts")
                 }
-                contexts.append(try decodeProposal(body, limits: limits))
+                contexts.append(try decodeContext(body))
             case 0x50:
                 guard user == nil else { throw .invalidField(context: ctx, reason: "two user information items") }
                 user = try decodeUserInformation(body)
@@ -135,40 +145,29 @@ public enum PDUCodec {
             }
         }
         guard let appContext else { throw .missingItem(context: ctx, item: "application context item (0x10)") }
-        guard !contexts.isEmpty else { throw .missingItem(context: ctx, item: "presentation context item (0x20)") }
         guard let user else { throw .missingItem(context: ctx, item: "user information item (0x50)") }
-        return AssociateRequest(protocolVersion: fixed.version, calledAETitle: fixed.called, callingAETitle: fixed.calling,
-                                applicationContext: appContext, presentationContexts: contexts, userInformation: user)
+        return AssociateItems(fixed: fixed, applicationContext: appContext, contexts: contexts, user: user)
+    }
+
+    static func decodeAssociateRequest(_ r: inout ByteReader, limits: PDULimits) throws(PDUError) -> AssociateRequest {
+        let ctx = "A-ASSOCIATE-RQ"
+        let items = try decodeAssociate(&r, ctx, contextType: 0x20, limits: limits) { (body) throws(PDUError) in
+            try decodeProposal(body, limits: limits)
+        }
+        // An association must propose something; an acceptor may accept nothing.
+        guard !items.contexts.isEmpty else { throw .missingItem(context: ctx, item: "presentation context item (0x20)") }
+        return AssociateRequest(protocolVersion: items.fixed.version, calledAETitle: items.fixed.called,
+                                callingAETitle: items.fixed.calling, applicationContext: items.applicationContext,
+                                presentationContexts: items.contexts, userInformation: items.user)
     }
 
     static func decodeAssociateAccept(_ r: inout ByteReader, limits: PDULimits) throws(PDUError) -> AssociateAccept {
-        let ctx = "A-ASSOCIATE-AC"
-        let fixed = try decodeFixed(&r, ctx)
-        var appContext: String?
-        var contexts: [PresentationContextResult] = []
-        var user: UserInformation?
-        while !r.isAtEnd {
-            let (type, body) = try item(&r, ctx)
-            switch type {
-            case 0x10:
-                guard appContext == nil else { throw .invalidField(context: ctx, reason: "two application context items") }
-                appContext = try uid(body, "\(ctx) application context")
-            case 0x21:
-                guard contexts.count < limits.maxPresentationContexts else {
-                    throw .invalidField(context: ctx, reason: "more than \(limits.maxPresentationContexts) presentation contexts")
-                }
-                contexts.append(try decodeResult(body))
-            case 0x50:
-                guard user == nil else { throw .invalidField(context: ctx, reason: "two user information items") }
-                user = try decodeUserInformation(body)
-            default:
-                throw .unexpectedItem(context: ctx, type: type)
-            }
+        let items = try decodeAssociate(&r, "A-ASSOCIATE-AC", contextType: 0x21, limits: limits) { (body) throws(PDUError) in
+            try decodeResult(body)
         }
-        guard let appContext else { throw .missingItem(context: ctx, item: "application context item (0x10)") }
-        guard let user else { throw .missingItem(context: ctx, item: "user information item (0x50)") }
-        return AssociateAccept(protocolVersion: fixed.version, calledAETitle: fixed.called, callingAETitle: fixed.calling,
-                               applicationContext: appContext, presentationContexts: contexts, userInformation: user)
+        return AssociateAccept(protocolVersion: items.fixed.version, calledAETitle: items.fixed.called,
+                               callingAETitle: items.fixed.calling, applicationContext: items.applicationContext,
+                               presentationContexts: items.contexts, userInformation: items.user)
     }
 
     /// An item: type, reserved, 16-bit length, body (PS3.8 9.3.2.1 and following).

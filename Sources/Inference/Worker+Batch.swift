@@ -145,11 +145,14 @@ extension Worker {
             }
         }
         var applied: [Bool] = []
+        var finishedJobs: [String] = []
         do {
             let failures = outcomes
             (outcomes, applied) = try await queue.withBlobHold { () async throws(JobQueueError) in
                 let all = failures + (await Blocking.run { [queue, analyses] in Self.store(analyses, in: queue.blobs) })
-                return (all, try await recordWithRetries(all))
+                let recorded = try await recordWithRetries(all)
+                finishedJobs = recorded.finishedJobs
+                return (all, recorded.applied)
             }
         } catch {
             // Our heartbeats would keep these leases alive for ever: stop, so they expire and another worker
@@ -159,7 +162,7 @@ extension Worker {
             return
         }
         report(batch, inference: inference, outcomes: outcomes, applied: applied)
-        await writeStructuredReports(of: Set(zip(outcomes, applied).filter(\.1).map(\.0.0.jobID)))
+        await writeStructuredReports(of: finishedJobs)
         summary.withLock { s in
             s.batches += 1
             s.largestBatch = max(s.largestBatch, batch.claimed.count)
@@ -199,13 +202,13 @@ extension Worker {
         return outcomes
     }
 
-    /// Writes the DICOM SR of each of `jobs` that this batch finished with a report, once, as the job's
-    /// stored `sr.dcm` (`JobQueue.structuredReport(job:)`). A job that cannot have one (no report, reports
-    /// of mixed versions) is left as it is: a request for its SR says why, as it always did.
-    func writeStructuredReports(of jobs: Set<String>) async {
-        for job in jobs.sorted() {
-            guard let status = try? await queue.status(job), status.status.isTerminal,
-                  status.images.contains(where: { $0.status == .succeeded }) else { continue }
+    /// Writes the DICOM SR of each job this batch's transaction finished (only that one transaction sees the
+    /// job finish, so only one worker writes it) once, as the job's stored `sr.dcm`
+    /// (`JobQueue.structuredReport(job:)`). A job that cannot have one (no succeeded image, reports of mixed
+    /// versions) is left as it is: a request for its SR says why, as it always did.
+    func writeStructuredReports(of jobs: [String]) async {
+        for job in jobs {
+            guard let status = try? await queue.status(job), status.images.contains(where: { $0.status == .succeeded }) else { continue }
             do { _ = try await queue.structuredReport(job: job) } catch {
                 log("job \(job): no DICOM SR stored: \(error)")
             }
@@ -230,10 +233,10 @@ extension Worker {
 
     /// `complete`, tried three times half a second apart: another process may hold the write lock for
     /// longer than the busy timeout.
-    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> [Bool] {
+    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> JobQueue.Recorded {
         var attempt = 1
         while true {
-            do { return try await queue.complete(identity, outcomes) } catch {
+            do { return try await queue.record(identity, outcomes) } catch {
                 guard attempt < 3 else { throw error }
                 log("cannot record results (attempt \(attempt)/3): \(error)")
                 attempt += 1

@@ -147,6 +147,18 @@ extension JobQueue {
     /// counts, so an image is never done twice. Returns, per outcome, whether it was applied.
     @discardableResult
     public func complete(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> [Bool] {
+        try await record(worker, outcomes).applied
+    }
+
+    /// What `record` did: per outcome whether it was applied, and the jobs this transaction brought to a
+    /// final state (exactly one transaction does, so exactly one worker learns it finished a job).
+    public struct Recorded: Sendable {
+        public var applied: [Bool]
+        public var finishedJobs: [String]
+    }
+
+    /// `complete`, also naming the jobs it finished (the worker writes their job-level artifacts).
+    public func record(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> Recorded {
         try await write { tx in
             let now = self.now()
             var applied: [Bool] = []
@@ -187,8 +199,8 @@ extension JobQueue {
                     }
                 }
             }
-            try self.refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
-            return applied
+            let finished = try self.refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
+            return Recorded(applied: applied, finishedJobs: finished)
         }
     }
 
@@ -202,8 +214,11 @@ extension JobQueue {
 
     /// Recomputes each job's state from its images: any running -> running; all final -> succeeded, or
     /// failed when any image failed; some final -> running; else queued. Cancelled jobs stay cancelled.
-    func refreshJobs(_ tx: any SQLTransaction, _ ids: Set<String>, now: Int64) throws {
-        for id in ids {
+    /// Returns the jobs that reached a final state in this call.
+    @discardableResult
+    func refreshJobs(_ tx: any SQLTransaction, _ ids: Set<String>, now: Int64) throws -> [String] {
+        var finishedNow: [String] = []
+        for id in ids.sorted() {
             guard let current = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self),
                   current != JobState.cancelled.rawValue else { continue }
             var n: [String: Int] = [:]
@@ -230,7 +245,11 @@ extension JobQueue {
                   finished_at = CASE WHEN ? = 1 THEN COALESCE(finished_at, ?) ELSE NULL END
                 WHERE id = ?
                 """, [state.rawValue, error, startedAt, state.isTerminal, now, id])
-            if state.isTerminal && state.rawValue != current { try finished(tx, job: id, state: state, now: now) }
+            if state.isTerminal && state.rawValue != current {
+                try finished(tx, job: id, state: state, now: now)
+                finishedNow.append(id)
+            }
         }
+        return finishedNow
     }
 }

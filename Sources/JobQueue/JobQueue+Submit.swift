@@ -91,6 +91,13 @@ extension JobQueue {
         return try await submit(uploads, model: model, priority: priority, idempotencyKey: idempotencyKey, recording: recording)
     }
 
+    /// Throws `.queueFull` (with its retry-after estimate) when `images` more images would pass
+    /// `maxQueuedImages`: the check `submit` makes, for an intake that must answer before it has a whole job
+    /// (a C-STORE is answered per instance).
+    public func checkCapacity(adding images: Int) async throws(JobQueueError) {
+        try await read { tx in try self.checkCapacity(tx, adding: images) }
+    }
+
     /// Throws `.queueFull` when `adding` more images would pass `maxQueuedImages`.
     func checkCapacity(_ tx: any SQLTransaction, adding: Int) throws {
         let waiting = try tx.scalar("SELECT COUNT(*) AS n FROM images WHERE status IN ('queued', 'running')", as: Int.self) ?? 0

@@ -5,8 +5,8 @@ public import Foundation
 /// blobs in a `BlobStoring` (a folder).
 ///
 /// Any number of `JobQueue` values, in one process or several, may share a store and its blobs: every
-/// state change is one serializable transaction and every claim is fenced by a lease. All methods except
-/// are `async`: a transaction runs on the store's own threads (GRDB's queues for SQLite, the blocking
+/// state change is one serializable transaction and every claim is fenced by a lease. Its methods are
+/// `async`: a transaction runs on the store's own threads (GRDB's queues for SQLite, the blocking
 /// executor for PostgreSQL) and blob file I/O on the blocking executor (`Blocking`), so callers never block
 /// Swift's cooperative pool or an event loop.
 public final class JobQueue: Sendable {
@@ -27,12 +27,12 @@ public final class JobQueue: Sendable {
         /// How long a statement waits for another process's write lock before failing (SQLite; used by
         /// `init(directory:configuration:)`).
         public var busyTimeout: Duration = .seconds(10)
-        /// Run inside the transaction that brings a job to a final state (succeeded, failed or cancelled),
-        /// after its audit row: modules above the queue record their own rows with the outcome (an export
-        /// outbox), so both commit or neither does. A hook that throws rolls the change back.
         /// Now, in milliseconds since 1970: leases, backoff, ready times and timestamps all read it, so tests
         /// advance a clock of their own instead of sleeping.
         public var clock: @Sendable () -> Int64 = { Timestamp.now() }
+        /// Run inside the transaction that brings a job to a final state (succeeded, failed or cancelled),
+        /// after its audit row: modules above the queue record their own rows with the outcome (an export
+        /// outbox), so both commit or neither does. A hook that throws rolls the change back.
         public var jobFinished: [@Sendable (any SQLTransaction, _ job: String, _ state: JobState) throws -> Void] = []
 
         public init() {}

@@ -1,6 +1,6 @@
 public import Core
 
-/// A job as `GET /v1/jobs/{id}` answers it (ARCHITECTURE.md §3.2), and as `medinfer jobs show --json`
+/// A job as `GET /v1/jobs/{id}` answers it (docs/ARCHITECTURE.md §3.2), and as `medinfer jobs show --json`
 /// prints it. Times are ISO 8601 (UTC, milliseconds).
 public struct JobStatus: Codable, Sendable, Equatable {
     public struct Image: Codable, Sendable, Equatable {

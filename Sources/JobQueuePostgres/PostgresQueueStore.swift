@@ -9,8 +9,10 @@ import PostgresNIO
 /// The queue's rows in a PostgreSQL database shared by many API servers and workers
 /// (`--database postgres://…`). Write transactions are SERIALIZABLE and rerun on serialization failures
 /// and deadlocks; claims use `FOR UPDATE SKIP LOCKED`; `notifyWork` is a `NOTIFY` that wakes idle workers
-/// in every process. The queue's API is synchronous, so each call blocks its thread on a pooled
-/// connection; never call it on a SwiftNIO event loop.
+/// in every process. A transaction's statements wait for their answers on a pooled connection, so each
+/// runs on the blocking executor (`Blocking`), never on the caller's executor or an event loop. Opening
+/// (connect, migrate, LISTEN) and `close()` still wait on the caller's thread: call them at start and stop,
+/// not from a request.
 public final class PostgresQueueStore: QueueStore {
     /// Where it connects (with the password; see `location` for messages).
     public let url: PostgresURL

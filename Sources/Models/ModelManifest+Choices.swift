@@ -1,6 +1,6 @@
 extension ModelManifest {
     /// What the modality guard does with an image whose DICOM Modality is not among the input's
-    /// `modalities` (ARCHITECTURE.md §3.3; Models/README.md).
+    /// `modalities` (docs/ARCHITECTURE.md §3.3; Models/README.md).
     public enum ModalityPolicy: String, Sendable, CaseIterable {
         /// Analyse it, with a warning in the report.
         case warn

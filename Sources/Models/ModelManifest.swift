@@ -1,4 +1,4 @@
-/// A version's `model.json` (ARCHITECTURE.md §3.3), validated: every field has the type and values it
+/// A version's `model.json` (docs/ARCHITECTURE.md §3.3), validated: every field has the type and values it
 /// must have, or parsing failed with the JSON path of the problem.
 public struct ModelManifest: Sendable, Equatable {
     public enum Task: String, Sendable, CaseIterable { case classification, segmentation }

@@ -2,7 +2,7 @@ public import Engine
 public import Foundation
 import Synchronization
 
-/// The model repository on disk (ARCHITECTURE.md §3.3): `<root>/<name>/<version>/{model.onnx, model.json}`
+/// The model repository on disk (docs/ARCHITECTURE.md §3.3): `<root>/<name>/<version>/{model.onnx, model.json}`
 /// and an optional `<root>/<name>/ACTIVE` pin. A version serves only after `reload()` verified it
 /// (checksums, signature, canaries); one that fails is refused with the reason and the version that served
 /// before keeps serving. The active version is the pin when it is verified, else the highest verified one.

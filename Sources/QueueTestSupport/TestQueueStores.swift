@@ -4,17 +4,20 @@ import JobQueuePostgres
 
 /// A store the queue's tests run on.
 public enum QueueStoreKind: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// SQLite in memory (`SQLiteQueueStore(inMemory:)`): the twin the layers above are tested on.
+    case memory
     case sqlite, postgres
     public var description: String { rawValue }
 }
 
-/// Queues for tests, one fresh store each, on every store available here: SQLite always; PostgreSQL too
+/// Queues for tests, one fresh store each, on every store available here: SQLite in memory and on disk
+/// always (the same store suite passes on all three, so the in-memory twin is a faithful stand-in); PostgreSQL too
 /// when `MEDINFER_TEST_POSTGRES_URL` names a database where the tests may create (and drop) schemas.
 /// Parameterise a test with `@Test(arguments: TestQueueStores.kinds)` and build its queue with
 /// `makeQueue(kind:)`, so the same assertions hold on both stores.
 public enum TestQueueStores {
     /// `[.sqlite]`, plus `.postgres` when `MEDINFER_TEST_POSTGRES_URL` is set (`PostgresQueueStore.testURL`).
-    public static var kinds: [QueueStoreKind] { PostgresQueueStore.testURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    public static var kinds: [QueueStoreKind] { PostgresQueueStore.testURL == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres] }
 
     /// A queue on a fresh store of `kind`, with its blobs in `<directory>/blobs` (SQLite: the database at
     /// `<directory>/queue.sqlite`, through `JobQueue(directory:configuration:)` as the server opens it;
@@ -23,6 +26,11 @@ public enum TestQueueStores {
     public static func makeQueue(kind: QueueStoreKind, directory: URL, configuration: JobQueue.Configuration = .init(),
                                  migrations: [QueueMigration] = []) throws -> TestQueue {
         switch kind {
+        case .memory:
+            let store = try SQLiteQueueStore(inMemory: migrations)
+            let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
+            return TestQueue(kind: kind, directory: directory, queue: JobQueue(store: store, blobs: blobs, configuration: configuration),
+                             blobs: blobs, dropStore: {})
         case .sqlite:
             let queue = try JobQueue(directory: directory, configuration: configuration, migrations: migrations)
             guard let blobs = queue.blobs as? FileBlobStore else { throw TestStoreError.unexpectedBlobStore }

@@ -193,9 +193,10 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
                 return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "no model to run: \(error.detail)")
             }
         }
-        if let counts = try? await intake.services.queue.jobCounts(),
-           (counts[.queued] ?? 0) + (counts[.running] ?? 0) >= intake.services.configuration.maxQueuedImages {
-            return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "the job queue is full")
+        // The queue's own capacity check, in images, as `submit` makes it.
+        do { try await intake.services.queue.checkCapacity(adding: 1) } catch {
+            if case .queueFull = error { return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "the job queue is full") }
+            return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "cannot check the job queue: \(error)")
         }
         do {
             // fsyncs: on the blocking executor.

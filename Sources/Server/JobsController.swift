@@ -6,7 +6,7 @@ import Hummingbird
 import JobQueue
 import Models
 
-/// The native job API, `/v1/jobs` (ARCHITECTURE.md §3.2), and the reviewers' verdicts on its results.
+/// The native job API, `/v1/jobs` (docs/ARCHITECTURE.md §3.2), and the reviewers' verdicts on its results.
 struct JobsController {
     let services: ServerServices
 

@@ -1,23 +1,11 @@
 import DICOM
 import Foundation
+import TestSupport
 import Testing
 
 /// Hostile-bytes robustness: truncations and bit flips of every fixture must give a result or a
 /// typed `DICOMError`, never a crash. Deterministic (seeded PRNG), a few hundred cases per file.
 @Suite struct MutationTests {
-    /// SplitMix64: small, seedable, reproducible.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-    }
-
     /// Parses and touches the result the way callers do; only typed errors may escape.
     static func exercise(_ data: Data) {
         var limits = ParseLimits()
@@ -45,7 +33,7 @@ import Testing
         for (index, url) in urls.enumerated() {
             // Keep debug runs fast: the header region matters most; cap the mutated size.
             let full = try Data(contentsOf: url)
-            var rng = SplitMix64(state: 0xD1C0_0000 &+ UInt64(index))
+            var rng = SeededGenerator(seed: 0xD1C0_0000 &+ UInt64(index))
             let bytes = [UInt8](full.prefix(12 * 1024))
             let n = bytes.count
             // Truncations: every 11th offset in the first 1 KiB, then random ones.

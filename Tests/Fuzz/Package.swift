@@ -6,7 +6,7 @@ import PackageDescription
 let package = Package(
     name: "MedInferFuzz",
     dependencies: [.package(name: "MedInfer", path: "../..")],
-    targets: ["FuzzDICOM", "FuzzPNG", "FuzzJPEG"].map { name in
-        .executableTarget(name: name, dependencies: [.product(name: "Imaging", package: "MedInfer")])
+    targets: [.target(name: "FuzzDriver")] + ["FuzzDICOM", "FuzzPNG", "FuzzJPEG"].map { name in
+        .executableTarget(name: name, dependencies: ["FuzzDriver", .product(name: "Imaging", package: "MedInfer")])
     }
 )

@@ -20,6 +20,8 @@ import Testing
     /// Another node on the same database, with a connection (pool) of its own; `close` releases it.
     static func otherNode(of t: TestQueue) throws -> (queue: JobQueue, close: () -> Void) {
         switch t.kind {
+        case .memory:
+            return (JobQueue(store: t.queue.store, blobs: t.blobs), {})  // one database object, shared as a file would be
         case .sqlite:
             return (try JobQueue(directory: t.directory, migrations: serverMigrations), {})
         case .postgres:

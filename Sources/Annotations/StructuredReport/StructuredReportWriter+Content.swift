@@ -25,7 +25,7 @@ import Foundation
 /// A finding is "Yes" when its probability reached the model's threshold for that label (the
 /// report's `positive`); the probability and threshold are given so a reader can judge for itself.
 extension StructuredReportWriter {
-    /// The text item every document carries (ARCHITECTURE.md §3.4: each output format says so).
+    /// The text item every document carries (docs/ARCHITECTURE.md §3.4: each output format says so).
     public static let disclaimerText = "Results of an AI algorithm: a \(Report.disclaimer). "
         + "Not verified by a physician; the findings must be confirmed by a qualified reader."
 

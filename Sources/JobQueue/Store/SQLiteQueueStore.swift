@@ -9,9 +9,10 @@ import GRDB
 /// `waitForWork` timeout runs out.
 public final class SQLiteQueueStore: QueueStore {
     public var dialect: SQLDialect { .sqlite }
-    /// The database file's path.
+    /// The database file's path (`:memory:` for `inMemory`).
     public let location: String
-    let database: DatabasePool
+    /// A `DatabasePool` (WAL: readers never wait for the writer) on a file; a `DatabaseQueue` in memory.
+    let database: any DatabaseWriter
     let signal = WorkSignal()
 
     /// Opens (creating it and its folder when needed) the database file at `path` and applies the
@@ -43,6 +44,20 @@ public final class SQLiteQueueStore: QueueStore {
             try Self.migrator(extra: migrations).migrate(database)
         } catch {
             throw .storage(path: path, reason: "cannot open the job database: \(error)")
+        }
+    }
+
+    /// A store in memory, for tests of the layers above: the same SQL, constraints, triggers and migrations
+    /// as the file, without the disk (nothing survives the value; no other process can share it).
+    public init(inMemory migrations: [QueueMigration] = []) throws(JobQueueError) {
+        location = ":memory:"
+        var config = GRDB.Configuration()
+        config.foreignKeysEnabled = true
+        do {
+            database = try DatabaseQueue(configuration: config)
+            try Self.migrator(extra: migrations).migrate(database)
+        } catch {
+            throw .storage(path: location, reason: "cannot create the in-memory job database: \(error)")
         }
     }
 

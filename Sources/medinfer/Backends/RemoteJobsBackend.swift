@@ -3,7 +3,7 @@ import Annotations
 import Foundation
 import JobQueue
 
-/// The jobs of a running server (`--server`), through the HTTP API (ARCHITECTURE.md §3.2). Answers decode
+/// The jobs of a running server (`--server`), through the HTTP API (docs/ARCHITECTURE.md §3.2). Answers decode
 /// into the same types the local queue returns, so the commands print them identically.
 struct RemoteJobsBackend: JobsBackend {
     let client: HTTPClient

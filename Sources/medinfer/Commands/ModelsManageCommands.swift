@@ -1,3 +1,4 @@
+import Inference
 import ArgumentParser
 import Foundation
 import JobQueue
@@ -138,19 +139,22 @@ struct ModelsRollbackCommand: AsyncParsableCommand {
     }
 }
 
-/// Appends `model.activated` (the version now active, its weights' hash, the one before) or, for a version
-/// the repository refused, `model.refused` with the reason (about the model, never a patient).
+/// Records an activation from the command line as a reload's would be (`AuditTrail.recordModelEvents`, the
+/// one builder of model audit rows): `model.activated` (the version now active, its weights' hash, the one
+/// before) or, for a version the repository refused, `model.refused` with the reason (about the model,
+/// never a patient). Trigger `medinfer models`.
 func auditActivation(_ queue: JobQueue, _ repo: ModelRepository, _ name: String, refusal: ModelsError?, previous: Int?) async throws {
-    var event: AuditEvent
+    let event: ModelEvent
     switch refusal {
     case let .refused(_, version, reason)?:
-        event = AuditEvent(kind: .modelRefused, subject: "\(name):\(version)", details: ["reason": reason])
+        event = .refused(name: name, version: version, reason: reason)
     case nil:
         guard let active = repo.active(name) else { return }
-        event = AuditEvent(kind: .modelActivated, subject: "\(name):\(active.version)", details: ["sha256": active.sha256])
+        event = .activated(name: name, version: active.version, previous: previous)
     default:
         return  // unknown model or version, or the pin could not be written: nothing changed
     }
-    if let previous { event.details["previous"] = String(previous) }
-    _ = try await queueCall { () async throws(JobQueueError) in try await queue.audit.append(event) }
+    _ = try await queueCall { () async throws(JobQueueError) in
+        try await queue.audit.recordModelEvents([event], repository: repo, trigger: "medinfer models")
+    }
 }

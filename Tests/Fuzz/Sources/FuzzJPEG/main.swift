@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 import Imaging
 
 /// One input: JPEG decode (EXIF orientation included) and the display stage.
@@ -15,18 +16,7 @@ public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-// SwiftPM links executables with main aliased to <Target>_main; libFuzzer's own main is then not
-// linked, so hand control to its driver here.
 @_cdecl("FuzzJPEG_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzOne)
+    runFuzzer(argc, argv, fuzzOne)
 }
