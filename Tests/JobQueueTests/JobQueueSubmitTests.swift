@@ -1,5 +1,4 @@
 import Core
-import Annotations
 import Crypto
 import Foundation
 @testable import JobQueue
