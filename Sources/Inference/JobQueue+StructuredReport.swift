@@ -35,8 +35,7 @@ extension JobQueue {
     public func structuredReport(job id: String) async throws(StructuredReportError) -> Data {
         do {
             if let stored = try await jobArtifact(job: id, named: Artifact.structuredReportName) { return stored.data }
-            let job = try await status(id)
-            let inputs = try await structuredReportInputs(id)
+            let (job, inputs) = try await structuredReportInputs(id)
             guard !inputs.isEmpty else { throw StructuredReportError.noReport(job: id, status: job.status) }
             let data = try await Blocking.run { () throws(StructuredReportError) -> Data in
                 do throws(SRError) { return try StructuredReportWriter().write(inputs) } catch {
@@ -62,9 +61,10 @@ extension JobQueue {
     /// input blob lives exactly as long as the job (pruned together) and is checked against its SHA-256 on
     /// every read.
     ///
-    /// A job without any succeeded image gives an empty array (the caller says why, from the job's state).
+    /// A job without any succeeded image gives no inputs (the caller says why, from the job, read with its
+    /// reports).
     /// - Throws: `.notFound`, `.storage` when a stored image is missing, damaged or no longer parses.
-    public func structuredReportInputs(_ id: String) async throws(JobQueueError) -> [StructuredReportWriter.Input] {
+    func structuredReportInputs(_ id: String) async throws(JobQueueError) -> (job: JobStatus, inputs: [StructuredReportWriter.Input]) {
         let result = try await result(id)
         let images = try await imageBlobs(job: id)
         var inputs: [StructuredReportWriter.Input] = []
@@ -82,6 +82,6 @@ extension JobQueue {
             }
             inputs.append(.init(report: report, source: source))
         }
-        return inputs
+        return (result.job, inputs)
     }
 }

@@ -74,7 +74,8 @@ public final class DICOMIntake: StorageServiceProvider {
     func submit(folder: URL, model: ModelRef, association: String) async throws -> [String] {
         let fm = FileManager.default
         var jobs: [String] = []
-        for (study, members) in try studies(in: folder) {
+        // Parsing every spooled file for its study: on the blocking executor.
+        for (study, members) in try await Blocking.run({ [self] in try studies(in: folder) }) {
             let submission = try await queueCall { () async throws(JobQueueError) in
                 var uploads: [ImageUpload] = []
                 for (file, name) in members {
