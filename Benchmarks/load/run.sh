@@ -8,10 +8,7 @@
 # MEDINFER_BUILD_LOCK=/path/to/lock serialises the two release builds with other builds on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build() {
-  if [ -n "${MEDINFER_BUILD_LOCK:-}" ]; then flock "$MEDINFER_BUILD_LOCK" swift build -c release "$@"; else swift build -c release "$@"; fi
-}
-build --product medinfer
-build --product QueueBenchmark
+Benchmarks/release-build.sh --product medinfer
+Benchmarks/release-build.sh --product QueueBenchmark
 BIN=.build/release
 exec python3 Benchmarks/load/bench_load.py --bin "$BIN/medinfer" --queue-benchmark "$BIN/QueueBenchmark" "$@"

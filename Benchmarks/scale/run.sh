@@ -7,9 +7,5 @@
 # MEDINFER_BUILD_LOCK=/path/to/lock serialises the release build with other builds on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ -n "${MEDINFER_BUILD_LOCK:-}" ]; then
-  flock "$MEDINFER_BUILD_LOCK" swift build -c release --product medinfer
-else
-  swift build -c release --product medinfer
-fi
+Benchmarks/release-build.sh --product medinfer
 exec python3 Benchmarks/scale/bench_scale.py --bin .build/release/medinfer "$@"
