@@ -105,10 +105,16 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // C-STORE -> jobs: the DICOM listener's storage service (admission, spool, quiet period), behind no HTTP.
+        .target(
+            name: "Intake",
+            dependencies: ["Core", "JobQueue", "Imaging", "DICOM", "DICOMNetwork", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // The HTTP front end (Hummingbird 2): translates HTTP <-> library calls; no kernels, protobuf or pixel formats.
         .target(
             name: "Server",
-            dependencies: ["Core", "JobQueue", "JobQueuePostgres", "Inference", "Pipeline", "Models", "Annotations", "Imaging", "DICOM",
+            dependencies: ["Core", "JobQueue", "JobQueuePostgres", "Inference", "Intake", "Pipeline", "Models", "Annotations", "Imaging", "DICOM",
                            "DICOMNetwork", "Engine", "Tensor",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -121,8 +127,11 @@ let package = Package(
                            .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strictSettings
         ),
-        .target(name: "TestSupport", dependencies: ["Tensor", "CZlib", "Models"], path: "Sources/TestSupport",
+        .target(name: "TestSupport", dependencies: ["Core", "Tensor", "CZlib", "Models", "ONNX", "Engine"], path: "Sources/TestSupport",
                 swiftSettings: strictSettings),
+        // Rewrites Tests/ONNXTests/node-tests.txt (Scripts/regenerate-node-tests.sh).
+        .executableTarget(name: "NodeTestList", dependencies: ["TestSupport"], path: "Scripts/NodeTestList",
+                          swiftSettings: strictSettings),
         // Queues for tests on every store available (SQLite; PostgreSQL when MEDINFER_TEST_POSTGRES_URL is set).
         .target(name: "QueueTestSupport", dependencies: ["Core", "JobQueue", "JobQueuePostgres"], path: "Sources/QueueTestSupport",
                 swiftSettings: strictSettings),
@@ -166,7 +175,7 @@ let package = Package(
                                                      "Engine", "Tensor", "DICOM", "TestSupport", "QueueTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "JobQueuePostgresTests", dependencies: ["JobQueuePostgres", "JobQueue"], swiftSettings: strictSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Core", "Server", "Inference", "JobQueue", "JobQueuePostgres", "QueueTestSupport", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
+        .testTarget(name: "ServerTests", dependencies: ["Core", "Server", "Inference", "Intake", "JobQueue", "JobQueuePostgres", "QueueTestSupport", "Models", "Tensor", "TestSupport", "DICOMNetwork", "DICOM",
                                                   .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "Crypto", package: "swift-crypto"),
                                                   .product(name: "Hummingbird", package: "hummingbird"),

@@ -32,14 +32,14 @@ public struct OutputFiles: Sendable {
     }
 
     /// `<directory>/<base>.report.json`
-    public func reportURL(base: String) -> URL { directory.appendingPathComponent(base + ".report.json") }
+    public func reportURL(base: String) -> URL { directory.appendingPathComponent(base + ResultFormat.json.fileExtension) }
 
     /// `<directory>/<base>.overlay.png`
     public func overlayURL(base: String) -> URL { directory.appendingPathComponent(base + ".overlay.png") }
 
     /// `<directory>/<base>.sr.dcm`
     public func structuredReportURL(base: String) -> URL {
-        directory.appendingPathComponent(base + StructuredReportWriter.fileExtension)
+        directory.appendingPathComponent(base + ResultFormat.sr.fileExtension)
     }
 
     /// Writes a DICOM SR's Part 10 bytes atomically; returns the path.

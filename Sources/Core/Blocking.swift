@@ -32,3 +32,25 @@ public enum Blocking {
         return try outcome.get()
     }
 }
+
+/// A task executor on threads of its own: `withTaskExecutorPreference(executor) { }` runs a task's
+/// nonisolated code (and the synchronous functions it calls) there instead of on Swift's cooperative pool.
+/// For long synchronous computations that would otherwise hold a cooperative thread for seconds (the test
+/// suite runs its numeric tests on one, so socket tests keep the cooperative threads). Its threads are its
+/// own, not `Blocking`'s, so such work never delays the file I/O that `Blocking.run` serves either.
+public final class ThreadPoolTaskExecutor: TaskExecutor {
+    private let pool: NIOThreadPool
+
+    /// Starts `threads` threads, which live as long as the executor.
+    public init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        pool.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        pool.submit { _ in job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    deinit { pool.shutdownGracefully { _ in } }
+}

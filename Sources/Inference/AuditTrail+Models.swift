@@ -41,21 +41,21 @@ extension AuditTrail {
         return try await queue.store.write { [pending, queue] tx in
             var appended: [AuditRecord] = []
             for event in pending {
-                if try Self.alreadyRecorded(tx, event) { continue }
-                appended.append(try Self.append(tx, event, now: queue.configuration.clock()))
+                if try await Self.alreadyRecorded(tx, event) { continue }
+                appended.append(try await Self.append(tx, event, now: queue.configuration.clock()))
             }
             return appended
         }
     }
 
     /// True when `event` restates what the trail already holds as current (see `recordModelEvents`).
-    static func alreadyRecorded(_ tx: any SQLTransaction, _ event: AuditEvent) throws -> Bool {
+    static func alreadyRecorded(_ tx: any SQLTransaction, _ event: AuditEvent) async throws -> Bool {
         guard let subject = event.subject else { return false }
         switch event.kind {
         case .modelActivated:
             let name = String(subject.split(separator: ":", maxSplits: 1).first ?? "")
             // The latest row that changed which version of `name` serves (by the CLI or a server).
-            guard let row = try tx.fetchOne("""
+            guard let row = try await tx.fetchOne("""
                 SELECT * FROM audit_log WHERE (kind = ? AND subject LIKE ? ESCAPE '\\') OR (kind = ? AND subject = ?)
                 ORDER BY seq DESC LIMIT 1
                 """, [AuditEventKind.modelActivated.rawValue, Self.likePrefix(name) + ":%",
@@ -64,12 +64,12 @@ extension AuditTrail {
             let last = try record(row)
             return last.kind == .modelActivated && last.subject == subject && last.details["sha256"] == event.details["sha256"]
         case .modelRefused:
-            guard let row = try tx.fetchOne("SELECT * FROM audit_log WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT 1",
+            guard let row = try await tx.fetchOne("SELECT * FROM audit_log WHERE kind = ? AND subject = ? ORDER BY seq DESC LIMIT 1",
                                             [AuditEventKind.modelRefused.rawValue, subject])
             else { return false }
             return try record(row).details["reason"] == event.details["reason"]
         case .modelDeactivated:
-            guard let row = try tx.fetchOne("""
+            guard let row = try await tx.fetchOne("""
                 SELECT * FROM audit_log WHERE (kind = ? AND subject LIKE ? ESCAPE '\\') OR (kind = ? AND subject = ?)
                 ORDER BY seq DESC LIMIT 1
                 """, [AuditEventKind.modelActivated.rawValue, Self.likePrefix(subject) + ":%",

@@ -92,13 +92,19 @@ extension Worker {
         case .ready(let analyzer):
             batch.analyzer = analyzer
             for image in images {
+                // Items of several inputs (a series) wait for the volume pipeline; the 2-D analyzer takes one.
+                guard image.blobs.count == 1 else {
+                    batch.failures.append((image, .failed("the item has \(image.blobs.count) inputs; \(model) analyses one image per item",
+                                                          permanent: true)))
+                    continue
+                }
                 do {
                     let data = try queue.blobs.read(image.blob)
-                    let decoded = try Imaging.decode(data)
-                    batch.ready.append((image, try analyzer.prepare(AnalysisInput(image: decoded, path: image.name))))
+                    let scan = try Admission.admit(data)
+                    batch.ready.append((image, try analyzer.prepare(AnalysisInput(image: scan.image, path: image.name))))
                 } catch let error as JobQueueError {
                     batch.failures.append((image, .failed("stored image unreadable: \(error)", permanent: true)))
-                } catch let error as ImagingError {
+                } catch AdmissionError.undecodable(let error) {
                     batch.failures.append((image, .failed("cannot decode the image: \(error)", permanent: true)))
                 } catch {
                     batch.failures.append((image, .failed("the model refuses the image: \(error)", permanent: true)))

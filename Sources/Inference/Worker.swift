@@ -27,8 +27,19 @@ public final class Worker: Sendable {
         /// long; PostgreSQL: from any process, so a deployment on it can use e.g. 1 s).
         public var pollInterval: Duration = .milliseconds(20)
         /// Waits this long after each inference, before results are written. For crash tests only: it
-        /// widens the window in which a killed worker leaves a batch half done.
-        public var holdAfterInference: Duration = .zero
+        /// widens the window in which a killed worker leaves a batch half done. Not an option of any
+        /// command: debug builds read it from `MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS`; release builds ignore it.
+        public var holdAfterInference: Duration = Self.testHoldAfterInference
+
+        /// `MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS` in a debug build; zero otherwise.
+        static var testHoldAfterInference: Duration {
+            #if DEBUG
+            let text = ProcessInfo.processInfo.environment["MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS"] ?? ""
+            return .milliseconds(max(0, Int(text) ?? 0))
+            #else
+            return .zero
+            #endif
+        }
         /// Store a heatmap (classifiers whose manifest or graph allows one) or mask overlay per image as
         /// the `overlay.png` artifact, listed in the report's `overlays`.
         public var overlays = true

@@ -53,7 +53,7 @@ extension AuditTrail {
             var expected: Int64 = 1
             var previous = Self.genesis, beforePrevious: String?
             var submitted = Set<String>(), reviews = Set<String>()
-            for row in try tx.fetchAll("SELECT * FROM audit_log ORDER BY seq") {
+            for row in try await tx.fetchAll("SELECT * FROM audit_log ORDER BY seq") {
                 let seq: Int64 = row["seq"], link: String = row["prev_hash"], stored: String = row["hash"]
                 let count = Int(expected - 1)
                 if seq != expected { return AuditVerification(rows: count, head: previous, problem: .deleted(seq: expected)) }
@@ -83,16 +83,16 @@ extension AuditTrail {
                 previous = stored
                 expected += 1
             }
-            let missing = try Self.unrecorded(tx, submitted: submitted, reviews: reviews)
+            let missing = try await Self.unrecorded(tx, submitted: submitted, reviews: reviews)
             return AuditVerification(rows: Int(expected - 1), head: previous, problem: missing.map { .truncated(seq: expected, missing: $0) })
         }
     }
 
     /// The earliest of: a review without its row, a job without its submission row among the jobs that
     /// arrived after the oldest job the trail records (older ones predate the trail, or it was emptied).
-    static func unrecorded(_ tx: any SQLTransaction, submitted: Set<String>, reviews: Set<String>) throws -> String? {
+    static func unrecorded(_ tx: any SQLTransaction, submitted: Set<String>, reviews: Set<String>) async throws -> String? {
         var found: [(at: Int64, what: String)] = []
-        for row in try tx.fetchAll("SELECT id, job_id, created_at FROM reviews ORDER BY id") {
+        for row in try await tx.fetchAll("SELECT id, job_id, created_at FROM reviews ORDER BY id") {
             let id: Int64 = row["id"]
             if !reviews.contains(String(id)) {
                 found.append((row["created_at"], "review \(id) of job \(row["job_id"] as String)"))
@@ -100,7 +100,7 @@ extension AuditTrail {
             }
         }
         var anchored = false
-        for row in try tx.fetchAll("SELECT id, created_at FROM jobs ORDER BY seq") {
+        for row in try await tx.fetchAll("SELECT id, created_at FROM jobs ORDER BY seq") {
             let id: String = row["id"]
             if submitted.contains(id) {
                 anchored = true

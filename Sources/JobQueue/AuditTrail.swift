@@ -81,7 +81,7 @@ public struct AuditTrail: Sendable {
     /// Appends one event in a transaction of its own; returns the row.
     @discardableResult
     public func append(_ event: AuditEvent) async throws(JobQueueError) -> AuditRecord {
-        try await queue.write { [queue] tx in try Self.append(tx, event, now: queue.now()) }
+        try await queue.write { [queue] tx in try await Self.append(tx, event, now: queue.now()) }
     }
 
     /// The rows, oldest first, optionally only those of one job.
@@ -93,23 +93,23 @@ public struct AuditTrail: Sendable {
                 sql += " WHERE job_id = ?"
                 arguments += [job]
             }
-            return try tx.fetchAll(sql + " ORDER BY seq", arguments).map(Self.record)
+            return try await tx.fetchAll(sql + " ORDER BY seq", arguments).map(Self.record)
         }
     }
 
     /// Appends inside the caller's transaction (which must be a write transaction: the append reads the
     /// last row and writes the next, so two appends never share a predecessor), so the row commits or rolls
-    /// back with the change it records: `queue.store.write { tx in ...; try AuditTrail.append(tx, event,
+    /// back with the change it records: `queue.store.write { tx in ...; try await AuditTrail.append(tx, event,
     /// now: Timestamp.now()) }`. `now` is milliseconds since 1970.
     @discardableResult
-    public static func append(_ tx: any SQLTransaction, _ event: AuditEvent, now: Int64) throws -> AuditRecord {
-        let last = try tx.fetchOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    public static func append(_ tx: any SQLTransaction, _ event: AuditEvent, now: Int64) async throws -> AuditRecord {
+        let last = try await tx.fetchOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         let seq = (last?["seq"] as Int64? ?? 0) + 1
         let prev = last?["hash"] as String? ?? genesis
         let details = try detailsText(event.details)
         let hash = chainHash(prev: prev, seq: seq, at: now, kind: event.kind.rawValue, job: event.job,
                              subject: event.subject, details: details)
-        try tx.execute("""
+        try await tx.execute("""
             INSERT INTO audit_log (seq, at, kind, job_id, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [seq, now, event.kind.rawValue, event.job, event.subject, details, prev, hash])
         return AuditRecord(seq: seq, at: Timestamp.iso8601(now), kind: event.kind, job: event.job, subject: event.subject,

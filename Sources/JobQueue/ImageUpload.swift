@@ -1,7 +1,18 @@
 import Core
 public import Foundation
 
-/// One image on its way into the queue: its bytes stream to a temporary file (never wholly in memory,
+/// One unit of work of a job: one input (an image) or several in order (the slices of a series), run
+/// together by one worker. Its index in the job is its position in `submit(items:)`.
+public struct QueueItem: Sendable {
+    /// The item's inputs, in order; the first names the item.
+    public var parts: [ImageUpload]
+
+    public init(_ parts: [ImageUpload]) {
+        self.parts = parts
+    }
+}
+
+/// One input on its way into the queue: its bytes stream to a temporary file (never wholly in memory,
 /// whatever their size) and become a durable blob when `JobQueue.submit` takes it. Until then it holds
 /// the blob store's write hold, so no orphan sweep removes its blob before the job row commits.
 /// Dropping it without submitting removes the temporary file. One owner writes it, one call at a time

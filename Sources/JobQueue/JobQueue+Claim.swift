@@ -26,23 +26,27 @@ public struct WorkerIdentity: Sendable, Hashable {
     }
 }
 
-/// One image a worker holds a lease on.
+/// One item (an image, or the several inputs of a `QueueItem`) a worker holds a lease on.
 public struct ClaimedImage: Sendable, Hashable {
     public var jobID: String
     public var index: Int
-    /// The file name given at submission.
+    /// The file name given at submission (of the first input).
     public var name: String?
-    /// SHA-256 of the input bytes (`JobQueue.blobs.read`).
+    /// SHA-256 of the (first) input's bytes (`JobQueue.blobs.read`).
     public var blob: String
+    /// SHA-256 of every input, in order: `[blob]` for an item of one part.
+    public var blobs: [String]
     public var model: ModelRef
     /// When the job was submitted (ms since 1970), for end-to-end latency.
     public var submittedAt: Int64 = 0
 
-    public init(jobID: String, index: Int, name: String?, blob: String, model: ModelRef, submittedAt: Int64 = 0) {
+    public init(jobID: String, index: Int, name: String?, blob: String, model: ModelRef, submittedAt: Int64 = 0,
+                moreParts: [String] = []) {
         self.jobID = jobID
         self.index = index
         self.name = name
         self.blob = blob
+        self.blobs = [blob] + moreParts
         self.model = model
         self.submittedAt = submittedAt
     }
@@ -84,8 +88,8 @@ extension JobQueue {
     public func claim(_ worker: WorkerIdentity, policy: @escaping @Sendable (ModelRef) -> BatchPolicy?) async throws(JobQueueError) -> ClaimOutcome {
         try await write { tx in
             let now = self.now()
-            try self.requeue(tx, where: "status = 'running' AND lease_expires < ?", [now], now: now)
-            let groups = try tx.fetchAll("""
+            try await self.requeue(tx, where: "status = 'running' AND lease_expires < ?", [now], now: now)
+            let groups = try await tx.fetchAll("""
                 SELECT j.model_name AS model_name, j.model_version AS model_version, j.model_sha256 AS model_sha256,
                        SUM(CASE WHEN i.ready_at <= ? THEN 1 ELSE 0 END) AS ready,
                        MIN(CASE WHEN i.ready_at <= ? THEN i.ready_at END) AS oldest_ready,
@@ -109,7 +113,7 @@ extension JobQueue {
                 }
                 let due = oldest + Timestamp.milliseconds(p.maxDelay)
                 if (g["ready"] as Int) >= p.maxBatch || due <= now {
-                    return .batch(try self.take(tx, model, limit: p.maxBatch, worker: worker, now: now))
+                    return .batch(try await self.take(tx, model, limit: p.maxBatch, worker: worker, now: now))
                 }
                 wake = min(wake ?? due, due)
             }
@@ -118,27 +122,37 @@ extension JobQueue {
     }
 
     private func take(_ tx: any SQLTransaction, _ model: ModelRef, limit: Int, worker: WorkerIdentity,
-                      now: Int64) throws -> [ClaimedImage] {
-        let rows = try tx.fetchAll("""
+                      now: Int64) async throws -> [ClaimedImage] {
+        let rows = try await tx.fetchAll("""
             SELECT i.job_id AS job_id, i.idx AS idx, i.name AS name, i.blob AS blob, j.created_at AS created_at
             FROM images i JOIN jobs j ON j.id = i.job_id
             WHERE i.status = 'queued' AND i.ready_at <= ? AND j.model_name = ? AND j.model_version = ? AND j.model_sha256 = ?
             ORDER BY j.priority DESC, j.seq, i.idx LIMIT ?
             """ + tx.forUpdateSkipLocked(of: "i"), [now, model.name, model.version, model.sha256, limit])
         // The lease names the worker's row: make sure it exists (a peer may have taken it for dead).
-        try upsert(tx, worker, now: now)
+        try await upsert(tx, worker, now: now)
         let expires = now + Timestamp.milliseconds(configuration.leaseDuration)
+        // The further inputs of items of several parts, in order (one query for the whole batch).
+        var moreParts: [String: [String]] = [:]
+        let jobs = Array(Set(rows.map { $0["job_id"] as String }))
+        if !jobs.isEmpty {
+            let marks = Array(repeating: "?", count: jobs.count).joined(separator: ", ")
+            for p in try await tx.fetchAll("SELECT job_id, idx, blob FROM image_parts WHERE job_id IN (\(marks)) ORDER BY job_id, idx, part",
+                                           SQLArguments(jobs.map { .text($0) })) {
+                moreParts["\(p["job_id"] as String)/\(p["idx"] as Int)", default: []].append(p["blob"])
+            }
+        }
         var claimed: [ClaimedImage] = []
         for r in rows {
             let image = ClaimedImage(jobID: r["job_id"], index: r["idx"], name: r["name"], blob: r["blob"], model: model,
-                                     submittedAt: r["created_at"])
-            try tx.execute("""
+                                     submittedAt: r["created_at"], moreParts: moreParts["\(r["job_id"] as String)/\(r["idx"] as Int)"] ?? [])
+            try await tx.execute("""
                 UPDATE images SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1, error = NULL
                 WHERE job_id = ? AND idx = ? AND status = 'queued'
                 """, [worker.id, expires, image.jobID, image.index])
             claimed.append(image)
         }
-        try refreshJobs(tx, Set(claimed.map(\.jobID)), now: now)
+        try await refreshJobs(tx, Set(claimed.map(\.jobID)), now: now)
         return claimed
     }
 
@@ -163,7 +177,7 @@ extension JobQueue {
             let now = self.now()
             var applied: [Bool] = []
             for (image, outcome) in outcomes {
-                guard let row = try tx.fetchOne("""
+                guard let row = try await tx.fetchOne("""
                     SELECT i.attempts AS attempts, j.max_attempts AS max_attempts FROM images i JOIN jobs j ON j.id = i.job_id
                     WHERE i.job_id = ? AND i.idx = ? AND i.status = 'running' AND i.lease_owner = ?
                     """, [image.jobID, image.index, worker.id]) else {
@@ -174,12 +188,12 @@ extension JobQueue {
                 let key: SQLArguments = [image.jobID, image.index]
                 switch outcome {
                 case .succeeded(let artifacts):
-                    try tx.execute("""
+                    try await tx.execute("""
                         UPDATE images SET status = 'succeeded', lease_owner = NULL, lease_expires = NULL, error = NULL,
                                           finished_at = ? WHERE job_id = ? AND idx = ?
                         """, [now] + key)
                     for a in artifacts {
-                        try tx.execute("""
+                        try await tx.execute("""
                             INSERT INTO artifacts (job_id, idx, name, blob, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)
                             """, key + [a.name, a.blob.sha256, a.mediaType, now])
                     }
@@ -187,19 +201,19 @@ extension JobQueue {
                     let attempts: Int = row["attempts"], maxAttempts: Int = row["max_attempts"]
                     if permanent || attempts >= maxAttempts {
                         let message = permanent ? reason : "gave up after \(attempts) attempts: \(reason)"
-                        try tx.execute("""
+                        try await tx.execute("""
                             UPDATE images SET status = 'failed', lease_owner = NULL, lease_expires = NULL, error = ?,
                                               finished_at = ? WHERE job_id = ? AND idx = ?
                             """, [message, now] + key)
                     } else {
-                        try tx.execute("""
+                        try await tx.execute("""
                             UPDATE images SET status = 'queued', lease_owner = NULL, lease_expires = NULL, error = ?,
                                               ready_at = ? WHERE job_id = ? AND idx = ?
                             """, [reason, now + self.backoff(afterAttempt: attempts)] + key)
                     }
                 }
             }
-            let finished = try self.refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
+            let finished = try await self.refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
             return Recorded(applied: applied, finishedJobs: finished)
         }
     }
@@ -216,13 +230,13 @@ extension JobQueue {
     /// failed when any image failed; some final -> running; else queued. Cancelled jobs stay cancelled.
     /// Returns the jobs that reached a final state in this call.
     @discardableResult
-    func refreshJobs(_ tx: any SQLTransaction, _ ids: Set<String>, now: Int64) throws -> [String] {
+    func refreshJobs(_ tx: any SQLTransaction, _ ids: Set<String>, now: Int64) async throws -> [String] {
         var finishedNow: [String] = []
         for id in ids.sorted() {
-            guard let current = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self),
+            guard let current = try await tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self),
                   current != JobState.cancelled.rawValue else { continue }
             var n: [String: Int] = [:]
-            for r in try tx.fetchAll("SELECT status, COUNT(*) AS n FROM images WHERE job_id = ? GROUP BY status", [id]) {
+            for r in try await tx.fetchAll("SELECT status, COUNT(*) AS n FROM images WHERE job_id = ? GROUP BY status", [id]) {
                 n[r["status"]] = r["n"]
             }
             let total = n.values.reduce(0, +)
@@ -234,19 +248,19 @@ extension JobQueue {
             else { state = .queued }
             var error: String?
             if state == .failed {
-                let failures = try tx.fetchAll("SELECT idx, error FROM images WHERE job_id = ? AND status = 'failed' ORDER BY idx", [id])
+                let failures = try await tx.fetchAll("SELECT idx, error FROM images WHERE job_id = ? AND status = 'failed' ORDER BY idx", [id])
                 error = "\(failures.count) of \(total) image\(total == 1 ? "" : "s") failed: "
                     + failures.prefix(3).map { "image \($0["idx"] as Int): \($0["error"] as String? ?? "unknown")" }.joined(separator: "; ")
             }
             // A job starts at its first claim: COALESCE keeps that time.
             let startedAt: Int64? = state == .queued ? nil : now
-            try tx.execute("""
+            try await tx.execute("""
                 UPDATE jobs SET status = ?, error = ?, started_at = COALESCE(started_at, ?),
                   finished_at = CASE WHEN ? = 1 THEN COALESCE(finished_at, ?) ELSE NULL END
                 WHERE id = ?
                 """, [state.rawValue, error, startedAt, state.isTerminal, now, id])
             if state.isTerminal && state.rawValue != current {
-                try finished(tx, job: id, state: state, now: now)
+                try await finished(tx, job: id, state: state, now: now)
                 finishedNow.append(id)
             }
         }

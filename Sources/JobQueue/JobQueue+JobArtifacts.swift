@@ -13,10 +13,10 @@ extension JobQueue {
     /// - Throws: `.notFound` for an unknown job, `.storage` when the stored blob is missing or damaged.
     public func jobArtifact(job id: String, named name: String) async throws(JobQueueError) -> StoredArtifact? {
         let row = try await read { tx -> SQLRow? in
-            guard try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
+            guard try await tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
                 throw JobQueueError.notFound(id: id)
             }
-            return try tx.fetchOne("SELECT name, blob, media_type FROM job_artifacts WHERE job_id = ? AND name = ?", [id, name])
+            return try await tx.fetchOne("SELECT name, blob, media_type FROM job_artifacts WHERE job_id = ? AND name = ?", [id, name])
         }
         guard let row else { return nil }
         let blob: String = row["blob"]
@@ -34,16 +34,16 @@ extension JobQueue {
         let (stored, ours) = try await withBlobHold { () async throws(JobQueueError) -> ((blob: String, mediaType: String), String) in
             let ref = try await Blocking.run { [blobs] () throws(JobQueueError) in try blobs.put(data) }
             let stored = try await write { tx -> (blob: String, mediaType: String) in
-                guard try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
+                guard try await tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
                     throw JobQueueError.notFound(id: id)
                 }
-                if let row = try tx.fetchOne("SELECT blob, media_type FROM job_artifacts WHERE job_id = ? AND name = ?", [id, name]) {
+                if let row = try await tx.fetchOne("SELECT blob, media_type FROM job_artifacts WHERE job_id = ? AND name = ?", [id, name]) {
                     return (row["blob"], row["media_type"])
                 }
                 let now = self.now()
-                try tx.execute("INSERT INTO job_artifacts (job_id, name, blob, media_type, created_at) VALUES (?, ?, ?, ?, ?)",
+                try await tx.execute("INSERT INTO job_artifacts (job_id, name, blob, media_type, created_at) VALUES (?, ?, ?, ?, ?)",
                                [id, name, ref.sha256, mediaType, now])
-                try AuditTrail.append(tx, AuditEvent(kind: .jobArtifactStored, job: id, subject: name, details: ["sha256": ref.sha256]),
+                try await AuditTrail.append(tx, AuditEvent(kind: .jobArtifactStored, job: id, subject: name, details: ["sha256": ref.sha256]),
                                       now: now)
                 return (ref.sha256, mediaType)
             }

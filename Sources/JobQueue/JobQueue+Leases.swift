@@ -3,14 +3,14 @@ extension JobQueue {
     public func heartbeat(_ worker: WorkerIdentity) async throws(JobQueueError) {
         try await write { tx in
             let now = self.now()
-            try self.upsert(tx, worker, now: now)
-            try tx.execute("UPDATE images SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'",
+            try await self.upsert(tx, worker, now: now)
+            try await tx.execute("UPDATE images SET lease_expires = ? WHERE lease_owner = ? AND status = 'running'",
                            [now + Timestamp.milliseconds(self.configuration.leaseDuration), worker.id])
         }
     }
 
-    func upsert(_ tx: any SQLTransaction, _ worker: WorkerIdentity, now: Int64) throws {
-        try tx.execute("""
+    func upsert(_ tx: any SQLTransaction, _ worker: WorkerIdentity, now: Int64) async throws {
+        try await tx.execute("""
             INSERT INTO workers (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
             """, [worker.id, worker.host, worker.pid, now, now])
@@ -22,13 +22,13 @@ extension JobQueue {
         try await write { tx in
             let now = self.now()
             for image in images {
-                try tx.execute("""
+                try await tx.execute("""
                     UPDATE images SET status = 'queued', lease_owner = NULL, lease_expires = NULL,
                                       attempts = \(Self.attemptGivenBack), ready_at = ?
                     WHERE job_id = ? AND idx = ? AND lease_owner = ? AND status = 'running'
                     """, [now, image.jobID, image.index, worker.id])
             }
-            try self.refreshJobs(tx, Set(images.map(\.jobID)), now: now)
+            try await self.refreshJobs(tx, Set(images.map(\.jobID)), now: now)
         }
         await store.notifyWork()
     }
@@ -37,8 +37,8 @@ extension JobQueue {
     public func unregister(_ worker: WorkerIdentity) async throws(JobQueueError) {
         try await write { tx in
             let now = self.now()
-            try self.requeue(tx, where: "lease_owner = ?", [worker.id], now: now, interrupted: false)
-            try tx.execute("DELETE FROM workers WHERE id = ?", [worker.id])
+            try await self.requeue(tx, where: "lease_owner = ?", [worker.id], now: now, interrupted: false)
+            try await tx.execute("DELETE FROM workers WHERE id = ?", [worker.id])
         }
     }
 
@@ -51,12 +51,12 @@ extension JobQueue {
             let now = self.now()
             let stale = now - Timestamp.milliseconds(self.configuration.leaseDuration)
             var reclaimed = 0
-            for r in try tx.fetchAll("SELECT id, host, pid, heartbeat_at FROM workers") {
+            for r in try await tx.fetchAll("SELECT id, host, pid, heartbeat_at FROM workers") {
                 let gone = ((r["host"] as String) == host && !isAlive(r["pid"])) || (r["heartbeat_at"] as Int64) < stale
                 guard gone else { continue }
                 let id: String = r["id"]
-                reclaimed += try self.requeue(tx, where: "lease_owner = ?", [id], now: now)
-                try tx.execute("DELETE FROM workers WHERE id = ?", [id])
+                reclaimed += try await self.requeue(tx, where: "lease_owner = ?", [id], now: now)
+                try await tx.execute("DELETE FROM workers WHERE id = ?", [id])
             }
             return reclaimed
         }
@@ -67,13 +67,13 @@ extension JobQueue {
     /// times fails: it is probably what kills the worker.
     @discardableResult
     func requeue(_ tx: any SQLTransaction, where condition: String, _ arguments: SQLArguments, now: Int64,
-                 interrupted: Bool = true) throws -> Int {
-        let jobs = try tx.fetchAll("SELECT DISTINCT job_id FROM images WHERE status = 'running' AND \(condition)", arguments)
+                 interrupted: Bool = true) async throws -> Int {
+        let jobs = try await tx.fetchAll("SELECT DISTINCT job_id FROM images WHERE status = 'running' AND \(condition)", arguments)
             .map { $0["job_id"] as String }
         guard !jobs.isEmpty else { return 0 }
         let bump = interrupted ? 1 : 0
         let limit = configuration.maxInterruptions
-        let count = try tx.execute("""
+        let count = try await tx.execute("""
             UPDATE images SET
               status = CASE WHEN interruptions + \(bump) > \(limit) THEN 'failed' ELSE 'queued' END,
               error = CASE WHEN interruptions + \(bump) > \(limit)
@@ -84,7 +84,7 @@ extension JobQueue {
               lease_owner = NULL, lease_expires = NULL, ready_at = \(now)
             WHERE status = 'running' AND \(condition)
             """, arguments)
-        try refreshJobs(tx, Set(jobs), now: now)
+        try await refreshJobs(tx, Set(jobs), now: now)
         return count
     }
 

@@ -14,15 +14,15 @@ extension JobQueue {
     @discardableResult
     public func cancel(_ id: String) async throws(JobQueueError) -> JobStatus {
         try await write { tx in
-            guard let raw = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self) else {
+            guard let raw = try await tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self) else {
                 throw JobQueueError.notFound(id: id)
             }
             let state = JobState(rawValue: raw) ?? .failed
             guard state == .queued else { throw JobQueueError.notCancellable(id: id, status: state) }
             let now = self.now()
-            try tx.execute("UPDATE images SET status = 'cancelled', finished_at = ? WHERE job_id = ? AND status = 'queued'", [now, id])
-            try tx.execute("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", [now, id])
-            try self.finished(tx, job: id, state: .cancelled, now: now)
+            try await tx.execute("UPDATE images SET status = 'cancelled', finished_at = ? WHERE job_id = ? AND status = 'queued'", [now, id])
+            try await tx.execute("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ?", [now, id])
+            try await self.finished(tx, job: id, state: .cancelled, now: now)
         }
         return try await status(id)
     }
@@ -32,7 +32,7 @@ extension JobQueue {
     public func prune(olderThan age: Duration) async throws(JobQueueError) -> PruneSummary {
         let cutoff = self.now() - Timestamp.milliseconds(age)
         let jobs = try await write { tx in
-            try tx.execute("DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?", [cutoff])
+            try await tx.execute("DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?", [cutoff])
         }
         let sweep = try await sweep()
         return PruneSummary(jobs: jobs, files: sweep.skipped ? nil : sweep.blobs + sweep.temporaryFiles)
@@ -45,7 +45,10 @@ extension JobQueue {
     public func sweep() async throws(JobQueueError) -> SweepSummary {
         try await blobs.sweep { () async throws(JobQueueError) in
             try await self.read { tx in
-                Set(try tx.fetchAll("SELECT blob FROM images UNION SELECT blob FROM artifacts UNION SELECT blob FROM job_artifacts")
+                Set(try await tx.fetchAll("""
+                    SELECT blob FROM images UNION SELECT blob FROM image_parts UNION SELECT blob FROM artifacts
+                    UNION SELECT blob FROM job_artifacts
+                    """)
                         .map { $0["blob"] as String })
             }
         }

@@ -44,13 +44,13 @@ extension JobQueue {
             throw .invalidArgument("the comment must have at most \(Self.maxCommentLength) characters, got \(text.count)")
         }
         return try await write { tx in
-            guard let raw = try tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self) else {
+            guard let raw = try await tx.scalar("SELECT status FROM jobs WHERE id = ?", [id], as: String.self) else {
                 throw JobQueueError.notFound(id: id)
             }
             let state = JobState(rawValue: raw) ?? .failed
             guard state == .succeeded else { throw JobQueueError.notReviewable(id: id, status: state) }
             let now = self.now()
-            guard let reviewID = try tx.scalar("""
+            guard let reviewID = try await tx.scalar("""
                 INSERT INTO reviews (job_id, agree, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id
                 """, [id, agree, text, who, now], as: Int64.self) else {
                 throw JobQueueError.database("recording a review returned no id")
@@ -60,7 +60,7 @@ extension JobQueue {
             var details = ["review": String(review.id), "verdict": agree ? "agree" : "disagree"]
             // The comment is free text a person typed: recorded by its hash only.
             if let text { details["commentSHA256"] = SHA256.hash(data: Data(text.utf8)).hexString }
-            try AuditTrail.append(tx, AuditEvent(kind: .jobReviewed, job: id, subject: who, details: details), now: now)
+            try await AuditTrail.append(tx, AuditEvent(kind: .jobReviewed, job: id, subject: who, details: details), now: now)
             return review
         }
     }
@@ -68,10 +68,10 @@ extension JobQueue {
     /// Every verdict on a job, oldest first (the last one counts).
     public func reviews(for id: String) async throws(JobQueueError) -> [Review] {
         try await read { tx in
-            guard try tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
+            guard try await tx.scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?) AS found", [id], as: Bool.self) == true else {
                 throw JobQueueError.notFound(id: id)
             }
-            return try tx.fetchAll("SELECT * FROM reviews WHERE job_id = ? ORDER BY id", [id]).map(Self.review)
+            return try await tx.fetchAll("SELECT * FROM reviews WHERE job_id = ? ORDER BY id", [id]).map(Self.review)
         }
     }
 
@@ -82,10 +82,10 @@ extension JobQueue {
         let rows = try await read { tx in
             let unreviewed = includeReviewed ? "" : " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.job_id = jobs.id)"
             var found: [(JobStatus, [SQLRow], Review?)] = []
-            for row in try tx.fetchAll("SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq") {
+            for row in try await tx.fetchAll("SELECT * FROM jobs WHERE status = 'succeeded'\(unreviewed) ORDER BY priority DESC, seq") {
                 let id: String = row["id"]
-                let latest = try tx.fetchOne("SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1", [id]).map(Self.review)
-                found.append((try Self.jobStatus(tx, row), try Self.artifactRows(tx, job: id, named: reportArtifact), latest))
+                let latest = try await tx.fetchOne("SELECT * FROM reviews WHERE job_id = ? ORDER BY id DESC LIMIT 1", [id]).map(Self.review)
+                found.append((try await Self.jobStatus(tx, row), try await Self.artifactRows(tx, job: id, named: reportArtifact), latest))
             }
             return found
         }

@@ -16,10 +16,10 @@ extension JobQueue {
     /// The job as the API shows it, with its queue position while queued.
     public func status(_ id: String) async throws(JobQueueError) -> JobStatus {
         try await read { tx in
-            guard let row = try tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
+            guard let row = try await tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
                 throw JobQueueError.notFound(id: id)
             }
-            return try Self.jobStatus(tx, row)
+            return try await Self.jobStatus(tx, row)
         }
     }
 
@@ -40,9 +40,9 @@ extension JobQueue {
             }
             sql += " ORDER BY seq DESC LIMIT ?"
             arguments += [limit + 1]
-            let rows = try tx.fetchAll(sql, arguments)
+            let rows = try await tx.fetchAll(sql, arguments)
             let page = rows.prefix(limit)
-            let jobs = try page.map { try Self.jobStatus(tx, $0) }
+            let jobs = try await page.asyncMap { try await Self.jobStatus(tx, $0) }
             let next: String? = rows.count > limit ? String(page.last!["seq"] as Int64) : nil
             return JobPage(jobs: jobs, nextCursor: next)
         }
@@ -52,17 +52,17 @@ extension JobQueue {
     /// read from their durable blobs.
     public func artifacts(job id: String, named name: String) async throws(JobQueueError) -> (job: JobStatus, artifacts: [StoredArtifact]) {
         let (job, rows) = try await read { tx in
-            guard let row = try tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
+            guard let row = try await tx.fetchOne("SELECT * FROM jobs WHERE id = ?", [id]) else {
                 throw JobQueueError.notFound(id: id)
             }
-            return (try Self.jobStatus(tx, row), try Self.artifactRows(tx, job: id, named: name))
+            return (try await Self.jobStatus(tx, row), try await Self.artifactRows(tx, job: id, named: name))
         }
         return (job, try await load(rows))
     }
 
     /// The rows of a job's artifacts called `name`, in image order.
-    static func artifactRows(_ tx: any SQLTransaction, job id: String, named name: String) throws -> [SQLRow] {
-        try tx.fetchAll("SELECT idx, name, blob, media_type FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx", [id, name])
+    static func artifactRows(_ tx: any SQLTransaction, job id: String, named name: String) async throws -> [SQLRow] {
+        try await tx.fetchAll("SELECT idx, name, blob, media_type FROM artifacts WHERE job_id = ? AND name = ? ORDER BY idx", [id, name])
     }
 
     /// Reads the blobs `artifactRows` names (on the blocking executor).
@@ -86,7 +86,7 @@ extension JobQueue {
     /// One stored artifact of one image (`report.json`, `overlay.png`, ...): its bytes and media type.
     public func artifact(job id: String, image: Int, name: String) async throws(JobQueueError) -> (data: Data, mediaType: String) {
         let row = try await read { tx in
-            try tx.fetchOne("SELECT blob, media_type FROM artifacts WHERE job_id = ? AND idx = ? AND name = ?", [id, image, name])
+            try await tx.fetchOne("SELECT blob, media_type FROM artifacts WHERE job_id = ? AND idx = ? AND name = ?", [id, image, name])
         }
         guard let row else { throw .notFound(id: "\(id)/images/\(image)/\(name)") }
         return (try await blob(row["blob"]), row["media_type"])
@@ -95,7 +95,7 @@ extension JobQueue {
     /// The SHA-256 of each input image of a job, by image index (`blobs.read` gives the bytes).
     public func imageBlobs(job id: String) async throws(JobQueueError) -> [Int: String] {
         try await read { tx in
-            try tx.fetchAll("SELECT idx, blob FROM images WHERE job_id = ?", [id])
+            try await tx.fetchAll("SELECT idx, blob FROM images WHERE job_id = ?", [id])
                 .reduce(into: [Int: String]()) { $0[$1["idx"]] = $1["blob"] }
         }
     }
@@ -104,17 +104,17 @@ extension JobQueue {
     public func jobCounts() async throws(JobQueueError) -> [JobState: Int] {
         try await read { tx in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-            for row in try tx.fetchAll("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+            for row in try await tx.fetchAll("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
                 if let s = JobState(rawValue: row["status"]) { counts[s] = row["n"] }
             }
             return counts
         }
     }
 
-    static func jobStatus(_ tx: any SQLTransaction, _ row: SQLRow) throws -> JobStatus {
+    static func jobStatus(_ tx: any SQLTransaction, _ row: SQLRow) async throws -> JobStatus {
         let id: String = row["id"]
         let state = JobState(rawValue: row["status"]) ?? .failed
-        let images = try tx.fetchAll("SELECT idx, status, name, attempts, error FROM images WHERE job_id = ? ORDER BY idx", [id])
+        let images = try await tx.fetchAll("SELECT idx, status, name, attempts, error FROM images WHERE job_id = ? ORDER BY idx", [id])
             .map { r in
             JobStatus.Image(index: r["idx"], status: JobState(rawValue: r["status"]) ?? .failed, name: r["name"],
                             attempts: r["attempts"], error: r["error"])
@@ -123,7 +123,7 @@ extension JobQueue {
         if state == .queued {
             let priority: Int = row["priority"]
             let seq: Int64 = row["seq"]
-            position = try tx.scalar("""
+            position = try await tx.scalar("""
                 SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND (priority > ? OR (priority = ? AND seq < ?))
                 """, [priority, priority, seq], as: Int.self)
         }

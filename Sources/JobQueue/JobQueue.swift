@@ -33,7 +33,7 @@ public final class JobQueue: Sendable {
         /// Run inside the transaction that brings a job to a final state (succeeded, failed or cancelled),
         /// after its audit row: modules above the queue record their own rows with the outcome (an export
         /// outbox), so both commit or neither does. A hook that throws rolls the change back.
-        public var jobFinished: [@Sendable (any SQLTransaction, _ job: String, _ state: JobState) throws -> Void] = []
+        public var jobFinished: [@Sendable (any SQLTransaction, _ job: String, _ state: JobState) async throws -> Void] = []
 
         public init() {}
     }
@@ -72,11 +72,11 @@ public final class JobQueue: Sendable {
         self.init(store: store, blobs: blobs, configuration: configuration)
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T {
         try await store.write(body)
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T {
         try await store.read(body)
     }
 

@@ -5,8 +5,9 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 
-/// Opens connections to the store's database on the store's event loop group, with `search_path` set
-/// to the URL's schema as a startup parameter (no extra round trip, and a reconnected connection gets it too).
+/// How the store reaches its database: the pool's configuration and the listener's own connections, on
+/// the store's event loop group, with `search_path` set to the URL's schema as a startup parameter (no
+/// extra round trip, and a reconnected connection gets it too).
 struct PostgresConnector: Sendable {
     let group: MultiThreadedEventLoopGroup
     let url: PostgresURL
@@ -16,12 +17,26 @@ struct PostgresConnector: Sendable {
         var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
                                                              password: url.password, database: url.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
-        // Named in pg_stat_activity, so an operator (or a test) can tell the queue's connections apart.
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
-        if let schema = url.schema {
-            configuration.options.additionalStartupParameters.append(("search_path", "\"\(schema)\""))
-        }
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
+    }
+
+    /// The transactions' pool: at most `poolSize` connections, opened on demand.
+    func clientConfiguration(poolSize: Int) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(host: url.host, port: url.port, username: url.user,
+                                                         password: url.password, database: url.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.maximumConnections = max(1, poolSize)
+        configuration.options.additionalStartupParameters = startupParameters
+        return configuration
+    }
+
+    /// Named in pg_stat_activity, so an operator (or a test) can tell the queue's connections apart; the
+    /// schema first on the search path.
+    private var startupParameters: [(String, String)] {
+        var parameters = [("application_name", applicationName)]
+        if let schema = url.schema { parameters.append(("search_path", "\"\(schema)\"")) }
+        return parameters
     }
 
     /// `medinfer` and the schema, as `application_name`.
@@ -29,11 +44,6 @@ struct PostgresConnector: Sendable {
 
     func connect(id: Int) -> EventLoopFuture<PostgresConnection> {
         PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger)
-    }
-
-    /// Blocks the calling thread (never an event loop thread) until connected.
-    func connectAndWait(id: Int) throws(JobQueueError) -> PostgresConnection {
-        do { return try connect(id: id).wait() } catch { throw PostgresErrors.jobQueueError(error, location: url.redacted) }
     }
 }
 

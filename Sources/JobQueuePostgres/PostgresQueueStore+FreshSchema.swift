@@ -15,17 +15,23 @@ extension PostgresQueueStore {
     /// database `url` names (its own `schema` parameter is replaced), so tests sharing one database do not
     /// see each other's rows. Drop it with `dropSchemaAndClose()`.
     public static func inFreshSchema(url: String, poolSize: Int = 4,
-                                     migrations: [QueueMigration] = []) throws(JobQueueError) -> PostgresQueueStore {
+                                     migrations: [QueueMigration] = []) async throws(JobQueueError) -> PostgresQueueStore {
         var parsed: PostgresURL
         do { parsed = try PostgresURL(parsing: url) } catch { throw .invalidArgument(error.description) }
         parsed.schema = "medinfer_test_" + String(format: "%016llx", UInt64.random(in: .min ... .max))
-        return try PostgresQueueStore(url: parsed, poolSize: poolSize, migrations: migrations)
+        return try await PostgresQueueStore(url: parsed, poolSize: poolSize, migrations: migrations)
     }
 
     /// Drops this store's schema with every table and row in it, then closes the store.
-    public func dropSchemaAndClose() throws(JobQueueError) {
+    public func dropSchemaAndClose() async throws(JobQueueError) {
         guard let schema = url.schema else { throw .invalidArgument("\(location) names no schema to drop") }
-        defer { close() }
-        _ = try transaction(begin: "BEGIN") { db in try db.execute("DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE") }
+        let dropped: Result<Int, JobQueueError>
+        do {
+            dropped = .success(try await transaction(begin: "BEGIN") { db in try await db.execute("DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE") })
+        } catch {
+            dropped = .failure(error)
+        }
+        await close()
+        _ = try dropped.get()
     }
 }

@@ -121,6 +121,21 @@ extension PostgresQueueStore {
             """,
             "CREATE INDEX job_artifacts_blob ON job_artifacts(blob)",
         ]),
+        ("v5-item-parts", [
+            """
+            CREATE TABLE image_parts (
+              job_id TEXT NOT NULL,
+              idx INTEGER NOT NULL,
+              part INTEGER NOT NULL CHECK (part >= 1),
+              name TEXT,
+              blob TEXT NOT NULL,
+              byte_count BIGINT NOT NULL CHECK (byte_count >= 0),
+              PRIMARY KEY (job_id, idx, part),
+              FOREIGN KEY (job_id, idx) REFERENCES images(job_id, idx) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX image_parts_blob ON image_parts(blob)",
+        ]),
     ]
 
     /// The queue's migrations, then the ones other modules registered (`QueueMigration.postgres`).
@@ -135,24 +150,26 @@ extension PostgresQueueStore {
     /// `queue_migrations`, in order, in one transaction. Safe when several processes start at once: they
     /// queue on a transaction-scoped advisory lock for this schema, and each statement of a READ COMMITTED
     /// transaction sees what the previous holder committed. `init` calls it; calling it again is a no-op.
-    public func migrate() throws(JobQueueError) {
-        try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED") { db in
-            try db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                           ["medinfer queue migrations: \(url.schema ?? "")"])
-            if let schema = url.schema { try db.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"") }
-            try db.execute("CREATE TABLE IF NOT EXISTS queue_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)")
-            let applied = Set(try db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String })
-            for migration in allMigrations where !applied.contains(migration.name) {
-                for statement in migration.statements { try db.execute(statement) }
-                try db.execute("INSERT INTO queue_migrations (name, applied_at) VALUES (?, ?)",
-                               [migration.name, Int64(Date().timeIntervalSince1970 * 1000)])
+    public func migrate() async throws(JobQueueError) {
+        let schema = url.schema
+        let migrations = allMigrations
+        try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED") { db in
+            try await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                                 ["medinfer queue migrations: \(schema ?? "")"])
+            if let schema { try await db.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"") }
+            try await db.execute("CREATE TABLE IF NOT EXISTS queue_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)")
+            let applied = Set(try await db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String })
+            for migration in migrations where !applied.contains(migration.name) {
+                for statement in migration.statements { try await db.execute(statement) }
+                try await db.execute("INSERT INTO queue_migrations (name, applied_at) VALUES (?, ?)",
+                                     [migration.name, Int64(Date().timeIntervalSince1970 * 1000)])
             }
         }
     }
 
     /// The names of the migrations recorded in this store's schema, in the order they apply.
-    public func appliedMigrations() throws(JobQueueError) -> [String] {
-        let recorded = try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { db in Set(try db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String }) }
+    public func appliedMigrations() async throws(JobQueueError) -> [String] {
+        let recorded = try await read { db in Set(try await db.fetchAll("SELECT name FROM queue_migrations").map { $0["name"] as String }) }
         return allMigrations.map(\.name).filter(recorded.contains)
     }
 }

@@ -1,4 +1,3 @@
-import Core
 public import JobQueue
 import Foundation
 import PostgresNIO
@@ -7,74 +6,81 @@ extension PostgresQueueStore {
     /// A transaction that lost a serialization conflict or a deadlock is rerun up to this many times in all.
     static let maximumAttempts = 30
 
-    /// On the blocking executor (`Blocking`): the transaction's statements wait for their answers there,
-    /// never on the caller's executor or the connection's event loop.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
-        try await Blocking.run { () throws(JobQueueError) in try self.transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE", body) }
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL SERIALIZABLE", body)
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T {
-        try await Blocking.run { () throws(JobQueueError) in
-            try self.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
-        }
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
     }
 
-    private enum Attempt<T> {
+    private enum Attempt<T: Sendable>: Sendable {
         case committed(T)
         case retry(JobQueueError)
         case failed(JobQueueError)
     }
 
     /// `begin`, the body, COMMIT; reruns everything (after a short random pause, so the contenders do not
-    /// collide again in step) while PostgreSQL reports a serialization failure or deadlock.
-    func transaction<T>(begin: String, _ body: (any SQLTransaction) throws -> T) throws(JobQueueError) -> T {
-        for attempt in 1...Self.maximumAttempts {
-            let outcome = try pool.withConnection { connection, broken throws(JobQueueError) in
-                attemptTransaction(on: connection, broken: &broken, begin: begin, body)
-            }
-            switch outcome {
-            case .committed(let value): return value
-            case .failed(let error): throw error
-            case .retry(let error):
-                if attempt == Self.maximumAttempts {
-                    throw .database("\(error) (gave up after \(attempt) attempts)")
+    /// collide again in step) while PostgreSQL reports a serialization failure or deadlock, or the leased
+    /// connection turns out to have been closed by the server (restart, idle timeout, termination).
+    ///
+    /// In a task of its own, so that cancelling the caller never abandons a transaction half-way.
+    func transaction<T: Sendable>(begin: String, _ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T {
+        let outcome = await Task.detached { () -> Result<T, JobQueueError> in
+            for attempt in 1...Self.maximumAttempts {
+                let outcome: Attempt<T>
+                do {
+                    outcome = try await self.client.withConnection { connection in
+                        await self.attemptTransaction(on: connection, begin: begin, body)
+                    }
+                } catch {
+                    return .failure(PostgresErrors.jobQueueError(error, location: self.location))
                 }
-                let ceiling = min(50_000, 1_000 << min(attempt, 6))  // µs: 2, 4, ... 50 ms
-                usleep(UInt32.random(in: 500...UInt32(ceiling)))
+                switch outcome {
+                case .committed(let value): return .success(value)
+                case .failed(let error): return .failure(error)
+                case .retry(let error):
+                    if attempt == Self.maximumAttempts {
+                        return .failure(.database("\(error) (gave up after \(attempt) attempts)"))
+                    }
+                    let ceiling = min(50_000, 1_000 << min(attempt, 6))  // µs: 2, 4, ... 50 ms
+                    try? await Task.sleep(for: .microseconds(Int.random(in: 500...ceiling)))
+                }
             }
-        }
-        preconditionFailure("unreachable: the last attempt returns or throws")
+            preconditionFailure("unreachable: the last attempt returns")
+        }.value
+        return try outcome.get()
     }
 
-    private func attemptTransaction<T>(on connection: PostgresConnection, broken: inout Bool, begin: String,
-                                       _ body: (any SQLTransaction) throws -> T) -> Attempt<T> {
+    private func attemptTransaction<T: Sendable>(on connection: PostgresConnection, begin: String,
+                                                 _ body: @Sendable (any SQLTransaction) async throws -> T) async -> Attempt<T> {
         let transaction = PostgresTransaction(connection: connection, location: location, logger: logger)
-        func rollBack(after error: any Error) -> Attempt<T> {
-            do { _ = try transaction.run("ROLLBACK", []) } catch { broken = true }  // state unknown: do not reuse
+        func rollBack(after error: any Error) async -> Attempt<T> {
+            // On a connection whose state is unknown the server ends the transaction when it closes it.
+            _ = try? await transaction.run("ROLLBACK", [])
             let mapped = error as? JobQueueError ?? .database("\(error)")
-            return transaction.isRetryable ? .retry(mapped) : .failed(mapped)
+            return await transaction.isRetryable ? .retry(mapped) : .failed(mapped)
         }
         do {
-            _ = try transaction.run(begin, [])
+            _ = try await transaction.run(begin, [])
         } catch {
-            // A pooled connection the server closed meanwhile (restart, idle timeout): rerun on a new one.
-            guard connection.isClosed else { return rollBack(after: error) }
-            broken = true
+            // A pooled connection the server closed meanwhile: rerun on another (the pool drops this one).
+            guard connection.isClosed else { return await rollBack(after: error) }
             return .retry(error)
         }
         let value: T
         do {
-            value = try body(transaction)
+            value = try await body(transaction)
         } catch {
-            return rollBack(after: error)
+            return await rollBack(after: error)
         }
         do {
             // COMMIT of a transaction that an error aborted (and the body swallowed) rolls back instead.
-            guard try transaction.run("COMMIT", []).metadata.command == "ROLLBACK" else { return .committed(value) }
-            let cause = transaction.firstFailure?.error ?? .database("PostgreSQL \(location): the transaction was rolled back")
-            return transaction.isRetryable ? .retry(cause) : .failed(cause)
+            guard try await transaction.run("COMMIT", []).metadata.command == "ROLLBACK" else { return .committed(value) }
+            let cause = await transaction.firstFailure?.error ?? .database("PostgreSQL \(location): the transaction was rolled back")
+            return await transaction.isRetryable ? .retry(cause) : .failed(cause)
         } catch {
-            return rollBack(after: error)
+            return await rollBack(after: error)
         }
     }
 }

@@ -3,10 +3,10 @@ import JobQueue
 import Logging
 import PostgresNIO
 
-/// The statements of one PostgreSQL transaction on one connection, each awaited on the calling thread.
+/// The statements of one PostgreSQL transaction on one leased connection, each awaited in turn.
 /// Remembers the first failed statement's SQLSTATE: after any error PostgreSQL aborts the transaction,
 /// so the store decides from it whether to rerun the body (40001, 40P01) even if the body swallowed the error.
-final class PostgresTransaction: SQLTransaction {
+actor PostgresTransaction: SQLTransaction {
     let connection: PostgresConnection
     let location: String
     let logger: Logger
@@ -18,22 +18,22 @@ final class PostgresTransaction: SQLTransaction {
         self.logger = logger
     }
 
-    var dialect: SQLDialect { .postgres }
+    nonisolated var dialect: SQLDialect { .postgres }
 
     /// The transaction failed in a way a rerun can cure.
     var isRetryable: Bool { PostgresErrors.isRetryable(sqlState: firstFailure?.sqlState) }
 
     @discardableResult
-    func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
-        try run(sql, arguments).metadata.rows ?? 0
+    func execute(_ sql: String, _ arguments: SQLArguments) async throws -> Int {
+        try await run(sql, arguments).metadata.rows ?? 0
     }
 
-    func fetchAll(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
-        try run(sql, arguments).rows.map { row throws(JobQueueError) in try Self.decode(row) }
+    func fetchAll(_ sql: String, _ arguments: SQLArguments) async throws -> [SQLRow] {
+        try await run(sql, arguments).rows.map { row throws(JobQueueError) in try Self.decode(row) }
     }
 
     /// Runs one statement (`?` placeholders) and collects its rows and command tag.
-    func run(_ sql: String, _ arguments: SQLArguments) throws(JobQueueError) -> PostgresQueryResult {
+    func run(_ sql: String, _ arguments: SQLArguments) async throws(JobQueueError) -> PostgresQueryResult {
         let (text, count) = PostgresSQL.numberPlaceholders(sql)
         guard count == arguments.values.count else {
             throw .database("SQL has \(count) placeholders but \(arguments.values.count) arguments: \(sql)")
@@ -49,7 +49,7 @@ final class PostgresTransaction: SQLTransaction {
             }
         }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+            return try await connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).get()
         } catch {
             let mapped = PostgresErrors.jobQueueError(error, location: location)
             if firstFailure == nil { firstFailure = (PostgresErrors.sqlState(error), mapped) }

@@ -13,12 +13,12 @@ public struct TemporaryQueue: Sendable {
 
     /// `clock`: the queue reads time from it instead of the wall clock (tests of leases and backoff).
     public init(_ kind: QueueStoreKind = .sqlite, clock: TestClock? = nil,
-                _ configure: (inout JobQueue.Configuration) -> Void = { _ in }) throws {
+                _ configure: (inout JobQueue.Configuration) -> Void = { _ in }) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-queue-\(UUID().uuidString)")
         var configuration = JobQueue.Configuration()
         if let clock { configuration.clock = { clock.now() } }
         configure(&configuration)
-        scratch = try TestQueueStores.makeQueue(kind: kind, directory: directory, configuration: configuration)
+        scratch = try await TestQueueStores.makeQueue(kind: kind, directory: directory, configuration: configuration)
     }
 
     public func remove() { scratch.remove() }
@@ -49,7 +49,7 @@ public struct TemporaryQueue: Sendable {
 
     /// `SELECT COUNT(*) ...` in the queue's store.
     public func count(_ sql: String, _ arguments: SQLArguments = []) async throws -> Int {
-        try await queue.store.read { tx in try tx.scalar(sql, arguments, as: Int.self) } ?? -1
+        try await queue.store.read { tx in try await tx.scalar(sql, arguments, as: Int.self) } ?? -1
     }
 
     /// Submits a one-image job and runs it to `succeeded` as a worker would, storing `artifact` as the

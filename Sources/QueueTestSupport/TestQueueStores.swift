@@ -24,7 +24,7 @@ public enum TestQueueStores {
     /// PostgreSQL: a new schema of its own). `remove()` deletes both.
     /// `migrations`: other modules' tables (the server passes its own), as `openQueue` registers them.
     public static func makeQueue(kind: QueueStoreKind, directory: URL, configuration: JobQueue.Configuration = .init(),
-                                 migrations: [QueueMigration] = []) throws -> TestQueue {
+                                 migrations: [QueueMigration] = []) async throws -> TestQueue {
         switch kind {
         case .memory:
             let store = try SQLiteQueueStore(inMemory: migrations)
@@ -37,10 +37,10 @@ public enum TestQueueStores {
             return TestQueue(kind: kind, directory: directory, queue: queue, blobs: blobs, dropStore: {})
         case .postgres:
             guard let url = PostgresQueueStore.testURL else { throw TestStoreError.noPostgresURL }
-            let store = try PostgresQueueStore.inFreshSchema(url: url, migrations: migrations)
+            let store = try await PostgresQueueStore.inFreshSchema(url: url, migrations: migrations)
             let blobs = try FileBlobStore(root: directory.appendingPathComponent("blobs", isDirectory: true))
             return TestQueue(kind: kind, directory: directory, queue: JobQueue(store: store, blobs: blobs, configuration: configuration),
-                             blobs: blobs, dropStore: { try? store.dropSchemaAndClose() })
+                             blobs: blobs, dropStore: { Task { try? await store.dropSchemaAndClose() } })
         }
     }
 }
@@ -55,7 +55,8 @@ public struct TestQueue: Sendable {
     public let blobs: FileBlobStore
     let dropStore: @Sendable () -> Void
 
-    /// Deletes the store (PostgreSQL: drops the schema) and the directory.
+    /// Deletes the store and the directory. PostgreSQL drops the schema in a task of its own (so `remove`
+    /// can run in a `defer`); the test cluster is discarded whole at the end of the run anyway.
     public func remove() {
         dropStore()
         try? FileManager.default.removeItem(at: directory)

@@ -34,14 +34,14 @@ extension APIKeyStore {
         guard FileManager.default.fileExists(atPath: path) else { return .noFile }
         let (keys, owners) = try Self.readLegacy(path: path)
         let imported = try await write { tx -> Bool in
-            let existing = try tx.scalar("SELECT (SELECT COUNT(*) FROM api_keys) + (SELECT COUNT(*) FROM job_owners) AS n",
+            let existing = try await tx.scalar("SELECT (SELECT COUNT(*) FROM api_keys) + (SELECT COUNT(*) FROM job_owners) AS n",
                                          as: Int64.self)
             guard existing == 0 else { return false }
             for key in keys {
-                try tx.execute("INSERT INTO api_keys (id, name, role, sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)", key)
+                try await tx.execute("INSERT INTO api_keys (id, name, role, sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)", key)
             }
             for owner in owners {
-                try tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?)", owner)
+                try await tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?)", owner)
             }
             return true
         }

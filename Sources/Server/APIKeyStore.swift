@@ -102,7 +102,7 @@ public final class APIKeyStore: Sendable {
     public func create(name: String, role: Role) async throws(APIKeyError) -> (key: String, record: APIKeyRecord) {
         guard (1...100).contains(name.count) else { throw .invalidName(name) }
         let made = Self.newKey(name: name, role: role)
-        try await write { tx in try Self.insert(tx, made) }
+        try await write { tx in try await Self.insert(tx, made) }
         return (made.key, made.record)
     }
 
@@ -112,8 +112,8 @@ public final class APIKeyStore: Sendable {
     public func bootstrapAdminKey() async throws(APIKeyError) -> String? {
         let made = Self.newKey(name: "admin", role: .admin)
         let created = try await write { tx in
-            guard try tx.scalar("SELECT COUNT(*) AS n FROM api_keys", as: Int64.self) == 0 else { return false }
-            try Self.insert(tx, made)
+            guard try await tx.scalar("SELECT COUNT(*) AS n FROM api_keys", as: Int64.self) == 0 else { return false }
+            try await Self.insert(tx, made)
             return true
         }
         return created ? made.key : nil
@@ -122,7 +122,7 @@ public final class APIKeyStore: Sendable {
     /// Every key, oldest first.
     public func list() async throws(APIKeyError) -> [APIKeyRecord] {
         try await read { tx in
-            try tx.fetchAll("SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id")
+            try await tx.fetchAll("SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, id")
                 .map(Self.record)
         }
     }
@@ -131,11 +131,11 @@ public final class APIKeyStore: Sendable {
     public func revoke(id: String) async throws(APIKeyError) {
         let now = Timestamp.now()
         let revoked = try await write { tx -> Bool in
-            guard let row = try tx.fetchOne("SELECT name, role FROM api_keys WHERE id = ? AND revoked_at IS NULL", [id]) else {
+            guard let row = try await tx.fetchOne("SELECT name, role FROM api_keys WHERE id = ? AND revoked_at IS NULL", [id]) else {
                 return false
             }
-            try tx.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [now, id])
-            try AuditTrail.append(tx, AuditEvent(kind: .keyRevoked, subject: id,
+            try await tx.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [now, id])
+            try await AuditTrail.append(tx, AuditEvent(kind: .keyRevoked, subject: id,
                                                  details: ["name": row["name"] as String, "role": row["role"] as String]),
                                   now: now)
             return true
@@ -149,7 +149,7 @@ public final class APIKeyStore: Sendable {
         guard parts.count == 3, parts[0] == "mi" else { return nil }
         let id = String(parts[1])
         let row = try await read { tx in
-            try tx.fetchOne("SELECT id, name, role, sha256, created_at, revoked_at FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+            try await tx.fetchOne("SELECT id, name, role, sha256, created_at, revoked_at FROM api_keys WHERE id = ? AND revoked_at IS NULL",
                             [id])
         }
         guard let row else { return nil }
@@ -165,18 +165,18 @@ public final class APIKeyStore: Sendable {
     /// Records, inside the transaction that creates `job` (`JobQueue.submit(…, recording:)`), that `key`
     /// submitted it: a job and its owner commit together, so a crash never leaves a submitter a 404 for its
     /// own job.
-    static func recordOwner(_ tx: any SQLTransaction, job: String, key: String) throws {
-        try tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING", [job, key])
+    static func recordOwner(_ tx: any SQLTransaction, job: String, key: String) async throws {
+        try await tx.execute("INSERT INTO job_owners (job_id, key_id) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING", [job, key])
     }
 
     /// Records that `key` submitted `job` (first submitter wins: an idempotent resubmission keeps the owner).
     func recordOwner(job: String, key: String) async throws(APIKeyError) {
-        try await write { tx in try Self.recordOwner(tx, job: job, key: key) }
+        try await write { tx in try await Self.recordOwner(tx, job: job, key: key) }
     }
 
     /// The key id that submitted `job`, if known.
     func owner(job: String) async throws(APIKeyError) -> String? {
-        try await read { tx in try tx.scalar("SELECT key_id FROM job_owners WHERE job_id = ?", [job], as: String.self) }
+        try await read { tx in try await tx.scalar("SELECT key_id FROM job_owners WHERE job_id = ?", [job], as: String.self) }
     }
 
     /// The jobs `key` owns, among `ids`.
@@ -184,7 +184,7 @@ public final class APIKeyStore: Sendable {
         guard !ids.isEmpty else { return [] }
         return try await read { tx in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            let rows = try tx.fetchAll("SELECT job_id FROM job_owners WHERE key_id = ? AND job_id IN (\(marks))",
+            let rows = try await tx.fetchAll("SELECT job_id FROM job_owners WHERE key_id = ? AND job_id IN (\(marks))",
                                        [key] + SQLArguments(ids.map { .text($0) }))
             return Set(rows.map { $0["job_id"] as String })
         }
@@ -209,11 +209,11 @@ public final class APIKeyStore: Sendable {
     }
 
     /// Inserts a new key and its `key.created` audit row.
-    static func insert(_ tx: any SQLTransaction, _ made: NewKey) throws {
+    static func insert(_ tx: any SQLTransaction, _ made: NewKey) async throws {
         let record = made.record
-        try tx.execute("INSERT INTO api_keys (id, name, role, sha256, created_at) VALUES (?, ?, ?, ?, ?)",
+        try await tx.execute("INSERT INTO api_keys (id, name, role, sha256, created_at) VALUES (?, ?, ?, ?, ?)",
                        [record.id, record.name, record.role.rawValue, made.hash, made.createdMs])
-        try AuditTrail.append(tx, AuditEvent(kind: .keyCreated, subject: record.id,
+        try await AuditTrail.append(tx, AuditEvent(kind: .keyCreated, subject: record.id,
                                              details: ["name": record.name, "role": record.role.rawValue]),
                               now: made.createdMs)
     }
@@ -224,11 +224,11 @@ public final class APIKeyStore: Sendable {
                      revokedAt: (row["revoked_at"] as Int64?).map(Timestamp.iso8601))
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(APIKeyError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(APIKeyError) -> T {
         do { return try await store.read(body) } catch { throw .storage(path: store.location, reason: error.description) }
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(APIKeyError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(APIKeyError) -> T {
         do { return try await store.write(body) } catch { throw .storage(path: store.location, reason: error.description) }
     }
 

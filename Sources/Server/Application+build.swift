@@ -26,7 +26,6 @@ public func buildApplication(_ services: ServerServices, logger: Logger = Logger
     workerOptions.maxDelay = configuration.maxDelayMs.map { .milliseconds($0) }
     workerOptions.observer = { [metrics = services.metrics] in metrics.record($0) }
     workerOptions.auditModelEvents = true
-    workerOptions.holdAfterInference = .milliseconds(configuration.holdAfterInferenceMs)
     let workers = (0..<configuration.workerCount).map { _ in
         Worker(queue: services.queue, models: services.models, options: workerOptions) { line in
             logger.info("\(line)")

@@ -1,5 +1,9 @@
 import DICOM
 public import DICOMNetwork
+import Foundation
+import Intake
+import Models
+import Prometheus
 public import Logging
 import ServiceLifecycle
 
@@ -18,7 +22,21 @@ public func makeDICOMListener(_ services: ServerServices, port: Int? = nil,
     let policy = AssociationPolicy(calledAETitles: Set([c.aeTitle]).union(c.aeModels.keys), allowList: allow)
     let configuration = DICOMListener.Configuration(policy: policy, maxAssociations: c.dicomMaxAssociations,
                                                     maxInstanceBytes: c.dicomMaxInstanceBytes)
-    let intake = DICOMIntake(services: services, aeModels: c.aeModels, logger: logger)
+    let metrics = services.metrics
+    let environment = DICOMIntakeEnvironment(
+        queue: services.queue, spool: c.dataDirectory.appendingPathComponent("dicom-spool", isDirectory: true),
+        quietPeriod: .milliseconds(max(0, c.dicomQuietPeriodMs)), aeModels: c.aeModels,
+        resolveModel: { reference in
+            do throws(Problem) { return try services.resolveModel(reference).ref } catch { throw DICOMConfigurationError(detail: error.detail) }
+        },
+        observe: { event in
+            switch event {
+            case .association(let outcome): metrics.dicomAssociations(outcome: outcome).increment()
+            case .instance(let status): metrics.dicomInstances(status: status).increment()
+            case .job: metrics.dicomJobs.increment()
+            }
+        })
+    let intake = DICOMIntake(environment, logger: logger)
     await intake.recoverSpool()
     return try await DICOMListener.bind(host: c.host, port: port ?? c.dicomPort ?? 11112, configuration: configuration,
                                         provider: intake, logger: logger)

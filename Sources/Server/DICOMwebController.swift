@@ -76,14 +76,14 @@ struct DICOMwebController {
                     uploads.append(upload)
                 }
                 return try await services.queue.submit(uploads, model: model.ref,
-                                                 recording: { [owner = key.id] tx, job in try APIKeyStore.recordOwner(tx, job: job, key: owner) })
+                                                 recording: { [owner = key.id] tx, job in try await APIKeyStore.recordOwner(tx, job: job, key: owner) })
             }
             jobOf[study] = submission.job.id
         }
         return try Self.response(instances, jobOf: jobOf, base: request.absoluteBase ?? "")
     }
 
-    /// Parses one part: its UIDs, and whether its pixels can be decoded.
+    /// Admits one part (`Admission.admitInstance`: parsed and decoded once): its UIDs, or why it is refused.
     static func examine(_ image: ReceivedImage) -> Instance {
         var instance = Instance(image: image)
         let data: Data
@@ -92,29 +92,17 @@ struct DICOMwebController {
             instance.reason = "cannot read back the part: \(error.localizedDescription)"
             return instance
         }
-        let file: DICOMFile
-        do { file = try DICOMParser.parse(data) } catch {
-            instance.failure = .cannotUnderstand
-            instance.reason = "not a DICOM instance: \(error)"
+        let ids: InstanceIdentifiers?
+        do {
+            let scan = try Admission.admitInstance(data)
+            (instance.sopClass, instance.sopInstance, instance.study) = (scan.sopClassUID, scan.sopInstanceUID, scan.studyInstanceUID)
             return instance
+        } catch {
+            ids = error.identifiers
+            instance.reason = error.description
+            if case .noPixelData = error { instance.failure = .sopClassNotSupported } else { instance.failure = .cannotUnderstand }
         }
-        instance.sopClass = file.dataSet.string(.sopClassUID)
-        instance.sopInstance = file.dataSet.string(.sopInstanceUID)
-        instance.study = file.dataSet.string(.studyInstanceUID)
-        guard instance.sopClass != nil, instance.sopInstance != nil, instance.study != nil else {
-            instance.failure = .cannotUnderstand
-            instance.reason = "SOPClassUID, SOPInstanceUID or StudyInstanceUID is missing"
-            return instance
-        }
-        guard file.dataSet.contains(Tag(0x7FE0, 0x0010)) else {
-            instance.failure = .sopClassNotSupported
-            instance.reason = "the instance has no pixel data (SOP class \(instance.sopClass!))"
-            return instance
-        }
-        do { _ = try DICOMImageDecoder().decode(file) } catch {
-            instance.failure = .cannotUnderstand
-            instance.reason = "the pixel data cannot be decoded: \(error)"
-        }
+        (instance.sopClass, instance.sopInstance, instance.study) = (ids?.sopClassUID, ids?.sopInstanceUID, ids?.studyInstanceUID)
         return instance
     }
 

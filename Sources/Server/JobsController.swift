@@ -39,7 +39,7 @@ struct JobsController {
                 uploads.append(upload)
             }
             return try await services.queue.submit(uploads, model: model.ref, priority: priority, idempotencyKey: idempotencyKey,
-                                             recording: { [owner = key.id] tx, job in try APIKeyStore.recordOwner(tx, job: job, key: owner) })
+                                             recording: { [owner = key.id] tx, job in try await APIKeyStore.recordOwner(tx, job: job, key: owner) })
         }
         var response = try Self.json(submission.job, status: submission.created ? .accepted : .ok)
         response.headers[.location] = "/v1/jobs/\(submission.job.id)"
@@ -89,15 +89,16 @@ struct JobsController {
     @Sendable func result(_ request: Request, context: ServerContext) async throws -> Response {
         let id = try context.parameters.require("id")
         try await authorizeRead(id, context: context)
-        let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
+        let name = request.uri.queryParameters["format"].map(String.init) ?? ResultFormat.json.rawValue
+        guard let format = ResultFormat(rawValue: name) else {
+            throw Problem(.notAcceptable, "Not Acceptable", detail: "format=\(name): expected \(ResultFormat.choices)")
+        }
         let result = try await queueCall { () async throws(JobQueueError) in try await services.queue.result(id) }
         switch format {
-        case "json":
+        case .json:
             return try Self.json(JobResultBody(job: result.job, reports: result.reports.map { $0.servingOverlays() }))
-        case "sr":
+        case .sr:
             return try await structuredReport(result)
-        default:
-            throw Problem(.notAcceptable, "Not Acceptable", detail: "format=\(format): expected json or sr")
         }
     }
 

@@ -32,9 +32,6 @@ public struct ServerConfiguration: Sendable {
     public var maxQueuedImages = 10_000
     /// When false `GET /metrics` needs an admin key.
     public var openMetrics = true
-    /// For process tests only (`medinfer serve --hold-after-inference-ms`, hidden): each worker waits this
-    /// long after a batch's inference before recording it, so a test can signal the server mid-batch.
-    public var holdAfterInferenceMs = 0
     /// DICOM listener port (C-ECHO, C-STORE); nil: no listener. 0 picks a free port (tests).
     public var dicomPort: Int?
     /// Our AE title: the called AE title the listener answers to (besides those of `aeModels`).

@@ -22,7 +22,7 @@ public struct ServerServices: Sendable {
         self.configuration = configuration
         var queueConfiguration = JobQueue.Configuration()
         queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
-        queue = try openQueue(configuration.queueLocation, configuration: queueConfiguration)
+        queue = try await openQueue(configuration.queueLocation, configuration: queueConfiguration)
         models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
         keys = APIKeyStore(queue: queue)
         legacyKeys = try await keys.importLegacyKeys(from: configuration.dataDirectory)

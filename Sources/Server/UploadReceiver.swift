@@ -126,8 +126,8 @@ struct UploadReceiver {
             do { data = try Data(contentsOf: image.file, options: .alwaysMapped) } catch {
                 throw Problem.internalError("cannot read back \(what): \(error.localizedDescription)")
             }
-            do { _ = try Imaging.decode(data) } catch {
-                throw Problem.badRequest("\(what) cannot be decoded: \(error)")
+            do { _ = try Admission.admit(data) } catch {
+                throw Problem.badRequest("\(what) \(error)")
             }
         }
     }

@@ -10,7 +10,7 @@ import Testing
 ///
 /// Warnings: any error fails; a warning fails unless it was reviewed and listed, with the reason, in
 /// `DICOMValidators.reviewedSRWarnings` (e.g. our private coding scheme is not a defined term).
-@Suite struct StructuredReportWriterTests {
+@Suite(.onComputeThreads) struct StructuredReportWriterTests {
     static let sha = "3be917fb4375d2d57d65f43eb28ab669387c00306bbe407c5aaf78fb5de3ab49"
 
     static func report(format: String, path: String, sop: String? = nil, modality: String? = nil,

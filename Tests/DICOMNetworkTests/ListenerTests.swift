@@ -8,14 +8,13 @@ import Testing
 /// The listener over real sockets, driven by our own requester: negotiation, C-ECHO, C-STORE, release,
 /// rejection, abort and hostile traffic.
 @Suite struct ListenerTests {
-    /// ARTIM and idle timers beyond the requester's own 300 s deadline: in the full suite the numeric tests can
-    /// hold both threads of Swift's cooperative pool for minutes, so a test that has connected may not get to
-    /// send its A-ASSOCIATE-RQ for that long (with 120 s, ARTIM closed such a connection once in four clean-clone
-    /// runs: "I/O on closed channel"). The tests of the timers set their own.
+    /// The protocol's real timers (the listener's defaults: ARTIM 30 s, idle 120 s). The numeric tests run on
+    /// threads of their own (`.onComputeThreads`), so they no longer hold Swift's cooperative pool while a
+    /// test here waits to send its next PDU. The tests of the timers set their own.
     static func configuration(allow: [String] = [], maxAssociations: Int = 4, maxInstanceBytes: Int = 1 << 20) -> DICOMListener.Configuration {
         DICOMListener.Configuration(
             policy: AssociationPolicy(calledAETitles: ["MEDINFER"], allowList: allow.compactMap(AllowedPeer.init), maxPDULength: 16384),
-            artimTimeout: .seconds(600), idleTimeout: .seconds(600), maxAssociations: maxAssociations, maxInstanceBytes: maxInstanceBytes)
+            maxAssociations: maxAssociations, maxInstanceBytes: maxInstanceBytes)
     }
 
     static func request(calling: String = "TESTSCU", contexts: [PresentationContextProposal]? = nil, maxPDU: UInt32 = 4096) -> AssociateRequest {

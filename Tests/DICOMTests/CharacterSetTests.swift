@@ -1,10 +1,11 @@
 import DICOM
 import Foundation
 import Testing
+import TestSupport
 
 // Expected names are what pydicom 3.0.2 returns: `str(pydicom.dcmread(path).PatientName)`
 // (computed once with /work/venv/bin/python and pasted here).
-@Suite struct CharacterSetTests {
+@Suite(.onComputeThreads) struct CharacterSetTests {
     static let expected: [(file: String, name: String)] = [
         ("chrArab.dcm", "قباني^لنزار"),
         ("chrFren.dcm", "Buc^Jérôme"),

@@ -5,7 +5,7 @@ import Testing
 
 /// `DICOMWriter`: Part 10 structure, padding, length fields, sequences, and a round trip of every VR
 /// through our own parser; `DICOMWriteError` for values that break their VR's rules.
-@Suite struct DICOMWriterTests {
+@Suite(.onComputeThreads) struct DICOMWriterTests {
     static let sopClass = "1.2.840.10008.5.1.4.1.1.7"
     static let sopInstance = "2.25.1234567890123"
 

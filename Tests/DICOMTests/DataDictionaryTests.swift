@@ -1,7 +1,8 @@
 import DICOM
 import Testing
+import TestSupport
 
-@Suite struct DataDictionaryTests {
+@Suite(.onComputeThreads) struct DataDictionaryTests {
     @Test func standardEntries() {
         #expect(DataDictionary.keyword(for: .patientName) == "PatientName")
         #expect(DataDictionary.entry(for: .patientName)?.vr == .PN)

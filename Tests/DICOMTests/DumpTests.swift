@@ -1,8 +1,9 @@
 import DICOM
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct DumpTests {
+@Suite(.onComputeThreads) struct DumpTests {
     @Test func dumpLines() throws {
         let ds = try DICOMFixture.parse("CT_small.dcm").dataSet
         let lines = ds.dumpLines()

@@ -1,8 +1,9 @@
 import DICOM
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct FramesTests {
+@Suite(.onComputeThreads) struct FramesTests {
     /// Fragments of the given sizes; offsets as the parser computes them (8-byte item headers).
     func encapsulated(_ fragments: [[UInt8]], bot: [UInt32] = []) -> EncapsulatedPixelData {
         var offsets: [UInt32] = []

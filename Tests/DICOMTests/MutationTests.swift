@@ -5,7 +5,7 @@ import Testing
 
 /// Hostile-bytes robustness: truncations and bit flips of every fixture must give a result or a
 /// typed `DICOMError`, never a crash. Deterministic (seeded PRNG), a few hundred cases per file.
-@Suite struct MutationTests {
+@Suite(.onComputeThreads) struct MutationTests {
     /// Parses and touches the result the way callers do; only typed errors may escape.
     static func exercise(_ data: Data) {
         var limits = ParseLimits()

@@ -1,11 +1,12 @@
 import DICOM
 import Foundation
 import Testing
+import TestSupport
 
 // Reference values come from pydicom 3.0.2 (`pydicom.dcmread(path)` and the element values),
 // computed once and pasted here.
 
-@Suite struct ParserFixtureTests {
+@Suite(.onComputeThreads) struct ParserFixtureTests {
     /// Fixtures pydicom itself cannot read sensibly: no_meta.dcm starts with a stray 0x20 byte
     /// (pydicom with force=True yields a single garbage element (0820,0500)).
     static let unreadable: Set<String> = ["no_meta.dcm"]

@@ -1,9 +1,10 @@
 import DICOM
 import Foundation
 import Testing
+import TestSupport
 
 /// Hand-built byte streams for the encoding corners and the limits.
-@Suite struct SyntheticParseTests {
+@Suite(.onComputeThreads) struct SyntheticParseTests {
     @Test func implicitElementInsideExplicitDataSet() throws {
         var b = DataSetBuilder()
         b.explicit(0x0008, 0x0060, "CS", text: "CT")

@@ -1,10 +1,11 @@
 import Engine
 import Tensor
 import Testing
+import TestSupport
 
 /// A plan returns intermediate values on request (what a class activation map reads), and refuses names
 /// that are not values of the optimised graph.
-@Suite struct ExtraOutputsTests {
+@Suite(.onComputeThreads) struct ExtraOutputsTests {
     static func model() throws -> Model {
         var w = [Float](repeating: 0, count: 18)
         for i in w.indices { w[i] = Float(i % 5) / 4 - 0.5 }

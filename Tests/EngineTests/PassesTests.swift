@@ -1,10 +1,11 @@
 import Engine
 import Tensor
 import Testing
+import TestSupport
 
 /// `Passes.poolBeforePointwise`: an average pool whose windows tile the plane moves before the 1×1 conv that
 /// feeds it (same output within rounding), and nothing moves where the two would not commute.
-@Suite struct PassesTests {
+@Suite(.onComputeThreads) struct PassesTests {
     static let x = ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("N"), .fixed(4), .fixed(7), .fixed(6)])
 
     /// x → Conv (1×1 unless `kernel` says otherwise, with bias) → `middle` → AveragePool (`pool` attributes) → y.

@@ -1,10 +1,11 @@
 import Engine
 import Tensor
 import Testing
+import TestSupport
 
 /// A batch runs image by image only where every op keeps images apart (`Plan.perImage`), and gives the
 /// bits of the batch run through each layer together.
-@Suite struct PerImageTests {
+@Suite(.onComputeThreads) struct PerImageTests {
     static let x = ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("N"), .fixed(2), .fixed(4), .fixed(4)])
 
     /// conv → relu → `tail` nodes reading "r"; the graph output is "y".

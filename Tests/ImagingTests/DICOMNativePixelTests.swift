@@ -2,10 +2,11 @@ import DICOM
 import Foundation
 @testable import Imaging
 import Testing
+import TestSupport
 
 /// Native (uncompressed) pixel data: sample types, unused high bits, sign extension, 1-bit packing,
 /// planar configuration, lengths; expected values as pydicom 3.0.2's `pixel_array` gives them.
-@Suite struct DICOMNativePixelTests {
+@Suite(.onComputeThreads) struct DICOMNativePixelTests {
     @Test func signedTwelveBitsAreSignExtendedIgnoringBitsAboveHighBit() throws {
         // 0x0800 is -2048 in 12 bits; 0xF001 has garbage above bit 11 and is +1.
         var s = SyntheticDataSet(rows: 1, columns: 6, bitsAllocated: 16, bitsStored: 12, signed: true)

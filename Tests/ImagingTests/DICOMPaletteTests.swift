@@ -2,10 +2,11 @@ import DICOM
 import Foundation
 @testable import Imaging
 import Testing
+import TestSupport
 
 /// PALETTE COLOR on hand-built data sets. Expected values are pydicom 3.0.2's `apply_color_lut` on the
 /// same attributes (computed once, written here).
-@Suite struct DICOMPaletteTests {
+@Suite(.onComputeThreads) struct DICOMPaletteTests {
     static let indices = [0, 1, 2, 3, 4, 5, 6, 100]
 
     static func palette(descriptor: [Int], red: [Int], green: [Int], blue: [Int], segmented: Bool = false,

@@ -2,9 +2,10 @@ import DICOM
 import Foundation
 @testable import Imaging
 import Testing
+import TestSupport
 
 /// Modality and display stages on hand-built data sets (PS3.3 C.11.1, C.11.2.1.2, C.11.6).
-@Suite struct DICOMPipelineTests {
+@Suite(.onComputeThreads) struct DICOMPipelineTests {
     /// One row of 16-bit unsigned samples.
     static func row(_ values: [Int], signed: Bool = false) -> SyntheticDataSet {
         var s = SyntheticDataSet(rows: 1, columns: values.count, bitsAllocated: 16, signed: signed)

@@ -2,6 +2,7 @@ import DICOM
 import Foundation
 @testable import Imaging
 import Testing
+import TestSupport
 
 /// `Testing` has a `Tag` too; the DICOM tests mean DICOM's.
 typealias Tag = DICOM.Tag
@@ -113,7 +114,7 @@ func tagOf(_ e: ImagingError?) -> Tag? {
 
 // MARK: - Image Pixel module validation
 
-@Suite struct DICOMPixelModuleTests {
+@Suite(.onComputeThreads) struct DICOMPixelModuleTests {
     @Test func numberOfFramesDefaultsToOneAndIsRead() throws {
         var s = SyntheticDataSet(rows: 1, columns: 2, bitsAllocated: 8)
         s.pixelBytes([1, 2])

@@ -2,9 +2,10 @@ import DICOM
 import Foundation
 @testable import Imaging
 import Testing
+import TestSupport
 
 /// RLE Lossless (PS3.5 Annex G) on hand-made frames.
-@Suite struct DICOMRLETests {
+@Suite(.onComputeThreads) struct DICOMRLETests {
     /// A 64-byte header for `segments` followed by the segments.
     static func frame(_ segments: [[UInt8]]) -> [UInt8] {
         var header = [UInt8](repeating: 0, count: 64)

@@ -5,7 +5,7 @@ import Testing
 
 /// Hostile bytes: every fixture truncated at many offsets, with bits flipped and length-like fields
 /// overwritten. Each mutant must give a typed error or a self-consistent decode, never a crash or hang.
-@Suite struct MutationTests {
+@Suite(.onComputeThreads) struct MutationTests {
     static let files: [String] = ["dicom", "png", "jpeg"].flatMap { folder in
         Fixtures.files(in: folder, extensions: ["dcm", "png", "jpg", "jpeg"]).map {
             String($0.path.dropFirst(Fixtures.root.path.count + 1))

@@ -1,7 +1,8 @@
 @testable import Imaging
 import Testing
+import TestSupport
 
-@Suite struct OverlayTests {
+@Suite(.onComputeThreads) struct OverlayTests {
     static func blend(_ gray: UInt8, _ c: Float, alpha: Float) -> UInt8 {
         UInt8(((1 - alpha) * Float(gray) + alpha * 255 * c).rounded())
     }

@@ -1,9 +1,10 @@
 import CImageCodecs
 import Foundation
 import Testing
+import TestSupport
 
 /// The C function checks its arguments itself, whatever the Swift layer does, and hands back nothing on error.
-@Suite struct PNGEncoderShimTests {
+@Suite(.onComputeThreads) struct PNGEncoderShimTests {
     static func call(_ pixels: [UInt8], _ w: Int32, _ h: Int32, _ c: Int32, _ depth: Int32 = 8, level: Int32 = 6)
         -> (status: Int32, outIsNull: Bool, length: Int, message: String)
     {

@@ -5,7 +5,7 @@ import Testing
 
 /// PNG encoding through libpng, checked by decoding with `PNGDecoder` (which drops alpha) and, for the
 /// alpha channel, with a minimal independent reader of stored-block (level 0) zlib streams.
-@Suite struct PNGEncoderTests {
+@Suite(.onComputeThreads) struct PNGEncoderTests {
     static func randomBytes(_ n: Int, seed: UInt64) -> [UInt8] {
         var rng = SeededGenerator(seed: seed)
         return (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }

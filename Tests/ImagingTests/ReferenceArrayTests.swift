@@ -30,7 +30,7 @@ struct ReferenceCase: Decodable, CustomTestStringConvertible, Sendable {
     }
 }
 
-@Suite struct ReferenceArrayTests {
+@Suite(.onComputeThreads) struct ReferenceArrayTests {
     static let cases = ReferenceCase.load()
     static let decodable = cases.filter { $0.error == nil }
     static let refused = cases.filter { $0.error != nil }

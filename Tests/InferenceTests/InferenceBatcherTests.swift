@@ -111,8 +111,8 @@ import Testing
     }
 
     /// A worker's infer batches run on the engine thread of its job batches.
-    @Test func workerSharesItsEngineThread() throws {
-        let t = try TemporaryQueue()
+    @Test func workerSharesItsEngineThread() async throws {
+        let t = try await TemporaryQueue()
         let repo = try TinyModelRepository()
         defer { t.remove(); repo.remove() }
         let worker = Worker(queue: t.queue, models: ModelRepository(root: repo.root))

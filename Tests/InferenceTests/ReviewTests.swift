@@ -8,7 +8,7 @@ import Testing
 /// `recordReview`, `reviews(for:)` and `worklist` on a temporary queue of every store (reports written as a worker does).
 @Suite struct ReviewTests {
     @Test(arguments: TestQueueStores.kinds) func verdictsAreKeptAndTheLatestCounts(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let id = try await t.succeededJob([("a", 0.9)])
         await #expect(try t.queue.worklist().map(\.job.id) == [id])
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func onlySucceededJobsCanBeReviewed(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let queued = try await t.submit().job.id
         await #expect(throws: JobQueueError.notReviewable(id: queued, status: .queued)) {
@@ -46,7 +46,7 @@ import Testing
 
     /// Priority first (9 before 5), then jobs with a positive finding, then oldest first.
     @Test(arguments: TestQueueStores.kinds) func worklistOrder(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let oldNegative = try await t.succeededJob([("a", 0.2)])
         let oldPositive = try await t.succeededJob([("a", 0.2), ("b", 0.7)])

@@ -10,7 +10,7 @@ import Testing
 /// appended to the audit trail; without it (`medinfer worker`), nothing is.
 @Suite struct WorkerAuditTests {
     @Test(arguments: TestQueueStores.kinds) func reloadsAreAuditedOnlyWhenAsked(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         let repo = try TinyModelRepository()
         defer { t.remove(); repo.remove() }
         var options = Worker.Options()

@@ -12,7 +12,7 @@ extension WorkerSuites {
 /// The worker stores each image's heatmap or mask overlay beside its report, and lists it in the report.
 @Suite struct WorkerOverlayTests {
     @Test(arguments: TestQueueStores.kinds) func heatmapAndMaskOverlaysAreStoredAndListed(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         // A copy: the repository is a folder the test may not write to in place.
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-overlay-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: Fixtures.url("tiny-models"), to: root)
@@ -44,7 +44,7 @@ extension WorkerSuites {
     }
 
     @Test(arguments: TestQueueStores.kinds) func modelWithoutHeatmapGetsNoOverlayAndNoWarning(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         let repo = try TinyModelRepository(heatmap: "none")
         defer { t.remove(); repo.remove() }
         let models = ModelRepository(root: repo.root)

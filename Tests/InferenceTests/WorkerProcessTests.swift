@@ -16,11 +16,16 @@ extension WorkerSuites {
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("medinfer")
 
-    static func start(_ arguments: [String], log: URL) throws -> Process {
+    /// `holdAfterInferenceMs`: the worker waits this long after each inference (a debug build's test knob,
+    /// `MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS`), widening the window in which it can be killed mid-batch.
+    static func start(_ arguments: [String], log: URL, holdAfterInferenceMs: Int? = nil) throws -> Process {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
+        if let holdAfterInferenceMs {
+            p.environment = ProcessInfo.processInfo.environment.merging(["MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS": String(holdAfterInferenceMs)]) { $1 }
+        }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: log)
         try p.run()
@@ -34,7 +39,7 @@ extension WorkerSuites {
         var ids: [String] = []
 
         init(jobs: Int, imagesPerJob: Int) async throws {
-            t = try TemporaryQueue()
+            t = try await TemporaryQueue()
             repo = try TinyModelRepository()
             let models = ModelRepository(root: repo.root)
             models.reload()
@@ -62,7 +67,7 @@ extension WorkerSuites {
             let reports = try await t.count("SELECT COUNT(*) AS n FROM artifacts WHERE name = 'report.json'")
             let running = try await t.count("SELECT COUNT(*) AS n FROM images WHERE status != 'succeeded'")
             let referenced = try await t.queue.store.read { tx in
-                Set(try tx.fetchAll("SELECT blob FROM images UNION SELECT blob FROM artifacts UNION SELECT blob FROM job_artifacts")
+                Set(try await tx.fetchAll("SELECT blob FROM images UNION SELECT blob FROM artifacts UNION SELECT blob FROM job_artifacts")
                     .map { $0["blob"] as String })
             }
             var images = 0
@@ -79,8 +84,8 @@ extension WorkerSuites {
         var kills = 0
         var pids: [Int32] = []
         for cycle in 0..<10 {
-            let p = try Self.start(s.workerArguments(["--max-batch", "4", "--max-delay-ms", "0",
-                                                     "--hold-after-inference-ms", "100"]), log: log)
+            let p = try Self.start(s.workerArguments(["--max-batch", "4", "--max-delay-ms", "0"]), log: log,
+                                   holdAfterInferenceMs: 100)
             pids.append(p.processIdentifier)
             // Mid-batch: wait until this process holds leases, then let it run a little further.
             let deadline = Date().addingTimeInterval(20)
@@ -105,7 +110,7 @@ extension WorkerSuites {
         #expect(last.terminationStatus == 0, "\(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
         try await s.checkAllDoneExactlyOnce()
         // Each of the killed workers was noticed dead at the next start: nothing waited for a lease to expire.
-        let workers = try await s.t.queue.store.read { tx in try tx.fetchAll("SELECT id FROM workers").map { $0["id"] as String } }
+        let workers = try await s.t.queue.store.read { tx in try await tx.fetchAll("SELECT id FROM workers").map { $0["id"] as String } }
         #expect(workers.isEmpty, "\(workers), started \(pids + [last.processIdentifier])")
     }
 
@@ -148,7 +153,7 @@ extension WorkerSuites {
         }
         #expect(succeeded == 40)
         try await s.checkAllDoneExactlyOnce()
-        let attempts = try await s.t.queue.store.read { tx in try tx.fetchAll("SELECT attempts FROM images").map { $0["attempts"] as Int } }
+        let attempts = try await s.t.queue.store.read { tx in try await tx.fetchAll("SELECT attempts FROM images").map { $0["attempts"] as Int } }
         #expect(attempts.allSatisfy { $0 == 1 }, "\(attempts)")
     }
 }

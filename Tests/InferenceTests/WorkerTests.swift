@@ -24,7 +24,7 @@ extension WorkerSuites {
     }
 
     @Test(arguments: TestQueueStores.kinds) func batchesAcrossJobsAndStoresOneReportPerImage(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         let repo = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         defer { t.remove(); repo.remove() }
         let models = ModelRepository(root: repo.root)
@@ -57,8 +57,37 @@ extension WorkerSuites {
         #expect(t.files.temporary == 0)
     }
 
+    /// An item of several inputs (a series) is not something a 2-D model analyses: it fails alone, for good,
+    /// with the reason, and the job's other image succeeds.
+    @Test func anItemOfSeveralInputsFailsWithTheReason() async throws {
+        let t = try await TemporaryQueue(.memory)
+        let repo = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
+        defer { t.remove(); repo.remove() }
+        let models = ModelRepository(root: repo.root)
+        models.reload()
+        let model = try #require(models.active(TinyModelRepository.name))
+        var items: [QueueItem] = []
+        for group in [try Self.images(2), try Self.images(1)] {
+            var parts: [ImageUpload] = []
+            for image in group {
+                let upload = try await t.queue.beginUpload(name: image.name)
+                try await upload.write(image.data)
+                parts.append(upload)
+            }
+            items.append(QueueItem(parts))
+        }
+        let id = try await t.queue.submit(items: items, model: model.ref).job.id
+        var options = Worker.Options()
+        options.once = true
+        let summary = try await Worker(queue: t.queue, models: models, options: options).run()
+        #expect(summary.succeeded == 1 && summary.failed == 1, "\(summary)")
+        let status = try await t.queue.status(id)
+        #expect(status.images.map(\.status) == [.failed, .succeeded])
+        #expect(status.images[0].error == "the item has 2 inputs; \(model.ref) analyses one image per item")
+    }
+
     @Test(arguments: TestQueueStores.kinds) func loneJobFinishesWithinMaxDelayPlusOneInference(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         let repo = try TinyModelRepository()
         defer { t.remove(); repo.remove() }
         let models = ModelRepository(root: repo.root)

@@ -6,11 +6,11 @@ import Testing
 struct PostgresNotificationTests {
     @Test func notifyOnOneStoreWakesAWaiterOnAnother() async throws {
         try await TestDatabase.withStore { notifier in
-            let waiter = try PostgresQueueStore(url: notifier.url)
-            defer { waiter.close() }
-            let timeout = Duration.seconds(60)
-            let waited = await TestDatabase.waitWhileNotifying(waiter: waiter, notifier: notifier, timeout: timeout)
-            #expect(waited == .notified, "waitForWork returned only at its timeout")
+            try await TestDatabase.closing(try await PostgresQueueStore(url: notifier.url)) { waiter in
+                let timeout = Duration.seconds(60)
+                let waited = await TestDatabase.waitWhileNotifying(waiter: waiter, notifier: notifier, timeout: timeout)
+                #expect(waited == .notified, "waitForWork returned only at its timeout")
+            }
         }
     }
 

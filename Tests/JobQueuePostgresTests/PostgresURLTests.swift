@@ -41,16 +41,16 @@ struct PostgresURLTests {
         #expect(PostgresURLError.tlsUnsupported("require").description.contains("only sslmode=disable"))
     }
 
-    @Test func storeRefusesABadURLAsInvalidArgument() {
-        #expect(throws: JobQueueError.invalidArgument(PostgresURLError.tlsUnsupported("verify-full").description)) {
-            try PostgresQueueStore(url: "postgres://u:hunter2pw@127.0.0.1/db?sslmode=verify-full")
+    @Test func storeRefusesABadURLAsInvalidArgument() async {
+        await #expect(throws: JobQueueError.invalidArgument(PostgresURLError.tlsUnsupported("verify-full").description)) {
+            try await PostgresQueueStore(url: "postgres://u:hunter2pw@127.0.0.1/db?sslmode=verify-full")
         }
     }
 
-    @Test func connectionFailureNamesTheServerButNotThePassword() throws {
+    @Test func connectionFailureNamesTheServerButNotThePassword() async throws {
         // Port 1 on loopback: nothing listens there, so the connection is refused.
-        let error = #expect(throws: JobQueueError.self) {
-            try PostgresQueueStore(url: "postgres://u:hunter2pw@127.0.0.1:1/db")
+        let error = await #expect(throws: JobQueueError.self) {
+            try await PostgresQueueStore(url: "postgres://u:hunter2pw@127.0.0.1:1/db")
         }
         let text = try #require(error).description
         #expect(text.contains("postgres://u@127.0.0.1:1/db"))

@@ -8,12 +8,6 @@ enum TestDatabase {
     static let isConfigured = PostgresQueueStore.testURL != nil
     static let skipReason: Comment = "MEDINFER_TEST_POSTGRES_URL is not set: run `make test`, or `Scripts/pg-test-cluster.sh start` and export its URL"
 
-    /// Runs `body` with a store in a fresh schema, then drops the schema (also when `body` throws).
-    static func withStore<T>(poolSize: Int = 4, _ body: (PostgresQueueStore) throws -> T) throws -> T {
-        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL), poolSize: poolSize)
-        defer { try? store.dropSchemaAndClose() }
-        return try body(store)
-    }
 
     /// The description of the error `body` throws (nil when it throws none), for tests that check what a
     /// refusal says.
@@ -26,19 +20,31 @@ enum TestDatabase {
         }
     }
 
-    static func errorText<T>(_ body: () throws -> T) -> String? {
+    /// Runs `body` with a store in a fresh schema, then drops the schema (also when `body` throws).
+    static func withStore<T>(poolSize: Int = 4, migrations: [QueueMigration] = [],
+                             _ body: (PostgresQueueStore) async throws -> T) async throws -> T {
+        let store = try await PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL), poolSize: poolSize,
+                                                               migrations: migrations)
         do {
-            _ = try body()
-            return nil
+            let value = try await body(store)
+            try? await store.dropSchemaAndClose()
+            return value
         } catch {
-            return "\(error)"
+            try? await store.dropSchemaAndClose()
+            throw error
         }
     }
 
-    static func withStore<T>(poolSize: Int = 4, _ body: (PostgresQueueStore) async throws -> T) async throws -> T {
-        let store = try PostgresQueueStore.inFreshSchema(url: try #require(PostgresQueueStore.testURL), poolSize: poolSize)
-        defer { try? store.dropSchemaAndClose() }
-        return try await body(store)
+    /// Runs `body` with `store`, then closes it (also when `body` throws).
+    static func closing<T>(_ store: PostgresQueueStore, _ body: (PostgresQueueStore) async throws -> T) async throws -> T {
+        do {
+            let value = try await body(store)
+            await store.close()
+            return value
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     /// Why `waiter.waitForWork(timeout:)` returned while `notifier` called `notifyWork()` every 50 ms

@@ -21,17 +21,17 @@ import Testing
         try await t.queue.store.write { tx in
             switch tx.dialect {
             case .sqlite:
-                try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
-                try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+                try await tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+                try await tx.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
             case .postgres:
-                try tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+                try await tx.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
             }
-            try tx.execute(sql, arguments)
+            try await tx.execute(sql, arguments)
         }
     }
 
     @Test(arguments: TestQueueStores.kinds) func eventsAreChainedInTheirTransactions(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let (done, cancelled) = try await Self.fiveRows(t)
         let rows = try await t.queue.audit.list()
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func appendedEventsOutsideTheQueueJoinTheChain(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let row = try await t.queue.audit.append(AuditEvent(kind: .modelActivated, subject: "m:2", details: ["sha256": "ab"]))
         #expect(row.seq == 1 && row.job == nil)
@@ -62,17 +62,17 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func triggersRefuseUpdatesAndDeletes(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await t.submit()
         for sql in ["UPDATE audit_log SET subject = 'x'", "DELETE FROM audit_log"] {
-            await #expect(throws: JobQueueError.self) { try await t.queue.store.write { tx in try tx.execute(sql) } }
+            await #expect(throws: JobQueueError.self) { try await t.queue.store.write { tx in try await tx.execute(sql) } }
         }
         await #expect(try t.queue.audit.verify().problem == nil)
     }
 
     @Test(arguments: TestQueueStores.kinds) func anEditedRowIsNamed(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await Self.fiveRows(t)
         try await Self.tamper(t, "UPDATE audit_log SET details = '{\"verdict\":\"agree\"}' WHERE seq = 5")
@@ -83,7 +83,7 @@ import Testing
 
     /// An edit whose hash was recomputed passes its own row, and breaks the link of the next.
     @Test(arguments: TestQueueStores.kinds) func aRehashedEditBreaksTheNextLink(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await Self.fiveRows(t)
         let row = try await #require(try t.queue.audit.list().first { $0.seq == 2 })
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func aDeletedRowIsNamed(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await Self.fiveRows(t)
         try await Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3")
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func aDeletedRowIsNamedWhenLaterRowsWereRenumbered(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await Self.fiveRows(t)
         try await Self.tamper(t, "DELETE FROM audit_log WHERE seq = 3")
@@ -118,7 +118,7 @@ import Testing
 
     /// Rows deleted from the end leave no gap: what they recorded, still in the database, names them.
     @Test(arguments: TestQueueStores.kinds) func rowsDeletedFromTheEndAreFound(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let (done, cancelled) = try await Self.fiveRows(t)
         try await Self.tamper(t, "DELETE FROM audit_log WHERE seq = 5")
@@ -131,7 +131,7 @@ import Testing
 
     /// A forged row with a correct link and hash, slipped in by renumbering the rows after it.
     @Test(arguments: TestQueueStores.kinds) func anInsertedRowIsNamed(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await Self.fiveRows(t)
         let before = try await #require(try t.queue.audit.list().first { $0.seq == 2 })
@@ -148,7 +148,7 @@ import Testing
 
     /// A row appended by hand with a made-up link.
     @Test(arguments: TestQueueStores.kinds) func aRowAppendedByHandIsNamed(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         _ = try await Self.fiveRows(t)
         let hash = AuditTrail.chainHash(prev: AuditTrail.genesis, seq: 6, at: 1, kind: "job.reviewed", job: nil,
@@ -163,7 +163,7 @@ import Testing
 /// Artifacts of a whole job: stored once, the first writer wins, every reader gets its bytes.
 @Suite struct JobArtifactTests {
     @Test(arguments: TestQueueStores.kinds) func firstWriterWinsAndIsAudited(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let id = try await t.succeededJob(artifact: Data(#"{"report":1}"#.utf8))
         #expect(try await t.queue.jobArtifact(job: id, named: "sr.dcm") == nil)

@@ -8,7 +8,7 @@ import Testing
 @Suite struct FullDiskTests {
     @Test(arguments: [FaultyBlobStore.Fault.write, .commit])
     func aRefusedWriteCreatesNoJobAndTheQueueRecovers(fault: FaultyBlobStore.Fault) async throws {
-        let t = try TemporaryQueue(.memory)
+        let t = try await TemporaryQueue(.memory)
         defer { t.remove() }
         let faulty = FaultyBlobStore(base: t.blobs)
         let queue = JobQueue(store: t.queue.store, blobs: faulty, configuration: t.queue.configuration)

@@ -8,7 +8,7 @@ import Testing
 /// Submission, idempotency, backpressure and durability of the bytes, on every store.
 @Suite struct JobQueueSubmitTests {
     @Test(arguments: TestQueueStores.kinds) func submitStoresBytesBeforeTheJobAndReportsStatus(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let bytes = Data("scan bytes".utf8)
         let s = try await t.queue.submit([(name: "a.dcm", data: bytes)], model: TemporaryQueue.model, priority: 7)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func idempotentResubmissionAndConflict(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let first = try await t.submit(2, key: "ris-1", seed: "s")
         let again = try await t.submit(2, key: "ris-1", seed: "s")
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func queueFullCarriesRetryAfterAndCreatesNothing(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind) { $0.maxQueuedImages = 3 }
+        let t = try await TemporaryQueue(kind) { $0.maxQueuedImages = 3 }
         defer { t.remove() }
         try await t.submit(2)
         do {
@@ -65,7 +65,7 @@ import Testing
             try JobQueue(directory: file)
         }
         // The blob folder goes away under a running queue: the upload fails and no row is written.
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         try FileManager.default.removeItem(at: t.blobs.tmp)
         try Data().write(to: t.blobs.tmp)
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func listIsNewestFirstWithCursorAndFilter(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         var ids: [String] = []
         for _ in 0..<5 { ids.append(try await t.submit().job.id) }
@@ -103,37 +103,37 @@ import Testing
         let extra = QueueMigration(name: "v3-test-registered", sqlite: "CREATE TABLE registered (id TEXT PRIMARY KEY NOT NULL);",
                                    postgres: [])
         func applied(_ queue: JobQueue) async throws -> [String] {
-            try await queue.store.read { tx in try tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String } }
+            try await queue.store.read { tx in try await tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String } }
         }
         let queue = try JobQueue(directory: directory, migrations: [extra])
-        await #expect(try await applied(queue) == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v4-job-artifacts", "v3-test-registered"])
-        try await queue.store.write { tx in _ = try tx.execute("INSERT INTO registered (id) VALUES ('x')") }
-        await #expect(try await applied(try JobQueue(directory: directory)).count == 4)
+        #expect(try await applied(queue) == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v4-job-artifacts", "v5-item-parts", "v3-test-registered"])
+        try await queue.store.write { tx in _ = try await tx.execute("INSERT INTO registered (id) VALUES ('x')") }
+        #expect(try await applied(try JobQueue(directory: directory)).count == 5)
         let again = try JobQueue(directory: directory, migrations: [extra])
-        await #expect(try await again.store.read { tx in try tx.scalar("SELECT COUNT(*) AS n FROM registered", as: Int.self) } == 1)
+        #expect(try await again.store.read { tx in try await tx.scalar("SELECT COUNT(*) AS n FROM registered", as: Int.self) } == 1)
     }
 
     @Test(arguments: TestQueueStores.kinds) func schemaEnforcesIntegrity(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let id = try await t.submit().job.id
         if kind == .sqlite {
             // GRDB's migration table and the journal mode exist on SQLite only.
             let (migrations, journal) = try await t.queue.store.read { tx in
-                (try tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String },
-                 try tx.scalar("PRAGMA journal_mode", as: String.self))
+                (try await tx.fetchAll("SELECT identifier FROM grdb_migrations").map { $0["identifier"] as String },
+                 try await tx.scalar("PRAGMA journal_mode", as: String.self))
             }
-            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v4-job-artifacts"] && journal == "wal")
+            #expect(migrations == ["v1 jobs, images, artifacts, workers", "v2-reviews-audit", "v4-job-artifacts", "v5-item-parts"] && journal == "wal")
         }
         await #expect(throws: JobQueueError.self) {
-            try await t.queue.store.write { tx in try tx.execute("UPDATE jobs SET priority = 12 WHERE id = ?", [id]) }
+            try await t.queue.store.write { tx in try await tx.execute("UPDATE jobs SET priority = 12 WHERE id = ?", [id]) }
         }
         await #expect(throws: JobQueueError.self) {
-            try await t.queue.store.write { tx in try tx.execute("UPDATE images SET status = 'running' WHERE job_id = ?", [id]) }
+            try await t.queue.store.write { tx in try await tx.execute("UPDATE images SET status = 'running' WHERE job_id = ?", [id]) }
         }
         await #expect(throws: JobQueueError.self) {
             try await t.queue.store.write { tx in
-                try tx.execute("INSERT INTO images (job_id, idx, blob, byte_count, status, ready_at) VALUES ('none', 0, 'x', 1, 'queued', 0)")
+                try await tx.execute("INSERT INTO images (job_id, idx, blob, byte_count, status, ready_at) VALUES ('none', 0, 'x', 1, 'queued', 0)")
             }
         }
     }

@@ -16,7 +16,7 @@ import Testing
 
         let bytes = Data("scan".utf8)
         let id = try await api.submit([(name: "a.png", data: bytes)], model: TemporaryQueue.model).job.id
-        let images = try await worker.store.read { tx in try tx.fetchAll("SELECT blob FROM images WHERE job_id = ?", [id]) }
+        let images = try await worker.store.read { tx in try await tx.fetchAll("SELECT blob FROM images WHERE job_id = ?", [id]) }
         let sha: String = try #require(images.first)["blob"]
         #expect(try worker.blobs.read(sha) == bytes)
         #expect(worker.blobs.location(of: sha).hasPrefix(folder.path))

@@ -10,10 +10,8 @@ import Testing
     static let long: Duration = .seconds(300)
 
     @Test(arguments: TestQueueStores.kinds) func aSubmissionWakesAWaitingWorker(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
-        let clock = ContinuousClock()
-        let start = clock.now
         async let waited = t.queue.store.waitForWork(timeout: Self.long)
         try await Task.sleep(for: .milliseconds(100))  // the waiter is (usually) registered; if not, the notification is kept
         try await t.submit()
@@ -21,7 +19,7 @@ import Testing
     }
 
     @Test(arguments: TestQueueStores.kinds) func withoutWorkTheWaitEndsAtItsTimeout(kind: QueueStoreKind) async throws {
-        let t = try TemporaryQueue(kind)
+        let t = try await TemporaryQueue(kind)
         defer { t.remove() }
         let clock = ContinuousClock()
         let start = clock.now
@@ -33,7 +31,6 @@ import Testing
     @Test func aNotificationWithNobodyWaitingIsKeptForTheNextWait() async throws {
         let signal = WorkSignal()
         signal.notify()
-        let clock = ContinuousClock()
         #expect(await signal.wait(timeout: Self.long) == .notified)
     }
 
@@ -43,8 +40,6 @@ import Testing
 
     @Test func cancellingEndsTheWait() async throws {
         let signal = WorkSignal()
-        let clock = ContinuousClock()
-        let start = clock.now
         let waiting = Task { await signal.wait(timeout: Self.long) }
         try await Task.sleep(for: .milliseconds(50))
         waiting.cancel()

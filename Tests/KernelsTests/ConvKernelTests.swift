@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// im2col + sgemm against the direct 7-loop convolution on random shapes, and col2im as im2col's adjoint.
-@Suite struct ConvKernelTests {
+@Suite(.onComputeThreads) struct ConvKernelTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var c: Int, m: Int, groups: Int, g: ConvGeometry
         var testDescription: String {
@@ -84,7 +84,7 @@ import Testing
 }
 
 /// im2col into GEMM strips holds exactly the values of the row-major im2col, in PackedGEMM's B layout.
-@Suite struct Im2colPackedTests {
+@Suite(.onComputeThreads) struct Im2colPackedTests {
     @Test(arguments: ConvKernelTests.cases.filter { $0.groups == 1 })
     func stripsHoldTheRowMajorPanel(_ t: ConvKernelTests.Case) {
         let g = t.g, rows = (g.outH / 3)..<g.outH, cols = rows.count * g.outW, depth = t.c * g.kH * g.kW

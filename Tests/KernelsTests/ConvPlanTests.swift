@@ -4,7 +4,7 @@ import Testing
 
 /// Every conv path `ConvPlan` can choose, forced on random shapes and on shapes that trigger row tiles and
 /// channel chunks, against the direct 7-loop twin; and outputs identical whatever the batch or thread count.
-@Suite struct ConvPlanTests {
+@Suite(.onComputeThreads) struct ConvPlanTests {
     typealias Case = ConvKernelTests.Case
 
     static func shape(_ t: Case) -> ConvShape { ConvShape(channels: t.c, outChannels: t.m, groups: t.groups, geometry: t.g) }

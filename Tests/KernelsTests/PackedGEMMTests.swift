@@ -7,7 +7,7 @@ import Testing
 /// blocks, strided B and C; B row-major through `multiplyShifted` with one tap, and packed in strips), and the
 /// property batch invariance rests on: a column window of C computed alone has the same bits as in the
 /// whole product.
-@Suite(.enabled(if: CPUFeatures.avx2FMA, "needs AVX2 and FMA"))
+@Suite(.enabled(if: CPUFeatures.avx2FMA, "needs AVX2 and FMA"), .onComputeThreads)
 struct PackedGEMMTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var m: Int, n: Int, k: Int

@@ -1,9 +1,10 @@
 import Kernels
 import Synchronization
 import Testing
+import TestSupport
 
 /// The worker pool runs every task exactly once, for any worker count, also when callers overlap.
-@Suite struct ParallelTests {
+@Suite(.onComputeThreads) struct ParallelTests {
     @Test func everyTaskRunsOnceWhateverTheWorkers() {
         for threads in [1, 2, 3, 4] {
             for tasks in [0, 1, 2, 7, 100] {

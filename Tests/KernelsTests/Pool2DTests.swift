@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Pool2D against its naive twin on random windows (pads, strides, dilations, ceil-mode-like overhang).
-@Suite struct Pool2DTests {
+@Suite(.onComputeThreads) struct Pool2DTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var g: ConvGeometry, padBottom: Int, padRight: Int
         var testDescription: String {

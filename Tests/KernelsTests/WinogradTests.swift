@@ -5,7 +5,7 @@ import Testing
 /// Winograd's accuracy against the direct loop on deep layers, where its rounding error grows with the
 /// number of channels summed: both variants within the engine's tolerance of 1e-4 · max |reference|
 /// (the conformance bound against ONNX Runtime), with F(4×4, 3×3) allowed its larger constants.
-@Suite struct WinogradTests {
+@Suite(.onComputeThreads) struct WinogradTests {
     /// (channels, side): ResNet-18's stage shapes cut to 8 output channels, and odd sides (partial tiles).
     static let shapes = [(64, 56), (128, 28), (256, 14), (512, 7), (96, 13), (160, 9)]
 

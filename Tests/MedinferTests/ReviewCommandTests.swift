@@ -96,7 +96,7 @@ import Testing
         let store = try JobQueue(directory: env.data).store
         func tamper(_ sql: String) async throws {
             _ = try await store.write { tx in
-                try tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; " + sql)
+                try await tx.execute("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; " + sql)
             }
         }
         var r = try env.run(["audit", "verify"])

@@ -5,7 +5,7 @@ import Testing
 
 /// Unknown members are refused with their JSON path; the fields the default manifest uses are all known;
 /// `modalityPolicy`, `frame`, `invertMonochrome1`, `quantize` and `resize.antialias` are validated.
-@Suite struct ModelManifestFieldsTests {
+@Suite(.onComputeThreads) struct ModelManifestFieldsTests {
     /// `ModelManifestTests.error` with `edit` applied to `preprocessing` or `inputs[0]`.
     static func preprocessingError(_ edit: @escaping (inout [String: Any]) -> Void) throws -> String {
         try ModelManifestTests.error { m in

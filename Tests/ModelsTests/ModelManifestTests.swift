@@ -1,8 +1,9 @@
 import Foundation
 import Models
 import Testing
+import TestSupport
 
-@Suite struct ModelManifestTests {
+@Suite(.onComputeThreads) struct ModelManifestTests {
     static func json(_ edit: (inout [String: Any]) -> Void = { _ in }) throws -> Data {
         var m = RepositoryFixture.manifest(name: "tiny", version: 1)
         m["sha256"] = ["model.onnx": String(repeating: "ab", count: 32)]

@@ -5,7 +5,7 @@ import Tensor
 import TestSupport
 import Testing
 
-@Suite struct ModelRepositoryTests {
+@Suite(.onComputeThreads) struct ModelRepositoryTests {
     /// Runs `m` on the canary input; true when it gives the ONNX Runtime output within 1e-4.
     static func answers(_ m: LoadedModel) throws -> Bool {
         let (input, expected) = try RepositoryFixture.canary()
@@ -192,7 +192,7 @@ import Testing
     }
 }
 
-@Suite struct ModelRepositoryConcurrencyTests {
+@Suite(.onComputeThreads) struct ModelRepositoryConcurrencyTests {
     /// Runs on whatever version is active while another thread switches versions back and forth:
     /// every run succeeds with the right answer, on the version it started with.
     @Test func runsWhileVersionsSwitch() throws {

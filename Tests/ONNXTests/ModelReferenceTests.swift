@@ -32,7 +32,7 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
     }
 }
 
-@Suite struct ModelReferenceTests {
+@Suite(.onComputeThreads) struct ModelReferenceTests {
     static let cases = ModelCase.load()
     static let runnable = cases.filter { $0.expect_error == nil }
 
@@ -112,7 +112,7 @@ struct ModelCase: Decodable, CustomTestStringConvertible, Sendable {
 
 /// The run arena: intermediates live in one block placed by liveness, reused across runs and never shared
 /// by concurrent runs; outputs leave it.
-@Suite struct ArenaTests {
+@Suite(.onComputeThreads) struct ArenaTests {
     @Test(arguments: ModelReferenceTests.runnable)
     func repeatedAndConcurrentRunsAgree(_ c: ModelCase) async throws {
         let model = try Model(graph: ONNXModel.load(contentsOf: Fixtures.url("onnx-models/\(c.dir)/model.onnx")))

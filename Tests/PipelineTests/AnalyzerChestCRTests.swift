@@ -11,7 +11,7 @@ import Testing
 
 /// The default model on `SampleImages/CR_chest.dcm` (a PA chest CR in MONOCHROME1, `Scripts/make_sample_images.py`):
 /// probabilities within 1e-4 of ONNX Runtime on the same preprocessing, and both halves of the guard's warning.
-@Suite struct AnalyzerChestCRTests {
+@Suite(.onComputeThreads) struct AnalyzerChestCRTests {
     @Test func chestCRAgainstONNXRuntime() throws {
         let manifest = try AnalyzerTests.manifest()
         let url = AnalyzerTests.modelDir.appendingPathComponent("model.onnx")

@@ -12,7 +12,7 @@ import Testing
 /// repository's active version, while the test adds version 2 (another tiny model: other weights, four
 /// classes instead of three) and activates it. No analysis may fail, and every report must name the
 /// version and SHA-256 whose plan produced it (its number of findings shows which plan ran).
-@Suite struct AnalyzerHotSwapTests {
+@Suite(.onComputeThreads) struct AnalyzerHotSwapTests {
     /// What the analysing thread produced so far, and the stop signal.
     final class Progress: Sendable {
         let reports = Mutex<[Report]>([])

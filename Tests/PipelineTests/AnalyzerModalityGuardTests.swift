@@ -8,7 +8,7 @@ import Testing
 
 /// The modality guard under both policies of the manifest's `inputs[0].modalityPolicy`, on the tiny model
 /// (accepting MR) and real sample images: MR (DICOM), CT (DICOM) and a PNG, which has no Modality.
-@Suite struct AnalyzerModalityGuardTests {
+@Suite(.onComputeThreads) struct AnalyzerModalityGuardTests {
     static func analyzer(_ policy: String?) throws -> Analyzer {
         try Analyzer(model: FixtureModel.loaded(manifest: FixtureModel.manifest { i in
             if let policy { i["modalityPolicy"] = policy }

@@ -12,7 +12,7 @@ import Testing
 
 /// The default model's preprocessing against `Scripts/make_default_model_fixtures.py` (Pillow/numpy), and the
 /// Analyzer's probabilities against ONNX Runtime's (`Tests/Fixtures/default-model`).
-@Suite struct AnalyzerTests {
+@Suite(.onComputeThreads) struct AnalyzerTests {
     static let modelDir = Fixtures.packageRoot.appendingPathComponent("Models/brain-mri-tumor/1")
 
     static func manifest() throws -> ModelManifest {

@@ -9,7 +9,7 @@ import Testing
 
 /// Class activation maps: the head found in the tiny classifier's graph, the map against numpy's from ONNX
 /// Runtime's feature map (`tiny-reference/classifier_*.npy`), and graphs the matcher must refuse.
-@Suite struct CAMTests {
+@Suite(.onComputeThreads) struct CAMTests {
     @Test func headOfTheTinyClassifier() throws {
         let model = try TinyModels.load("tiny-classifier")
         let head = try CAMHead.find(in: model.model.graph, output: "logits").get()

@@ -8,7 +8,7 @@ import Testing
 
 /// Occlusion sensitivity on the tiny classifier against a brute force computed here: each cell covered
 /// by hand, the model run on it alone, the softmax taken.
-@Suite struct OcclusionTests {
+@Suite(.onComputeThreads) struct OcclusionTests {
     static func softmax(_ x: [Double]) -> [Double] {
         let m = x.max() ?? 0
         let e = x.map { exp($0 - m) }

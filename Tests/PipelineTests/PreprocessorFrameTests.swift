@@ -9,7 +9,7 @@ import Testing
 /// `preprocessing.frame` on a real multi-frame DICOM: pydicom-data's `emri_small.dcm` (MIT; 10 frames of
 /// 64×64 MR, no rescale, no window), against pydicom's arrays of frame 9 (`Tests/Fixtures/reference`);
 /// and `invertMonochrome1` on a MONOCHROME1 CR.
-@Suite struct PreprocessorFrameTests {
+@Suite(.onComputeThreads) struct PreprocessorFrameTests {
     /// A preprocessor feeding a `size`×`size` gray input unscaled (scale 1), so its values are the 8-bit levels.
     static func preprocessor(frame: Any?, window: Any = "minmax", invertMonochrome1: Bool? = nil,
                              size: Int = 64) throws -> Preprocessor {

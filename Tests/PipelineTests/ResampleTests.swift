@@ -25,7 +25,7 @@ struct ResampleCase: Decodable, CustomTestStringConvertible, Sendable {
     }
 }
 
-@Suite struct ResampleTests {
+@Suite(.onComputeThreads) struct ResampleTests {
     static let cases = ResampleCase.load()
 
     @Test func indexIsPresentAndCoversEveryFilter() {

@@ -8,7 +8,7 @@ import Testing
 
 /// The tiny segmenter's mask against the script's (ORT logits, numpy sigmoid, bilinear resize to 100×120,
 /// threshold 0.5).
-@Suite struct SegmentationTests {
+@Suite(.onComputeThreads) struct SegmentationTests {
     @Test func maskMatchesNumpyReference() throws {
         let model = try TinyModels.load("tiny-segmenter")
         let spec = model.manifest.outputs[0]

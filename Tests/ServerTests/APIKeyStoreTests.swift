@@ -12,13 +12,13 @@ import Testing
 /// the database reads; an old `keys.sqlite` is imported once.
 @Suite struct APIKeyStoreTests {
     /// A fresh store of `kind` in a temporary directory.
-    static func makeQueue(_ kind: QueueStoreKind) throws -> TestQueue {
+    static func makeQueue(_ kind: QueueStoreKind) async throws -> TestQueue {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-keys-\(UUID().uuidString)")
-        return try TestQueueStores.makeQueue(kind: kind, directory: directory, migrations: serverMigrations)
+        return try await TestQueueStores.makeQueue(kind: kind, directory: directory, migrations: serverMigrations)
     }
 
     /// Another node on the same database, with a connection (pool) of its own; `close` releases it.
-    static func otherNode(of t: TestQueue) throws -> (queue: JobQueue, close: () -> Void) {
+    static func otherNode(of t: TestQueue) async throws -> (queue: JobQueue, close: @Sendable () -> Void) {
         switch t.kind {
         case .memory:
             return (JobQueue(store: t.queue.store, blobs: t.blobs), {})  // one database object, shared as a file would be
@@ -26,13 +26,13 @@ import Testing
             return (try JobQueue(directory: t.directory, migrations: serverMigrations), {})
         case .postgres:
             let first = try #require(t.queue.store as? PostgresQueueStore)
-            let store = try PostgresQueueStore(url: first.url, migrations: serverMigrations)
-            return (JobQueue(store: store, blobs: t.blobs), { store.close() })
+            let store = try await PostgresQueueStore(url: first.url, migrations: serverMigrations)
+            return (JobQueue(store: store, blobs: t.blobs), { Task { await store.close() } })
         }
     }
 
     @Test(arguments: TestQueueStores.kinds) func createAuthenticateRevokeAudited(kind: QueueStoreKind) async throws {
-        let t = try Self.makeQueue(kind)
+        let t = try await Self.makeQueue(kind)
         defer { t.remove() }
         let keys = APIKeyStore(queue: t.queue)
         let made = try await keys.create(name: "router", role: .submitter)
@@ -42,7 +42,7 @@ import Testing
         await #expect(try keys.authenticate(wrong) == nil)
         await #expect(try keys.list() == [made.record])
         // Only the hash is stored.
-        let stored = try await t.queue.store.read { tx in try tx.scalar("SELECT sha256 FROM api_keys", as: String.self) }
+        let stored = try await t.queue.store.read { tx in try await tx.scalar("SELECT sha256 FROM api_keys", as: String.self) }
         #expect(stored == SHA256.hash(data: Data(made.key.utf8)).map { String(format: "%02x", $0) }.joined())
 
         try await keys.revoke(id: made.record.id)
@@ -59,9 +59,9 @@ import Testing
 
     /// A key made through one node authenticates on another; ownership and revocation cross over too.
     @Test(arguments: TestQueueStores.kinds) func twoNodesShareKeysAndOwners(kind: QueueStoreKind) async throws {
-        let t = try Self.makeQueue(kind)
+        let t = try await Self.makeQueue(kind)
         defer { t.remove() }
-        let other = try Self.otherNode(of: t)
+        let other = try await Self.otherNode(of: t)
         defer { other.close() }
         let a = APIKeyStore(queue: t.queue)
         let b = APIKeyStore(queue: other.queue)
@@ -79,9 +79,9 @@ import Testing
 
     /// Nodes starting at once on a new database: exactly one creates the admin key.
     @Test(arguments: TestQueueStores.kinds) func adminKeyOncePerDatabase(kind: QueueStoreKind) async throws {
-        let t = try Self.makeQueue(kind)
+        let t = try await Self.makeQueue(kind)
         defer { t.remove() }
-        let other = try Self.otherNode(of: t)
+        let other = try await Self.otherNode(of: t)
         defer { other.close() }
         let nodes = [APIKeyStore(queue: t.queue), APIKeyStore(queue: other.queue)]
         // Six first starts at once, three per node: exactly one creates the admin key.
@@ -110,7 +110,7 @@ import Testing
     /// A `keys.sqlite` as the previous release wrote it: its keys (hashes, revocations, times) and owners
     /// are imported into an empty database once, the file renamed; a second file finds keys and is skipped.
     @Test(arguments: TestQueueStores.kinds) func importsTheOldKeyFile(kind: QueueStoreKind) async throws {
-        let t = try Self.makeQueue(kind)
+        let t = try await Self.makeQueue(kind)
         defer { t.remove() }
         try FileManager.default.createDirectory(at: t.directory, withIntermediateDirectories: true)
         let live = "mi_0123456789ab_" + String(repeating: "ab", count: 32)

@@ -27,7 +27,7 @@ import Testing
         let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let root = server.services.configuration.modelsDirectory
-        try await server.live { client in
+        try await server.inProcess { client in
             // Version 2 while serving (verified, activated by the load), then version 3 whose manifest names the
             // wrong weights' digest (refused).
             _ = try ModelRepository.addVersion(root: root, modelFile: root.appendingPathComponent("tiny/1/model.onnx"),
@@ -35,7 +35,7 @@ import Testing
             let loaded = try await client.call("/v2/repository/models/tiny/load", .post, key: server.admin)
             #expect(loaded.status == .ok, "\(String(buffer: loaded.body))")
         }
-        try await server.live { client in
+        try await server.inProcess { client in
             let v3 = root.appendingPathComponent("tiny/3")
             try FileManager.default.copyItem(at: root.appendingPathComponent("tiny/2"), to: v3)
             var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: v3.appendingPathComponent("model.json"))) as? [String: Any])

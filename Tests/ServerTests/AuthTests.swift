@@ -10,7 +10,7 @@ import Testing
     @Test func keysAndRoles() async throws {
         let server = try await TestServer(workers: 0)
         defer { server.remove() }
-        try await server.live { client in
+        try await server.inProcess { client in
             let routes: [(String, HTTPRequest.Method)] = [
                 ("/v1/jobs", .post), ("/v1/jobs", .get), ("/v1/jobs/x", .get), ("/v1/jobs/x", .delete),
                 ("/v1/jobs/x/result", .get), ("/v1/jobs/x/images/0/overlay.png", .get),

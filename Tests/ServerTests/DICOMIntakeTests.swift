@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+@testable import Intake
 import JobQueue
 @testable import Server
 import TestSupport

@@ -12,7 +12,7 @@ import Testing
         let server = try await TestServer()
         defer { server.remove() }
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let posted = try await client.call("/v1/jobs?priority=7", .post, key: key,
                                                headers: [.contentType: "image/png"], body: try TestServer.png())
             #expect(posted.status == .accepted)
@@ -67,7 +67,7 @@ import Testing
         defer { server.remove() }
         let key = server.submitter
         let dicom = try Data(contentsOf: Fixtures.url("dicom/MR_small.dcm"))
-        try await server.live { client in
+        try await server.inProcess { client in
             let posted = try await client.call("/v1/jobs", .post, key: key, headers: [.contentType: "application/dicom"], body: dicom)
             #expect(posted.status == .accepted)
             let id = try #require(try posted.json()["id"] as? String)
@@ -94,7 +94,7 @@ import Testing
         }
         body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--\(boundary)--\r\n".utf8)
         let payload = body
-        try await server.live { client in
+        try await server.inProcess { client in
             let posted = try await client.call("/v1/jobs", .post, key: key,
                                                headers: [.contentType: "multipart/form-data; boundary=\(boundary)"], body: payload)
             #expect(posted.status == .accepted, "\(String(buffer: posted.body))")
@@ -110,7 +110,7 @@ import Testing
         let server = try await TestServer(workers: 0)
         defer { server.remove() }
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let headers: HTTPFields = [.contentType: "image/png", HTTPField.Name("Idempotency-Key")!: "ris-4711"]
             let first = try await client.call("/v1/jobs", .post, key: key, headers: headers, body: try TestServer.png(0))
             #expect(first.status == .accepted)
@@ -126,7 +126,7 @@ import Testing
         let server = try await TestServer(workers: 0, maxBodyBytes: 4096)
         defer { server.remove() }
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let big = Data(repeating: 0x41, count: 10_000)
             try await client.call("/v1/jobs", .post, key: key, headers: [.contentType: "image/png"], body: big)
                 .expectProblem(.contentTooLarge)
@@ -154,7 +154,7 @@ import Testing
         let server = try await TestServer(workers: 0, maxQueuedImages: 1)
         defer { server.remove() }
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let headers: HTTPFields = [.contentType: "image/png"]
             #expect(try await client.call("/v1/jobs", .post, key: key, headers: headers, body: try TestServer.png()).status == .accepted)
             let refused = try await client.call("/v1/jobs", .post, key: key, headers: headers, body: try TestServer.png())
@@ -166,7 +166,7 @@ import Testing
     @Test func listCancelAndOwnership() async throws {
         let server = try await TestServer(workers: 0)
         defer { server.remove() }
-        try await server.live { client in
+        try await server.inProcess { client in
             var ids: [String] = []
             for i in 0..<3 {
                 let r = try await client.call("/v1/jobs", .post, key: server.submitter, headers: [.contentType: "image/png"],

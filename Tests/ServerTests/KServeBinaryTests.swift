@@ -34,7 +34,7 @@ import Testing
         let values = Self.input(rows: 2, seed: 11)
         let expected = try #require(try model.run(["input": try Tensor(shape: [2, 3, 32, 32], values: values)])["output"])
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let meta = try await client.call("/v2", .get, key: key).json()
             #expect((meta["extensions"] as? [String])?.contains("binary_tensor_data") == true)
 
@@ -129,7 +129,7 @@ import Testing
             return (what, headers, body, words)
         }
         let (body, length) = try Self.body(["inputs": [input(size)]], [good])
-        try await server.live { client in
+        try await server.inProcess { client in
             for (what, headers, body, words) in requests {
                 let r = try await client.call("/v2/models/tiny/infer", .post, key: key, headers: headers, body: body)
                 #expect(r.status == .badRequest, "\(what): \(r.status) \(String(buffer: r.body))")

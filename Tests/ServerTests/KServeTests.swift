@@ -19,7 +19,7 @@ import Testing
         let direct = try model.run(["input": try Tensor(shape: [2, 3, 32, 32], values: values)])
         let expected = try #require(direct["output"]).floats()
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let meta = try await client.call("/v2/models/tiny", .get, key: key).json()
             #expect(meta["platform"] as? String == "medinfer_onnx")
             #expect((meta["inputs"] as? [[String: Any]])?.first?["name"] as? String == "input")

@@ -50,7 +50,7 @@ final class CapturedLog: Sendable {
         defer { server.remove() }
         let key = server.submitter
         let png = try TestServer.png()
-        try await server.live { client in
+        try await server.inProcess { client in
             let posted = try await client.call("/v1/jobs", .post, key: key, headers: [.contentType: "image/png"], body: png)
             #expect(posted.status == .accepted)
             let id = try #require(try posted.json()["id"] as? String)
@@ -94,7 +94,7 @@ final class CapturedLog: Sendable {
         let log = CapturedLog()
         let key = server.submitter
         let png = try TestServer.png()
-        try await server.live(logger: log.logger) { client in
+        try await server.inProcess(logger: log.logger) { client in
             let posted = try await client.call("/v1/jobs", .post, key: key,
                                                headers: [.contentType: "image/png", .init("X-Request-Id")!: "client-id-1"], body: png)
             #expect(posted.status == .accepted)

@@ -47,20 +47,20 @@ import Testing
         }
     }
 
-    @Test func openQueueOpensTheEmbeddedQueueAndSaysWhichDatabaseItCouldNotReach() throws {
+    @Test func openQueueOpensTheEmbeddedQueueAndSaysWhichDatabaseItCouldNotReach() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("medinfer-location-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = folder.appendingPathComponent("data", isDirectory: true)
         let shared = folder.appendingPathComponent("shared-blobs", isDirectory: true)
-        let queue = try openQueue(QueueLocation(dataDirectory: data, blobDirectory: shared))
+        let queue = try await openQueue(QueueLocation(dataDirectory: data, blobDirectory: shared))
         #expect(queue.store.location == data.appendingPathComponent("queue.sqlite").path)
         #expect(queue.blobs.location == shared.path)
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("queue.sqlite").path))
 
         // Nothing listens on port 1: refused at once, named without its password.
         let database = try QueueDatabase(parsing: "postgres://u:hunter2@127.0.0.1:1/db")
-        #expect(throws: QueueLocationError.self) { try openQueue(QueueLocation(dataDirectory: data, database: database)) }
-        do { _ = try openQueue(QueueLocation(dataDirectory: data, database: database)) } catch {
+        await #expect(throws: QueueLocationError.self) { try await openQueue(QueueLocation(dataDirectory: data, database: database)) }
+        do { _ = try await openQueue(QueueLocation(dataDirectory: data, database: database)) } catch {
             #expect(error.description.contains("127.0.0.1:1") && !error.description.contains("hunter2"), "\(error)")
         }
     }

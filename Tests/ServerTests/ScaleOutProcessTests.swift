@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -67,10 +68,11 @@ import Glibc
         let common = ["--host", "127.0.0.1", "--models-dir", repository.root.path, "--threads", "1"] + queueArguments
         var nodes: [Node] = []
         defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
-        func start(_ name: String, _ arguments: [String]) async throws -> Node {
+        func start(_ name: String, _ arguments: [String], holdAfterInferenceMs: Int? = nil) async throws -> Node {
             let port = try freeLoopbackPort()
             let log = folder.appendingPathComponent("\(name).log")
-            let node = Node(process: try ServeProcessTests.serve(common + ["--port", String(port)] + arguments, log: log),
+            let node = Node(process: try ServeProcessTests.serve(common + ["--port", String(port)] + arguments, log: log,
+                                                                 holdAfterInferenceMs: holdAfterInferenceMs),
                             log: log, port: port)
             nodes.append(node)
             let listening = await Self.wait(seconds: 120) { node.text.contains("medinfer: serving on") || !node.process.isRunning }
@@ -86,7 +88,7 @@ import Glibc
         #expect(api.allSatisfy { $0.text.contains("(role api, 0 worker(s),") }, "\(api.map(\.text))")
 
         // The worker to be killed starts alone, and holds its first batch (60 s) after inference.
-        let victim = try await start("victim", workerArguments + ["--hold-after-inference-ms", "60000"])
+        let victim = try await start("victim", workerArguments, holdAfterInferenceMs: 60000)
         #expect(victim.text.contains("(role worker, 1 worker(s),"), "\(victim.text)")
 
         // 24 jobs, alternately through each front end.
@@ -97,7 +99,7 @@ import Glibc
             #expect(answer.status == .accepted, "\(String(decoding: answer.data, as: UTF8.self))")
             ids.append(try #require(try answer.json()["id"] as? String))
         }
-        let queue = try openQueue(location)
+        let queue = try await openQueue(location)
         // Mid-batch: the victim holds claimed images (nothing else runs yet).
         var held: [String] = []
         let holding = try await Self.wait(seconds: 60) {
@@ -107,8 +109,8 @@ import Glibc
         #expect(holding, "the victim never claimed a batch: \(victim.text)")
 
         // Two more workers drain the rest meanwhile; then the victim dies with its batch in hand.
-        let survivors = [try await start("worker2", workerArguments + ["--hold-after-inference-ms", "20"]),
-                         try await start("worker3", workerArguments + ["--hold-after-inference-ms", "20"])]
+        let survivors = [try await start("worker2", workerArguments, holdAfterInferenceMs: 20),
+                         try await start("worker3", workerArguments, holdAfterInferenceMs: 20)]
         let progressing = try await Self.wait(seconds: 60) { try await ids.asyncContains { try await queue.status($0).status == .succeeded } }
         #expect(progressing, "\(survivors.map(\.text))")
         await #expect(try await held.asyncAllSatisfy { try await queue.status($0).status == .running }, "the victim's batch finished before the kill")

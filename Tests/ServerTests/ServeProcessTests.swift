@@ -17,13 +17,18 @@ import Glibc
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("medinfer")
 
-    static func serve(_ arguments: [String], log: URL) throws -> Process {
+    /// `holdAfterInferenceMs`: the worker waits this long after each inference (a debug build's test knob,
+    /// `MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS`), widening the window in which it can be killed mid-batch.
+    static func serve(_ arguments: [String], log: URL, holdAfterInferenceMs: Int? = nil) throws -> Process {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         let p = Process()
         p.executableURL = executable
         p.arguments = ["serve"] + arguments
+        if let holdAfterInferenceMs {
+            p.environment = ProcessInfo.processInfo.environment.merging(["MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS": String(holdAfterInferenceMs)]) { $1 }
+        }
         p.standardOutput = handle
         p.standardError = handle
         try p.run()
@@ -71,7 +76,7 @@ import Glibc
                       "--workers", "1", "--threads", "1", "--max-batch", "2", "--max-delay-ms", "0"]
 
         // First start: the first batch (jobs 0 and 1) holds for 3 s after inference; SIGTERM arrives then.
-        let first = try Self.serve(common + ["--port", String(try freeLoopbackPort()), "--hold-after-inference-ms", "3000"], log: log)
+        let first = try Self.serve(common + ["--port", String(try freeLoopbackPort())], log: log, holdAfterInferenceMs: 3000)
         let running = try await Self.wait(seconds: 60) {
             let states = [try await queue.status(ids[0]).status, try await queue.status(ids[1]).status]
             return states == [.running, .running]

@@ -20,7 +20,7 @@ import Testing
         let server = try await TestServer(workers: 2) { $0.role = .api }
         defer { server.remove() }
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             let meta = try await client.call("/v2", .get, key: key).json()
             #expect(meta["role"] as? String == "api")
             let ready = try await client.call("/v2/health/ready", .get, key: nil)
@@ -50,7 +50,7 @@ import Testing
         let server = try await TestServer(workers: 1) { $0.role = .worker }
         defer { server.remove() }
         let key = server.submitter
-        try await server.live { client in
+        try await server.inProcess { client in
             #expect(try await client.call("/v2", .get, key: key).json()["role"] as? String == "worker")
             let infer = try await client.call("/v2/models/tiny/infer", .post, key: key,
                                               headers: [.contentType: "application/json"], body: Self.inferBody)

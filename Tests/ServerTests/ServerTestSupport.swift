@@ -43,11 +43,20 @@ struct TestServer: Sendable {
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
 
-    /// Runs `body` against the application over a real socket.
+    /// Runs `body` against the application over a real socket: for what needs one (the Host a client
+    /// sends, streamed bodies, connection handling, metrics of the HTTP server).
     func live(logger: Logger = Logger(label: "medinfer"),
               _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = await buildApplication(services, logger: logger)
         try await app.test(.live, body)
+    }
+
+    /// Runs `body` against the application in-process (`.router`: requests go straight to the router, no
+    /// socket), for what the controllers decide: routes, roles, answers, Problem documents.
+    func inProcess(logger: Logger = Logger(label: "medinfer"),
+                   _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = await buildApplication(services, logger: logger)
+        try await app.test(.router, body)
     }
 
     static func png(_ i: Int = 0) throws -> Data { try Data(contentsOf: TinyModelRepository.images[i]) }

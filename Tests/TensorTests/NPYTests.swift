@@ -3,7 +3,7 @@ import Tensor
 import TestSupport
 import Testing
 
-@Suite struct NPYTests {
+@Suite(.onComputeThreads) struct NPYTests {
     @Test(arguments: [DType.float32, .float64, .uint8, .int16, .uint16, .int32, .uint32, .int64])
     func roundTripKeepsShapeDTypeAndBytes(dtype: DType) throws {
         var rng = SeededGenerator(seed: 7)

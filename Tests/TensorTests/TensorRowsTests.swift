@@ -1,8 +1,9 @@
 import Tensor
 import Testing
+import TestSupport
 
 /// Rows along the first axis: taken out with storage of their own, and stacked back.
-@Suite struct TensorRowsTests {
+@Suite(.onComputeThreads) struct TensorRowsTests {
     @Test func rowsAndStackingAreInverse() throws {
         let t = try Tensor(shape: [4, 2, 3], values: (0..<24).map { Float($0) })
         let middle = try t.rows(from: 1, count: 2)

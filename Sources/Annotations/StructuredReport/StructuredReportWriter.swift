@@ -27,9 +27,7 @@ public struct StructuredReportWriter: Sendable {
     }
 
     public static let sopClassUID = "1.2.840.10008.5.1.4.1.1.88.34"
-    public static let mediaType = "application/dicom"
-    /// File name suffix for written documents.
-    public static let fileExtension = ".sr.dcm"
+    public static let mediaType = ResultFormat.sr.mediaType
     /// Manufacturer (0008,0070) of the equipment that made the document.
     public static let manufacturer = "MedInfer"
 

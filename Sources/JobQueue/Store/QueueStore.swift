@@ -52,26 +52,30 @@ public struct SQLRow: Sendable {
     }
 }
 
-/// The statements of one transaction. Valid only inside the `write`/`read` body that received it.
-public protocol SQLTransaction {
+/// The statements of one transaction. Valid only inside the `write`/`read` body that received it, and
+/// used by one task at a time (statements run in order; do not run two at once).
+///
+/// Statements are awaited: each runs on the store's own threads (GRDB's connection queues; PostgreSQL's
+/// event loop) while the caller suspends, never blocking the caller's executor.
+public protocol SQLTransaction: Sendable {
     var dialect: SQLDialect { get }
     /// Runs a statement; returns the number of rows it inserted, updated or deleted.
     @discardableResult
-    func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int
+    func execute(_ sql: String, _ arguments: SQLArguments) async throws -> Int
     /// Runs a query and returns every row.
-    func fetchAll(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
+    func fetchAll(_ sql: String, _ arguments: SQLArguments) async throws -> [SQLRow]
 }
 
 extension SQLTransaction {
     @discardableResult
-    public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
-    public func fetchAll(_ sql: String) throws -> [SQLRow] { try fetchAll(sql, []) }
-    public func fetchOne(_ sql: String, _ arguments: SQLArguments = []) throws -> SQLRow? {
-        try fetchAll(sql, arguments).first
+    public func execute(_ sql: String) async throws -> Int { try await execute(sql, []) }
+    public func fetchAll(_ sql: String) async throws -> [SQLRow] { try await fetchAll(sql, []) }
+    public func fetchOne(_ sql: String, _ arguments: SQLArguments = []) async throws -> SQLRow? {
+        try await fetchAll(sql, arguments).first
     }
     /// The first column of the first row (nil when there is no row or it is NULL).
-    public func scalar<T: SQLReadable>(_ sql: String, _ arguments: SQLArguments = [], as _: T.Type = T.self) throws -> T? {
-        guard let row = try fetchAll(sql, arguments).first, row.columns.count == 1, let value = row.columns.values.first,
+    public func scalar<T: SQLReadable>(_ sql: String, _ arguments: SQLArguments = [], as _: T.Type = T.self) async throws -> T? {
+        guard let row = try await fetchAll(sql, arguments).first, row.columns.count == 1, let value = row.columns.values.first,
               value != .null else { return nil }
         return T(sqlValue: value)
     }
@@ -96,11 +100,12 @@ public protocol QueueStore: Sendable {
     /// outside the transaction. Errors thrown by the body roll back and are rethrown unchanged; the store's
     /// own failures are thrown as `JobQueueError.database`.
     ///
-    /// The body's statements are synchronous and run on the store's own threads (GRDB's writer queue;
-    /// the blocking executor for PostgreSQL), never on the caller's: the caller suspends until it commits.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T
+    /// The body's statements are awaited (see `SQLTransaction`); the body itself should do nothing slow
+    /// between them, since it holds the write lock (SQLite) or a pooled connection (PostgreSQL) meanwhile.
+    /// Cancelling the caller does not abandon a transaction it started: it commits or rolls back whole.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T
     /// Runs `body` in a read-only transaction (one consistent snapshot), as `write` does.
-    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws(JobQueueError) -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T
     /// Tells idle workers, in this process and others, that work was queued (PostgreSQL: `NOTIFY`).
     /// Call after the transaction that queued it committed.
     func notifyWork() async

@@ -120,6 +120,23 @@ extension SQLiteQueueStore {
                 CREATE INDEX job_artifacts_blob ON job_artifacts(blob);
                 """)
         }
+        // A queue item (an `images` row) of several input blobs, such as the slices of a series: part 0 is
+        // `images.blob`, as it always was, and parts 1... are here. Items of one part have no rows.
+        migrator.registerMigration("v5-item-parts") { db in
+            try db.execute(sql: """
+                CREATE TABLE image_parts (
+                  job_id TEXT NOT NULL,
+                  idx INTEGER NOT NULL,
+                  part INTEGER NOT NULL CHECK (part >= 1),
+                  name TEXT,
+                  blob TEXT NOT NULL,
+                  byte_count INTEGER NOT NULL CHECK (byte_count >= 0),
+                  PRIMARY KEY (job_id, idx, part),
+                  FOREIGN KEY (job_id, idx) REFERENCES images(job_id, idx) ON DELETE CASCADE
+                );
+                CREATE INDEX image_parts_blob ON image_parts(blob);
+                """)
+        }
         for migration in extra {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sqlite) }
         }

@@ -21,10 +21,10 @@ struct BackendOptions: ParsableArguments {
 
     /// The backend: remote with a server, else the local queue (`repository` resolves `--model` for a local
     /// `submit`).
-    func open(repository: RepositoryOptions? = nil) throws -> any JobsBackend {
+    func open(repository: RepositoryOptions? = nil) async throws -> any JobsBackend {
         guard let serverURL else {
             if apiKey != nil { throw CLIError(message: "--api-key needs --server URL (or MEDINFER_SERVER)", exitCode: 1) }
-            return LocalJobsBackend(queue: try data.open(), repository: repository)
+            return LocalJobsBackend(queue: try await data.open(), repository: repository)
         }
         if data.dataDir != nil {
             throw CLIError(message: "--data-dir is for local mode; with --server (or MEDINFER_SERVER) the server's data is used", exitCode: 1)

@@ -27,7 +27,6 @@ struct AnalyzeCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, sr }
     /// `ModelManifest.HeatmapMethod`'s values (a local type: a conformance of the library's would be public).
     enum Heatmap: String, ExpressibleByArgument, CaseIterable { case auto, cam, occlusion, off = "none" }
 
@@ -38,7 +37,7 @@ struct AnalyzeCommand: ParsableCommand {
     var model: String?
 
     @Option(help: "Output: table, json (one report per line), or sr (a DICOM SR per image in --output-dir, paths printed).")
-    var format: Format = .table
+    var format: OutputFormat = .table
 
     @OptionGroup var repository: RepositoryOptions
 

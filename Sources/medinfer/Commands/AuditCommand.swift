@@ -37,7 +37,7 @@ struct AuditListCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let queue = try data.open()
+        let queue = try await data.open()
         let records = try await queueCall { () async throws(JobQueueError) in try await queue.audit.list(job: job) }
         if json { return try printJSON(records) }
         var rows = [["SEQ", "AT", "KIND", "JOB", "SUBJECT", "HASH", "DETAILS"]]
@@ -64,7 +64,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let queue = try data.open()
+        let queue = try await data.open()
         let result = try await queueCall { () async throws(JobQueueError) in try await queue.audit.verify() }
         if let problem = result.problem {
             throw CLIError(message: "audit trail broken: \(problem) (\(result.rows) row\(result.rows == 1 ? "" : "s") before it intact)",

@@ -33,11 +33,11 @@ struct DataDirOptions: ParsableArguments {
     }
 
     /// Opens (creating when needed) the queue.
-    func open() throws -> JobQueue {
+    func open() async throws -> JobQueue {
         // A file-size limit (ulimit -f) must fail the write with EFBIG, reported, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
         let location = try location()
-        do { return try openQueue(location) } catch { throw error.cli }
+        do { return try await openQueue(location) } catch { throw error.cli }
     }
 }
 

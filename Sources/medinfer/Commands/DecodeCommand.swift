@@ -62,7 +62,9 @@ func loadImage(_ path: String) throws -> DecodedImage {
         throw CLIError.input(path, "cannot read: \((error as NSError).localizedDescription)")
     }
     do {
-        return try Imaging.decode(data)
+        return try Admission.admit(data).image
+    } catch .undecodable(let error) {
+        throw CLIError.input(path, error)
     } catch {
         throw CLIError.input(path, error)
     }

@@ -62,7 +62,7 @@ struct JobsPruneCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let queue = try data.open()
+        let queue = try await data.open()
         let summary = try await queueCall { () async throws(JobQueueError) in try await queue.prune(olderThan: Self.parseAge(olderThan)!) }
         print("removed \(summary.jobs) job\(summary.jobs == 1 ? "" : "s")"
               + (summary.files.map { " and \($0) file\($0 == 1 ? "" : "s")" } ?? "; files are removed at the next sweep"))

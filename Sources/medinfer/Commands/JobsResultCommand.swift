@@ -19,13 +19,12 @@ struct JobsResultCommand: AsyncParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, sr }
 
     @Argument(help: "The job id.")
     var id: String
 
     @Option(help: "table, json (an array of reports), or sr (one DICOM Comprehensive 3D SR of the job; needs --output).")
-    var format: Format = .table
+    var format: OutputFormat = .table
 
     @Option(help: "With --format sr: the file to write, or a folder (then <folder>/<job id>.sr.dcm).")
     var output: String?
@@ -41,15 +40,15 @@ struct JobsResultCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try backend.open()
+        let source = try await backend.open()
         let result = try await source.result(id)
         if result.reports.isEmpty && !result.job.status.isTerminal {
             throw CLIError(message: "job \(id) is \(result.job.status.rawValue); no results yet", exitCode: 1)
         }
         switch format {
-        case .sr:
+        case .document(.sr):
             await print(try writeStructuredReport(source))
-        case .json:
+        case .document(.json):
             try await printJSON(try overlays.export(result.reports, of: result.job.id, from: source))
         case .table:
             // With --overlay-dir, a last column names each image's written overlay file.

@@ -108,7 +108,7 @@ struct JobsWatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try backend.open()
+        let source = try await backend.open()
         var last = ""
         while true {
             let job = try await source.status(id)

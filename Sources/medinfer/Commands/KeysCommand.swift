@@ -24,7 +24,7 @@ struct KeysCommand: ParsableCommand {
 
 /// Opens the keys of the queue (`--database`, `--data-dir`), importing an old `<data-dir>/keys.sqlite` first.
 func openKeys(_ data: DataDirOptions) async throws -> APIKeyStore {
-    let keys = APIKeyStore(queue: try data.open())
+    let keys = APIKeyStore(queue: try await data.open())
     let legacy: LegacyKeyImport
     do { legacy = try await keys.importLegacyKeys(from: data.url) } catch { throw error.cli }
     if legacy != .noFile { FileHandle.standardError.write(Data("medinfer: \(legacy)\n".utf8)) }

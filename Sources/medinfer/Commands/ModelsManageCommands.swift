@@ -99,7 +99,7 @@ struct ModelsActivateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let repo = try repository.open()
-        let queue = try data.open()
+        let queue = try await data.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
         do { try repo.activate(name, version: version) } catch {
@@ -130,7 +130,7 @@ struct ModelsRollbackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let repo = try repository.open()
-        let queue = try data.open()
+        let queue = try await data.open()
         repo.reload(only: name)
         let before = repo.active(name)?.version
         do { try repo.rollback(name) } catch { throw CLIError(message: "\(error)", exitCode: 1) }

@@ -34,7 +34,7 @@ struct ReviewShowCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try backend.open()
+        let source = try await backend.open()
         let result = try await source.result(id)
         let reviews = try await source.reviews(for: id)
         let reports = try await overlays.export(result.reports, of: result.job.id, from: source)

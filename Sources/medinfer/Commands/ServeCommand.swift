@@ -68,9 +68,6 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Require an admin key for GET /metrics.")
     var closeMetrics = false
 
-    /// Widens the window in which a batch is running, for the SIGTERM process test.
-    @Option(help: .hidden)
-    var holdAfterInferenceMs = 0
     @Option(help: "Also listen for DICOM (C-ECHO, C-STORE) on this port, e.g. 11112 (default: no listener).")
     var dicomPort: Int?
 
@@ -96,7 +93,6 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxDelayMs, maxDelayMs < 0 { throw ValidationError("--max-delay-ms must not be negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be positive") }
-        if holdAfterInferenceMs < 0 { throw ValidationError("--hold-after-inference-ms must not be negative") }
         if let dicomPort, !(0...65535).contains(dicomPort) { throw ValidationError("--dicom-port must be 0...65535") }
         if let dicomQuietPeriodMs, dicomQuietPeriodMs < 0 { throw ValidationError("--dicom-quiet-period-ms must not be negative") }
         for title in [aeTitle].compactMap({ $0 }) + aeModel.map({ String($0.split(separator: "=").first ?? "") }) {
@@ -133,7 +129,6 @@ struct ServeCommand: AsyncParsableCommand {
         if let threads { c.threads = threads }
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if closeMetrics { c.openMetrics = false }
-        c.holdAfterInferenceMs = holdAfterInferenceMs
         if let dicomPort { c.dicomPort = dicomPort }
         if let aeTitle { c.aeTitle = aeTitle }
         if !dicomAllow.isEmpty { c.dicomAllow = dicomAllow }

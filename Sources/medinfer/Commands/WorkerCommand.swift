@@ -36,9 +36,6 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Engine threads.")
     var threads: Int = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
 
-    @Option(help: .hidden)
-    var holdAfterInferenceMs = 0
-
     func validate() throws {
         if let maxBatch, maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
         if let maxDelayMs, maxDelayMs < 0 { throw ValidationError("--max-delay-ms must not be negative") }
@@ -46,13 +43,12 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let queue = try data.open()
+        let queue = try await data.open()
         let models = try repository.open(threads: threads)
         var options = Worker.Options()
         options.maxBatch = maxBatch
         options.maxDelay = maxDelayMs.map { .milliseconds($0) }
         options.once = once
-        options.holdAfterInference = .milliseconds(holdAfterInferenceMs)
         let worker = Worker(queue: queue, models: models, options: options) { line in
             FileHandle.standardError.write(Data("medinfer worker: \(line)\n".utf8))
         }

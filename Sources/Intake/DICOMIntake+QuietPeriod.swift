@@ -2,7 +2,6 @@ import Core
 import Foundation
 import JobQueue
 import Logging
-import Models
 import Synchronization
 
 /// What the quiet period tracks in memory; the instances themselves are on disk (pending folders), so a
@@ -142,7 +141,7 @@ extension DICOMIntake {
     func submitPending(_ folder: URL) async {
         let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
         do {
-            let model = try services.resolveModel(reference.isEmpty ? nil : reference).ref
+            let model = try environment.resolveModel(reference.isEmpty ? nil : reference)
             let jobs = try await submit(folder: folder, model: model, association: "study:" + folder.lastPathComponent)
             logger.info("DICOM study \(folder.lastPathComponent) quiet: jobs \(jobs)")
         } catch {

@@ -1,13 +1,49 @@
-import Core
+public import Core
 import DICOM
 public import DICOMNetwork
-import Foundation
+public import Foundation
 import Imaging
-import JobQueue
-import Logging
-import Models
-import Prometheus
+public import JobQueue
+public import Logging
 import Synchronization
+
+/// What the DICOM intake needs from the application that runs it: the queue, where to spool, how long a
+/// study may stay quiet, which model each called AE title runs, and where to count what happened.
+public struct DICOMIntakeEnvironment: Sendable {
+    /// The queue instances become jobs in.
+    public var queue: JobQueue
+    /// `<data>/dicom-spool`.
+    public var spool: URL
+    /// `.zero`: each association's studies become jobs at A-RELEASE.
+    public var quietPeriod: Duration
+    /// Called AE title -> model reference (`NAME[:VERSION]`); other titles use the default model.
+    public var aeModels: [String: String]
+    /// The model a reference names (nil: the default model), or an error saying why none can run now.
+    public var resolveModel: @Sendable (_ reference: String?) throws -> ModelRef
+    /// Told what happened, for the application's metrics.
+    public var observe: @Sendable (DICOMIntakeEvent) -> Void
+
+    public init(queue: JobQueue, spool: URL, quietPeriod: Duration, aeModels: [String: String],
+                resolveModel: @escaping @Sendable (_ reference: String?) throws -> ModelRef,
+                observe: @escaping @Sendable (DICOMIntakeEvent) -> Void = { _ in }) {
+        self.queue = queue
+        self.spool = spool
+        self.quietPeriod = quietPeriod
+        self.aeModels = aeModels
+        self.resolveModel = resolveModel
+        self.observe = observe
+    }
+}
+
+/// What the intake reports to the application (its metrics).
+public enum DICOMIntakeEvent: Sendable, Equatable {
+    /// An association accepted, rejected, released or aborted.
+    case association(outcome: String)
+    /// A C-STORE answered with `status`.
+    case instance(status: UInt16)
+    /// A job created from DICOM instances.
+    case job
+}
 
 /// The storage service behind the DICOM listener: each C-STORE instance is checked (it parses, its UIDs
 /// match the command, its pixels decode), written durably to a spool folder of its association and
@@ -22,13 +58,12 @@ import Synchronization
 /// A folder left by a crash holds only instances that were answered Success; `recoverSpool()` turns them
 /// into jobs at start.
 public final class DICOMIntake: StorageServiceProvider {
-    let services: ServerServices
-    let spool: URL
-    /// Called AE title -> model reference (`NAME[:VERSION]`); other titles use the default model.
-    let aeModels: [String: String]
+    let environment: DICOMIntakeEnvironment
+    var queue: JobQueue { environment.queue }
+    var spool: URL { environment.spool }
+    var aeModels: [String: String] { environment.aeModels }
+    var quietPeriod: Duration { environment.quietPeriod }
     let logger: Logger
-    /// `.zero`: each association's studies become jobs at A-RELEASE.
-    let quietPeriod: Duration
     /// Study key -> last arrival of an instance of that study (pending or on an open association), and
     /// whether the checker task runs. Moves into and submissions of pending folders happen under this lock.
     let pending = Mutex(PendingStudies())
@@ -36,16 +71,13 @@ public final class DICOMIntake: StorageServiceProvider {
     /// folder is never submitted (and removed) while another association's instances move into it.
     let folders = AsyncLock()
 
-    init(services: ServerServices, aeModels: [String: String], logger: Logger) {
-        self.services = services
-        spool = services.configuration.dataDirectory.appendingPathComponent("dicom-spool", isDirectory: true)
-        self.aeModels = aeModels
+    public init(_ environment: DICOMIntakeEnvironment, logger: Logger) {
+        self.environment = environment
         self.logger = logger
-        quietPeriod = .milliseconds(max(0, services.configuration.dicomQuietPeriodMs))
     }
 
     public func open(_ association: AssociationInfo) async -> any StorageSession {
-        services.metrics.dicomAssociations(outcome: "accepted").increment()
+        environment.observe(.association(outcome: "accepted"))
         await audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
                          details: ["outcome": "accepted", "association": association.id, "called": association.calledAETitle,
                                    "peer": association.peerHost ?? ""]))
@@ -54,18 +86,18 @@ public final class DICOMIntake: StorageServiceProvider {
     }
 
     public func rejected(_ request: AssociateRequest, peerHost: String?, reject: AssociateReject, reason: String) async {
-        services.metrics.dicomAssociations(outcome: "rejected").increment()
+        environment.observe(.association(outcome: "rejected"))
         await audit(AuditEvent(kind: .dicomAssociation, subject: request.callingAETitle,
                          details: ["outcome": "rejected", "called": request.calledAETitle, "peer": peerHost ?? "", "reason": reason]))
     }
 
     func audit(_ event: AuditEvent) async {
-        do { _ = try await services.queue.audit.append(event) } catch { logger.error("audit append failed: \(error)") }
+        do { _ = try await queue.audit.append(event) } catch { logger.error("audit append failed: \(error)") }
     }
 
     /// The model for `calledAETitle` as a job's model reference.
-    func model(for calledAETitle: String) throws(Problem) -> ModelRef {
-        try services.resolveModel(aeModels[calledAETitle]).ref
+    func model(for calledAETitle: String) throws -> ModelRef {
+        try environment.resolveModel(aeModels[calledAETitle])
     }
 
     /// Submits the instances spooled in `folder` (one job per study, arrival order) and removes what was
@@ -76,17 +108,15 @@ public final class DICOMIntake: StorageServiceProvider {
         var jobs: [String] = []
         // Parsing every spooled file for its study: on the blocking executor.
         for (study, members) in try await Blocking.run({ [self] in try studies(in: folder) }) {
-            let submission = try await queueCall { () async throws(JobQueueError) in
-                var uploads: [ImageUpload] = []
-                for (file, name) in members {
-                    let upload = try await services.queue.beginUpload(name: name)
-                    try await upload.write(contentsOf: file)
-                    uploads.append(upload)
-                }
-                return try await services.queue.submit(uploads, model: model)
+            var uploads: [ImageUpload] = []
+            for (file, name) in members {
+                let upload = try await queue.beginUpload(name: name)
+                try await upload.write(contentsOf: file)
+                uploads.append(upload)
             }
+            let submission = try await queue.submit(uploads, model: model)
             jobs.append(submission.job.id)
-            services.metrics.dicomJobs.increment()
+            environment.observe(.job)
             await audit(AuditEvent(kind: .dicomAssociation, job: submission.job.id,
                              details: ["outcome": "job", "association": association, "study": study,
                                        "instances": String(members.count)]))
@@ -124,7 +154,7 @@ public final class DICOMIntake: StorageServiceProvider {
         for folder in folders where folder.lastPathComponent != Self.studiesFolderName {
             let reference = (try? String(contentsOf: folder.appendingPathComponent("model"), encoding: .utf8)) ?? ""
             do {
-                let model = try services.resolveModel(reference.isEmpty ? nil : reference).ref
+                let model = try environment.resolveModel(reference.isEmpty ? nil : reference)
                 let jobs = try await submit(folder: folder, model: model, association: folder.lastPathComponent)
                 logger.notice("recovered DICOM spool \(folder.lastPathComponent) as jobs \(jobs)")
             } catch {
@@ -157,7 +187,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
 
     func store(_ instance: ReceivedInstance) async -> StoreOutcome {
         let outcome = await check(instance)
-        intake.services.metrics.dicomInstances(status: outcome.status).increment()
+        intake.environment.observe(.instance(status: outcome.status))
         return outcome
     }
 
@@ -170,32 +200,44 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
         } catch {
             return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "bad UIDs in the command: \(error)")
         }
-        let file: DICOMFile
-        do { file = try DICOMParser.parse(part10) } catch {
-            return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "data set does not parse: \(error)")
+        // The one admission (parse and decode, CPU work): on the blocking executor, not the association's
+        // event loop or the cooperative pool.
+        let admitted = await Blocking.run { () -> Result<AdmittedScan, AdmissionError> in
+            do throws(AdmissionError) { return .success(try Admission.admitInstance(part10)) } catch { return .failure(error) }
         }
-        let ds = file.dataSet
-        guard ds.string(.sopClassUID) == instance.sopClassUID, ds.string(.sopInstanceUID) == instance.sopInstanceUID else {
+        let ids: InstanceIdentifiers?
+        switch admitted {
+        case .success(let scan): ids = InstanceIdentifiers(sopClassUID: scan.sopClassUID, sopInstanceUID: scan.sopInstanceUID,
+                                                           studyInstanceUID: scan.studyInstanceUID)
+        case .failure(let error): ids = error.identifiers
+        }
+        if let ids, ids.sopClassUID != instance.sopClassUID || ids.sopInstanceUID != instance.sopInstanceUID {
             return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass,
                                 comment: "SOP Class/Instance UID of the data set differ from the command")
         }
-        guard let study = ds.string(.studyInstanceUID), !study.isEmpty else {
-            return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "no StudyInstanceUID")
+        if case .failure(let error) = admitted {
+            switch error {
+            case .notDICOM(let cause):
+                return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "data set does not parse: \(cause)")
+            case .undecodable(let cause):  // not thrown by admitInstance; named for completeness
+                return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "cannot be decoded: \(cause)")
+            case .missingIdentifiers:
+                return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "no StudyInstanceUID")
+            case .noPixelData:
+                return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "an image SOP class without pixel data")
+            case .undecodablePixels(let cause, _):
+                return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "pixel data cannot be decoded: \(cause)")
+            }
         }
-        guard ds.contains(Tag(0x7FE0, 0x0010)) else {
-            return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "an image SOP class without pixel data")
-        }
-        // Decoding is CPU work: on the blocking executor, not the association's event loop or the pool.
-        do { try await Blocking.run { _ = try DICOMImageDecoder().decode(file) } } catch {
-            return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "pixel data cannot be decoded: \(error)")
-        }
+        // Admitted: the instance has its Study Instance UID.
+        let study = ids?.studyInstanceUID ?? ""
         if model == nil {
             do { model = try intake.model(for: association.calledAETitle) } catch {
-                return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "no model to run: \(error.detail)")
+                return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "no model to run: \(error)")
             }
         }
         // The queue's own capacity check, in images, as `submit` makes it.
-        do { try await intake.services.queue.checkCapacity(adding: 1) } catch {
+        do { try await intake.queue.checkCapacity(adding: 1) } catch {
             if case .queueFull = error { return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "the job queue is full") }
             return StoreOutcome(status: DIMSEStatus.outOfResources, comment: "cannot check the job queue: \(error)")
         }
@@ -220,7 +262,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
     }
 
     func released() async {
-        intake.services.metrics.dicomAssociations(outcome: "released").increment()
+        intake.environment.observe(.association(outcome: "released"))
         guard count > 0, let model else {
             try? FileManager.default.removeItem(at: folder)
             return
@@ -245,7 +287,7 @@ final class DICOMIntakeSession: StorageSession, @unchecked Sendable {
     }
 
     func aborted(reason: String) async {
-        intake.services.metrics.dicomAssociations(outcome: "aborted").increment()
+        intake.environment.observe(.association(outcome: "aborted"))
         await intake.audit(AuditEvent(kind: .dicomAssociation, subject: association.callingAETitle,
                                 details: ["outcome": "aborted", "association": association.id, "reason": reason,
                                           "discarded": String(count)]))
