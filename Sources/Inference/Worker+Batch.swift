@@ -100,14 +100,12 @@ extension Worker {
                 }
                 do {
                     let data = try queue.blobs.read(image.blob)
-                    let scan = try Admission.admit(data)
-                    batch.ready.append((image, try analyzer.prepare(AnalysisInput(image: scan.image, path: image.name))))
+                    batch.ready.append((image, try analyzer.admit(data, name: image.name).prepared))
                 } catch let error as JobQueueError {
                     batch.failures.append((image, .failed("stored image unreadable: \(error)", permanent: true)))
-                } catch AdmissionError.undecodable(let error) {
-                    batch.failures.append((image, .failed("cannot decode the image: \(error)", permanent: true)))
                 } catch {
-                    batch.failures.append((image, .failed("the model refuses the image: \(error)", permanent: true)))
+                    // A `ScanRefusal`: the bytes or the model will not change their mind.
+                    batch.failures.append((image, .failed("\(error)", permanent: true)))
                 }
             }
         }

@@ -114,16 +114,24 @@ struct AnalyzeCommand: ParsableCommand {
             var prepared: [(String, Analyzer.Prepared)] = []
             var sources: [String: DataSet] = [:]  // the SR copies patient and study from the source DICOM
             for file in group {
+                // The worker's first stage too (`Analyzer.admit`): decoded once, prepared for the model.
                 do {
-                    let image = try loadImage(file)
-                    if format == .sr, let ds = image.dicom?.dataSet { sources[file] = StructuredReportWriter.sourceAttributes(of: ds) }
-                    prepared.append((file, try analyzer.prepare(AnalysisInput(image: image, path: file))))
+                    let (scan, ready) = try analyzer.admit(try readScanFile(file), name: file)
+                    if format == .sr, let ds = scan.dicom?.dataSet { sources[file] = StructuredReportWriter.sourceAttributes(of: ds) }
+                    prepared.append((file, ready))
                 } catch let e as CLIError {
                     failures.append((file, e.message))
                     report(nil, e.message)
+                } catch ScanRefusal.undecodable(let error) {
+                    let message = CLIError.input(file, error).message
+                    failures.append((file, message))
+                    report(nil, message)
+                } catch ScanRefusal.refused(let error) {
+                    failures.append((file, "\(error)"))
+                    report(error.file == nil ? file : nil, "\(error)")
                 } catch {
                     failures.append((file, "\(error)"))
-                    report((error as? PipelineError)?.file == nil ? file : nil, "\(error)")
+                    report(file, "\(error)")
                 }
             }
             if !prepared.isEmpty {

@@ -53,19 +53,23 @@ struct DecodeCommand: ParsableCommand {
     }
 }
 
-/// Reads and decodes a file, mapping failures onto CLI errors that name it.
+/// Reads and decodes a file (`Imaging.Admission.admit`), mapping failures onto CLI errors that name it.
 func loadImage(_ path: String) throws -> DecodedImage {
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-    } catch {
-        throw CLIError.input(path, "cannot read: \((error as NSError).localizedDescription)")
-    }
+    let data = try readScanFile(path)
     do {
         return try Admission.admit(data).image
     } catch .undecodable(let error) {
         throw CLIError.input(path, error)
     } catch {
         throw CLIError.input(path, error)
+    }
+}
+
+/// A scan file's bytes (mapped when safe), or a CLI error that names it.
+func readScanFile(_ path: String) throws(CLIError) -> Data {
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+    } catch {
+        throw CLIError.input(path, "cannot read: \((error as NSError).localizedDescription)")
     }
 }
