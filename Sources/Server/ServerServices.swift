@@ -19,14 +19,26 @@ public struct ServerServices: Sendable {
     /// `keys.sqlite` if there is one (`legacyKeys`), and the model repository (not yet loaded).
     /// - Throws: `QueueLocationError` for the queue, `APIKeyError` for the keys.
     public init(configuration: ServerConfiguration) async throws {
+        try await self.init(configuration: configuration,
+                            queue: try await openQueue(configuration.queueLocation, configuration: Self.queueConfiguration(configuration)))
+    }
+
+    /// The services on a queue opened elsewhere (tests pass one on `SQLiteQueueStore(inMemory:)` with
+    /// `serverMigrations`); the configuration's queue location is not used.
+    public init(configuration: ServerConfiguration, queue: JobQueue) async throws {
         self.configuration = configuration
-        var queueConfiguration = JobQueue.Configuration()
-        queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
-        queue = try await openQueue(configuration.queueLocation, configuration: queueConfiguration)
+        self.queue = queue
         models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads))
         keys = APIKeyStore(queue: queue)
         legacyKeys = try await keys.importLegacyKeys(from: configuration.dataDirectory)
         metrics = ServerMetrics(queue: queue)
+    }
+
+    /// The queue settings `configuration` asks for (the queue limit).
+    public static func queueConfiguration(_ configuration: ServerConfiguration) -> JobQueue.Configuration {
+        var queueConfiguration = JobQueue.Configuration()
+        queueConfiguration.maxQueuedImages = configuration.maxQueuedImages
+        return queueConfiguration
     }
 
     /// The model a request without `model=` runs on: the configured default's active version, else the

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JobQueue
 import Logging
 import Models
 import Server
@@ -20,8 +21,11 @@ struct TestServer: Sendable {
 
     /// `maxBatch`/`maxDelayMs` override the manifest's batching (jobs and infer); `preload` verifies the models
     /// before the app is built (else `buildApplication` does, and its model events reach the metrics).
+    /// The queue's rows are in memory (`SQLiteQueueStore(inMemory:)`, the twin that passes the store suite);
+    /// `onDisk` opens the data directory's `queue.sqlite` as `medinfer serve` does.
     init(workers: Int = 1, maxBodyBytes: Int64 = 2 << 30, maxQueuedImages: Int = 10_000, maxBatch: Int? = nil,
-         maxDelayMs: Int? = nil, preload: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+         maxDelayMs: Int? = nil, preload: Bool = true, onDisk: Bool = false,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         let repository = try TinyModelRepository(batching: (maxBatch: 4, maxDelayMs: 0))
         folder = repository.root.deletingLastPathComponent()
         var c = ServerConfiguration()
@@ -34,7 +38,14 @@ struct TestServer: Sendable {
         c.maxBatch = maxBatch
         c.maxDelayMs = maxDelayMs
         configure(&c)
-        services = try await ServerServices(configuration: c)
+        if onDisk {
+            services = try await ServerServices(configuration: c)
+        } else {
+            let queue = JobQueue(store: try SQLiteQueueStore(inMemory: serverMigrations),
+                                 blobs: try FileBlobStore(root: c.dataDirectory.appendingPathComponent("blobs", isDirectory: true)),
+                                 configuration: ServerServices.queueConfiguration(c))
+            services = try await ServerServices(configuration: c, queue: queue)
+        }
         if preload { services.models.reload() }
         admin = try await #require(try services.keys.bootstrapAdminKey())
         submitter = try await services.keys.create(name: "router", role: .submitter).key
