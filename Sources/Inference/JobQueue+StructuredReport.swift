@@ -66,9 +66,15 @@ extension JobQueue {
     /// - Throws: `.notFound`, `.storage` when a stored image is missing, damaged or no longer parses.
     func structuredReportInputs(_ id: String) async throws(JobQueueError) -> (job: JobStatus, inputs: [StructuredReportWriter.Input]) {
         let result = try await result(id)
+        return (result.job, try await structuredReportInputs(result.reports, job: id))
+    }
+
+    /// The SR's inputs for `reports` (of job `id`, in image order): DICOM sources read again from the
+    /// job's stored input images.
+    func structuredReportInputs(_ reports: [Report], job id: String) async throws(JobQueueError) -> [StructuredReportWriter.Input] {
         let images = try await imageBlobs(job: id)
         var inputs: [StructuredReportWriter.Input] = []
-        for report in result.reports {
+        for report in reports {
             guard report.source.format == "dicom", let sha = images[report.image] else {
                 inputs.append(.init(report: report))
                 continue
@@ -82,6 +88,6 @@ extension JobQueue {
             }
             inputs.append(.init(report: report, source: source))
         }
-        return (result.job, inputs)
+        return inputs
     }
 }

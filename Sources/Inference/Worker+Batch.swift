@@ -149,13 +149,16 @@ extension Worker {
             }
         }
         var applied: [Bool] = []
-        var finishedJobs: [String] = []
+        var finishedWithoutReport: [String] = []
         do {
             let failures = outcomes
             (outcomes, applied) = try await queue.withBlobHold { () async throws(JobQueueError) in
-                let all = failures + (await Blocking.run { [queue, analyses] in Self.store(analyses, in: queue.blobs) })
-                let recorded = try await recordWithRetries(all)
-                finishedJobs = recorded.finishedJobs
+                let stored = await Blocking.run { [queue, analyses] in Self.store(analyses, in: queue.blobs) }
+                let all = failures + stored.outcomes
+                // The SR of each job this batch finishes, durable before the transaction that stores it with the job.
+                let reports = await structuredReports(finishing: all, reports: stored.reports)
+                let recorded = try await recordWithRetries(all, jobArtifacts: reports)
+                finishedWithoutReport = recorded.finishedJobs.filter { reports[$0] == nil }
                 return (all, recorded.applied)
             }
         } catch {
@@ -166,7 +169,9 @@ extension Worker {
             return
         }
         report(batch, inference: inference, outcomes: outcomes, applied: applied)
-        await writeStructuredReports(of: finishedJobs)
+        // A job finished without its SR prepared (its last images were in two workers' batches at once):
+        // written now, once, first writer wins; a request would write it too.
+        await writeStructuredReports(of: finishedWithoutReport)
         summary.withLock { s in
             s.batches += 1
             s.largestBatch = max(s.largestBatch, batch.claimed.count)
@@ -182,8 +187,11 @@ extension Worker {
 
     /// Encodes each analysis (report JSON, overlay PNG) and writes it as durable blobs: its artifacts, or why
     /// it could not be stored. Blocking file I/O: runs on the blocking executor, under the caller's blob hold.
-    static func store(_ analyses: [(ClaimedImage, Analysis)], in blobs: any BlobStoring) -> [(ClaimedImage, ImageOutcome)] {
+    /// Returns the outcomes and, by `reportKey`, each stored report (as stored: with its overlay's name).
+    static func store(_ analyses: [(ClaimedImage, Analysis)],
+                      in blobs: any BlobStoring) -> (outcomes: [(ClaimedImage, ImageOutcome)], reports: [String: Report]) {
         var outcomes: [(ClaimedImage, ImageOutcome)] = []
+        var reports: [String: Report] = [:]
         for (image, analysis) in analyses {
             do {
                 var report = analysis.report
@@ -197,13 +205,51 @@ extension Worker {
                 let blob = try blobs.put(Data(try report.jsonLine().utf8))
                 artifacts.insert(Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json"), at: 0)
                 outcomes.append((image, .succeeded(artifacts)))
+                reports[reportKey(image)] = report
             } catch let error as JobQueueError {
                 outcomes.append((image, .failed("cannot store the result: \(error)", permanent: false)))
             } catch {
                 outcomes.append((image, .failed("cannot encode the report: \(error)", permanent: true)))
             }
         }
-        return outcomes
+        return (outcomes, reports)
+    }
+
+    static func reportKey(_ image: ClaimedImage) -> String { "\(image.jobID)/\(image.index)" }
+
+    /// The DICOM SR of each job that recording `outcomes` will finish: one whose images outside this batch are
+    /// all final already and whose images in it all end here (succeeded, or failed for good). Rendered from
+    /// the job's stored reports and this batch's `reports`, written as a durable blob (the caller holds the
+    /// blob store), and handed to `record`, which stores it with the job in the transaction that finishes
+    /// it, so a finished job has its SR from the moment it is finished. A job this cannot tell about (a
+    /// transient failure that may be the last attempt, another worker's image still running) is left to
+    /// `writeStructuredReports` after the commit.
+    func structuredReports(finishing outcomes: [(ClaimedImage, ImageOutcome)],
+                           reports: [String: Report]) async -> [String: [Artifact]] {
+        var prepared: [String: [Artifact]] = [:]
+        for (job, items) in Dictionary(grouping: outcomes, by: \.0.jobID) {
+            let endsHere = items.allSatisfy { item in
+                if case .failed(_, permanent: false) = item.1 { return false }
+                return true
+            }
+            let mine = Set(items.map(\.0.index))
+            guard endsHere, items.contains(where: { reports[Self.reportKey($0.0)] != nil }),
+                  let earlier = try? await queue.result(job),
+                  earlier.job.images.allSatisfy({ mine.contains($0.index) || $0.status.isTerminal })
+            else { continue }
+            let all = (earlier.reports.filter { !mine.contains($0.image) } + items.compactMap { reports[Self.reportKey($0.0)] })
+                .sorted { $0.image < $1.image }
+            do {
+                let inputs = try await queue.structuredReportInputs(all, job: job)
+                let ref = try await Blocking.run { [queue] () throws -> BlobRef in
+                    try queue.blobs.put(try StructuredReportWriter().write(inputs))
+                }
+                prepared[job] = [Artifact(name: Artifact.structuredReportName, blob: ref, mediaType: StructuredReportWriter.mediaType)]
+            } catch {
+                log("job \(job): no DICOM SR prepared: \(error)")
+            }
+        }
+        return prepared
     }
 
     /// Writes the DICOM SR of each job this batch's transaction finished (only that one transaction sees the
@@ -237,10 +283,11 @@ extension Worker {
 
     /// `complete`, tried three times half a second apart: another process may hold the write lock for
     /// longer than the busy timeout.
-    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> JobQueue.Recorded {
+    func recordWithRetries(_ outcomes: [(ClaimedImage, ImageOutcome)],
+                           jobArtifacts: [String: [Artifact]] = [:]) async throws(JobQueueError) -> JobQueue.Recorded {
         var attempt = 1
         while true {
-            do { return try await queue.record(identity, outcomes) } catch {
+            do { return try await queue.record(identity, outcomes, jobArtifacts: jobArtifacts) } catch {
                 guard attempt < 3 else { throw error }
                 log("cannot record results (attempt \(attempt)/3): \(error)")
                 attempt += 1

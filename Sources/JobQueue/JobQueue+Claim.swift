@@ -171,8 +171,12 @@ extension JobQueue {
         public var finishedJobs: [String]
     }
 
-    /// `complete`, also naming the jobs it finished (the worker writes their job-level artifacts).
-    public func record(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)]) async throws(JobQueueError) -> Recorded {
+    /// `complete`, also naming the jobs it finished. `jobArtifacts`: artifacts of whole jobs (a job's DICOM
+    /// SR), their blobs already durable, each stored with its job in this transaction if, and only if, this
+    /// transaction finishes that job with at least one succeeded image (with its `job.artifact` audit row);
+    /// otherwise they are left for the sweep. A job finished elsewhere meanwhile keeps what it has.
+    public func record(_ worker: WorkerIdentity, _ outcomes: [(ClaimedImage, ImageOutcome)],
+                       jobArtifacts: [String: [Artifact]] = [:]) async throws(JobQueueError) -> Recorded {
         try await write { tx in
             let now = self.now()
             var applied: [Bool] = []
@@ -214,6 +218,15 @@ extension JobQueue {
                 }
             }
             let finished = try await self.refreshJobs(tx, Set(outcomes.map(\.0.jobID)), now: now)
+            for job in finished {
+                guard let artifacts = jobArtifacts[job], !artifacts.isEmpty,
+                      try await tx.scalar("SELECT COUNT(*) AS n FROM images WHERE job_id = ? AND status = 'succeeded'", [job], as: Int.self) ?? 0 > 0
+                else { continue }
+                for artifact in artifacts where try await tx.fetchOne("SELECT 1 AS found FROM job_artifacts WHERE job_id = ? AND name = ?",
+                                                                      [job, artifact.name]) == nil {
+                    try await Self.insertJobArtifact(tx, job: job, artifact, now: now)
+                }
+            }
             return Recorded(applied: applied, finishedJobs: finished)
         }
     }

@@ -40,11 +40,7 @@ extension JobQueue {
                 if let row = try await tx.fetchOne("SELECT blob, media_type FROM job_artifacts WHERE job_id = ? AND name = ?", [id, name]) {
                     return (row["blob"], row["media_type"])
                 }
-                let now = self.now()
-                try await tx.execute("INSERT INTO job_artifacts (job_id, name, blob, media_type, created_at) VALUES (?, ?, ?, ?, ?)",
-                               [id, name, ref.sha256, mediaType, now])
-                try await AuditTrail.append(tx, AuditEvent(kind: .jobArtifactStored, job: id, subject: name, details: ["sha256": ref.sha256]),
-                                      now: now)
+                try await Self.insertJobArtifact(tx, job: id, Artifact(name: name, blob: ref, mediaType: mediaType), now: self.now())
                 return (ref.sha256, mediaType)
             }
             return (stored, ref.sha256)
@@ -52,5 +48,14 @@ extension JobQueue {
         // Another writer's bytes when it came first; ours otherwise (what we wrote is swept as an orphan).
         let bytes = stored.blob == ours ? data : try await blob(stored.blob)
         return StoredArtifact(image: nil, name: name, mediaType: stored.mediaType, blob: stored.blob, data: bytes)
+    }
+
+    /// The row of a job's artifact and its audit entry (`job.artifact`), in the caller's transaction; the
+    /// caller has checked that none is stored under that name.
+    static func insertJobArtifact(_ tx: any SQLTransaction, job id: String, _ artifact: Artifact, now: Int64) async throws {
+        try await tx.execute("INSERT INTO job_artifacts (job_id, name, blob, media_type, created_at) VALUES (?, ?, ?, ?, ?)",
+                             [id, artifact.name, artifact.blob.sha256, artifact.mediaType, now])
+        try await AuditTrail.append(tx, AuditEvent(kind: .jobArtifactStored, job: id, subject: artifact.name,
+                                                   details: ["sha256": artifact.blob.sha256]), now: now)
     }
 }

@@ -57,6 +57,29 @@ extension WorkerSuites {
         #expect(t.files.temporary == 0)
     }
 
+    /// A job's DICOM SR is stored by the transaction that finishes the job (its `job.artifact` audit row comes
+    /// right after `job.succeeded`, at the same instant), also when its last image came in a later batch, and
+    /// every request then serves those bytes.
+    @Test(arguments: TestQueueStores.kinds) func aFinishedJobHasItsSRFromTheTransactionThatFinishesIt(kind: QueueStoreKind) async throws {
+        let t = try await TemporaryQueue(kind)
+        let repo = try TinyModelRepository(batching: (maxBatch: 1, maxDelayMs: 0))
+        defer { t.remove(); repo.remove() }
+        let models = ModelRepository(root: repo.root)
+        models.reload()
+        let model = try #require(models.active(TinyModelRepository.name))
+        let id = try await t.queue.submit(try Self.images(3), model: model.ref).job.id
+        var options = Worker.Options()
+        options.once = true
+        let summary = try await Worker(queue: t.queue, models: models, options: options).run()
+        #expect(summary.succeeded == 3 && summary.batches == 3, "\(summary)")
+        let rows = try await t.queue.audit.list(job: id)
+        #expect(rows.map(\.kind) == [.jobSubmitted, .jobSucceeded, .jobArtifactStored], "\(rows.map(\.kind))")
+        if rows.count == 3 { #expect(rows[2].seq == rows[1].seq + 1 && rows[2].at == rows[1].at) }
+        let stored = try #require(try await t.queue.jobArtifact(job: id, named: Artifact.structuredReportName))
+        #expect(rows.last?.details["sha256"] == stored.blob)
+        #expect(try await t.queue.structuredReport(job: id) == stored.data)
+    }
+
     /// An item of several inputs (a series) is not something a 2-D model analyses: it fails alone, for good,
     /// with the reason, and the job's other image succeeds.
     @Test func anItemOfSeveralInputsFailsWithTheReason() async throws {
