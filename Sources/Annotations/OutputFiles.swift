@@ -49,11 +49,9 @@ public struct OutputFiles: Sendable {
         return url.path
     }
 
-    /// Writes an overlay's PNG bytes atomically; returns the report's entry for it (`kind` `heatmap` or `mask`).
-    public func writeOverlay(_ png: Data, kind: String, base: String) throws(WriteError) -> Report.Overlay {
-        let url = overlayURL(base: base)
-        try Self.write(png, to: url)
-        return Report.Overlay(kind: kind, path: url.path)
+    /// Writes an overlay's PNG bytes atomically to `overlayURL(base:)`.
+    public func writeOverlay(_ png: Data, base: String) throws(WriteError) {
+        try Self.write(png, to: overlayURL(base: base))
     }
 
     /// Writes one report as a JSON line, atomically.

@@ -194,13 +194,11 @@ extension Worker {
         var reports: [String: Report] = [:]
         for (image, analysis) in analyses {
             do {
-                var report = analysis.report
+                // The artifact's name, never a URL: the server makes that when it serves.
+                let (report, png) = try analysis.encoded(overlayPath: Artifact.overlayName)
                 var artifacts: [Artifact] = []
-                if let overlay = analysis.overlay {
-                    let png = try blobs.put(try overlay.pngData())
-                    artifacts.append(Artifact(name: Artifact.overlayName, blob: png, mediaType: "image/png"))
-                    // The artifact's name, never a URL: the server makes that when it serves.
-                    report.overlays.append(Report.Overlay(kind: overlay.kind.rawValue, path: Artifact.overlayName))
+                if let png {
+                    artifacts.append(Artifact(name: Artifact.overlayName, blob: try blobs.put(png), mediaType: "image/png"))
                 }
                 let blob = try blobs.put(Data(try report.jsonLine().utf8))
                 artifacts.insert(Artifact(name: Artifact.reportName, blob: blob, mediaType: "application/json"), at: 0)

@@ -50,3 +50,16 @@ public struct OverlayImage: Sendable, Equatable {
         }
     }
 }
+
+extension Analysis {
+    /// The one encoding of an analysed scan's outputs, for the worker's artifacts and `medinfer analyze`'s
+    /// files alike: the overlay as PNG (nil when there is none) and the report, whose `overlays` names it at
+    /// `overlayPath` (an artifact's name in the queue, a file's path on disk; never a URL).
+    public func encoded(overlayPath: String) throws(PipelineError) -> (report: Report, overlayPNG: Data?) {
+        var report = self.report
+        guard let overlay else { return (report, nil) }
+        let png = try overlay.pngData()
+        report.overlays.append(Report.Overlay(kind: overlay.kind.rawValue, path: overlayPath))
+        return (report, png)
+    }
+}

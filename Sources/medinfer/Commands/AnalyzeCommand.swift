@@ -143,10 +143,10 @@ struct AnalyzeCommand: ParsableCommand {
                         if outputDir != nil {
                             let base = outputs.base(for: file, image: r.image)
                             do {
-                                if let image = a.overlay {
-                                    r.overlays.append(try outputs.writeOverlay(try image.pngData(), kind: image.kind.rawValue,
-                                                                               base: base))
-                                }
+                                // The workers' encoding (`Analysis.encoded`), the overlay named by its file's path.
+                                let (encoded, png) = try a.encoded(overlayPath: outputs.overlayURL(base: base).path)
+                                if let png { try outputs.writeOverlay(png, base: base) }
+                                r = encoded
                                 if format == .sr {
                                     print(try Self.structuredReport(r, source: sources[file], outputs: outputs, base: base))
                                 } else {
