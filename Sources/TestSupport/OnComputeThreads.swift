@@ -2,24 +2,29 @@ import Core
 import Foundation
 public import Testing
 
-/// Runs a test (or every test of a suite) on threads of its own (`Core.ThreadPoolTaskExecutor`, one per
-/// core) instead of Swift's cooperative pool. For synchronous numeric tests: on Linux SwiftPM runs every
-/// test target in one process, and a test that computes for seconds on a cooperative thread (there are as
-/// many as cores) holds up every async test queued behind it, such as the DICOM listener tests waiting
-/// out the protocol's real timers, or an in-process server answering a CLI test.
-public struct OnComputeThreads: TestTrait, SuiteTrait, TestScoping {
-    /// Shared by every test that asks: as many threads as cores, so numeric tests take turns among themselves.
-    static let executor = ThreadPoolTaskExecutor(threads: ProcessInfo.processInfo.activeProcessorCount)
+/// Runs a test (or every test of a suite) on threads of its own (`Core.ThreadPoolTaskExecutor`) instead of
+/// Swift's cooperative pool. On Linux SwiftPM runs every test target in one process, so a test that holds a
+/// cooperative thread (there are as many as cores) holds up every async test queued behind it.
+/// - `.onComputeThreads`: synchronous numeric tests (one thread per core; they take turns among themselves).
+/// - `.onIOThreads`: tests that race a protocol's real timers (the DICOM listener's ARTIM), whose tasks must
+///   resume as soon as a peer answers, whatever the rest of the suite keeps busy.
+public struct OnOwnThreads: TestTrait, SuiteTrait, TestScoping {
+    static let compute = ThreadPoolTaskExecutor(threads: ProcessInfo.processInfo.activeProcessorCount)
+    static let io = ThreadPoolTaskExecutor(threads: 4)
+
+    let executor: ThreadPoolTaskExecutor
 
     public var isRecursive: Bool { true }
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
-        try await withTaskExecutorPreference(Self.executor) { try await function() }
+        try await withTaskExecutorPreference(executor) { try await function() }
     }
 }
 
-extension Trait where Self == OnComputeThreads {
-    /// See `OnComputeThreads`.
-    public static var onComputeThreads: Self { OnComputeThreads() }
+extension Trait where Self == OnOwnThreads {
+    /// Numeric tests: see `OnOwnThreads`.
+    public static var onComputeThreads: Self { OnOwnThreads(executor: OnOwnThreads.compute) }
+    /// Tests on real protocol timers: see `OnOwnThreads`.
+    public static var onIOThreads: Self { OnOwnThreads(executor: OnOwnThreads.io) }
 }

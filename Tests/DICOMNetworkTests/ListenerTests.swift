@@ -4,13 +4,15 @@ import Foundation
 import Synchronization
 import NIOCore
 import Testing
+import TestSupport
 
 /// The listener over real sockets, driven by our own requester: negotiation, C-ECHO, C-STORE, release,
 /// rejection, abort and hostile traffic.
-@Suite struct ListenerTests {
-    /// The protocol's real timers (the listener's defaults: ARTIM 30 s, idle 120 s). The numeric tests run on
-    /// threads of their own (`.onComputeThreads`), so they no longer hold Swift's cooperative pool while a
-    /// test here waits to send its next PDU. The tests of the timers set their own.
+@Suite(.onIOThreads) struct ListenerTests {
+    /// The protocol's real timers (the listener's defaults: ARTIM 30 s, idle 120 s). This suite's tasks run on
+    /// threads of their own (`.onIOThreads`), so nothing else in the test process can hold them back while a
+    /// test here waits to send its next PDU (on the cooperative pool a clean-clone run once stalled them for
+    /// over 100 s and ARTIM closed the connections). The tests of the timers set their own.
     static func configuration(allow: [String] = [], maxAssociations: Int = 4, maxInstanceBytes: Int = 1 << 20) -> DICOMListener.Configuration {
         DICOMListener.Configuration(
             policy: AssociationPolicy(calledAETitles: ["MEDINFER"], allowList: allow.compactMap(AllowedPeer.init), maxPDULength: 16384),

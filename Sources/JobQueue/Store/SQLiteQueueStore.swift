@@ -114,29 +114,28 @@ public final class SQLiteQueueStore: QueueStore {
     /// own errors pass unchanged; SQLite's (locked too long, constraint, corrupt file, full disk) become
     /// `.database`.
     ///
-    /// The transaction runs in a task of its own: GRDB's async access gives up when its task is cancelled,
-    /// and a queue must not (a worker told to stop records the batch it finished first). Cancelling the
-    /// caller does not cancel a transaction it started.
+    /// The transaction runs in a task of its own, on the store's threads: cancelling the caller does not
+    /// cancel a transaction it started (a worker told to stop records the batch it finished first).
     private func transaction<T: Sendable>(on pool: AsyncPool<DatabaseQueue>, begin: String,
                                           _ body: @escaping @Sendable (any SQLTransaction) async throws -> T) async throws(JobQueueError) -> T {
         do {
             return try await Task.detached { [executor] in
                 try await withTaskExecutorPreference(executor) {
-                try await pool.withResource { connection in
-                    let transaction = GRDBTransaction(connection: connection)
-                    _ = try await transaction.execute(begin)
-                    do {
-                        let value = try await body(transaction)
-                        _ = try await transaction.execute("COMMIT")
-                        return value
-                    } catch {
-                        // After a failed COMMIT SQLite may have ended the transaction already.
-                        try? connection.inDatabase { db in
-                            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                    try await pool.withResource { connection in
+                        let transaction = GRDBTransaction(connection: connection)
+                        _ = try await transaction.execute(begin)
+                        do {
+                            let value = try await body(transaction)
+                            _ = try await transaction.execute("COMMIT")
+                            return value
+                        } catch {
+                            // After a failed COMMIT SQLite may have ended the transaction already.
+                            try? connection.inDatabase { db in
+                                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                            }
+                            throw error
                         }
-                        throw error
                     }
-                }
                 }
             }.value
         } catch let error as JobQueueError {
