@@ -5,8 +5,9 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// dcmtk's echoscu and storescu against the listener (Debian `dcmtk`; `make test` installs it).
-@Suite struct DcmtkPeerTests {
+/// dcmtk's echoscu and storescu against the listener (Debian `dcmtk`; `make test` installs it), on the real
+/// timers and so, like `ListenerTests`, on threads of their own (`.onIOThreads`).
+@Suite(.onIOThreads) struct DcmtkPeerTests {
     @Test func echoscuAndStorescu() async throws {
         let echoscu = try dcmtk("echoscu"), storescu = try dcmtk("storescu")
         let provider = RecordingProvider()

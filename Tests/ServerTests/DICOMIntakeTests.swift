@@ -13,7 +13,7 @@ import Testing
 /// The DICOM listener of the server with real peers (dcmtk's echoscu, storescu, dcmodify) and the real
 /// queue: a study sent on one association becomes one job that runs; a refused instance gets 0xC000; a
 /// peer not on the allow-list is rejected; an association aborted mid-transfer leaves no job and no file.
-@Suite(.serialized) struct DICOMIntakeTests {
+@Suite(.serialized, .onIOThreads) struct DICOMIntakeTests {
     static func tool(_ name: String) throws -> String { try #require(dcmtkTool(name), "\(dcmtkMissing) (\(name) not found)") }
 
     /// Quiet period 0 unless given: each association's study is a job at A-RELEASE.
