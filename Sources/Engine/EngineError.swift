@@ -13,6 +13,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     /// An input that decides output shapes (Reshape's shape, Resize's sizes, ...) is a runtime value.
     /// `Model.run` then plans again with the given inputs' values as constants.
     case needsConstantInput(node: String, opType: String, input: Int)
+    /// Weights, one value or a plan's intermediates need more bytes than `CompileOptions.memoryBudget`.
+    case overMemoryBudget(what: String, bytes: Int, budget: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
             return "input '\(name)': \(reason)"
         case let .needsConstantInput(node, op, input):
             return "node \(node) (\(op)), input \(input): must be known when the plan is compiled (a constant or a foldable chain)"
+        case let .overMemoryBudget(what, bytes, budget):
+            return "\(what) needs \(bytes == .max ? "more than Int.max" : String(bytes)) bytes, over the memory budget of \(budget) bytes"
         }
     }
 }

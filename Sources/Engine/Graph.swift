@@ -10,7 +10,7 @@ public struct Graph: Sendable {
     public var outputs: [ValueInfo]
     /// Constant tensors by value name (ONNX initializers and folded constants).
     public var initializers: [String: Tensor]
-    /// The default-domain opset the model was exported with (7...21 supported).
+    /// The default-domain opset the model was exported with (`ONNXModel.supportedOpsets`).
     public var opset: Int
 
     public init(name: String = "graph", nodes: [Node], inputs: [ValueInfo], outputs: [ValueInfo],
@@ -96,6 +96,12 @@ public struct TensorType: Sendable, Equatable, CustomStringConvertible {
         self.shape = shape
     }
 
-    public var count: Int { shape.reduce(1, *) }
+    /// Elements: the product of `shape`, `Int.max` when it overflows.
+    public var count: Int { Tensor.elementCount(shape) }
+    /// Bytes of the elements, `Int.max` when it overflows.
+    public var byteCount: Int {
+        let (b, o) = count.multipliedReportingOverflow(by: dtype.byteSize)
+        return o ? .max : b
+    }
     public var description: String { "\(dtype.rawValue)[\(shape.map(String.init).joined(separator: ","))]" }
 }

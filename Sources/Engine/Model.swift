@@ -14,11 +14,21 @@ public struct CompileOptions: Sendable {
     /// Runs a batch one image at a time where every op allows it (`Plan.perImage`); off, the batch runs
     /// through each layer together. Both give the same bits; tests compare them.
     public var perImageBatches: Bool
-    public init(threads: Int = 1, convAlgorithm: ConvAlgorithm? = nil, perImageBatches: Bool = true) {
+    /// Bytes a model may hold: its weights, and for each plan every single value and the arena of its
+    /// intermediates. A model or a plan over it is refused (`EngineError.overMemoryBudget`) before the
+    /// memory is allocated, instead of running into the OOM killer.
+    public var memoryBudget: Int
+    public init(threads: Int = 1, convAlgorithm: ConvAlgorithm? = nil, perImageBatches: Bool = true,
+                memoryBudget: Int = CompileOptions.defaultMemoryBudget) {
         self.threads = threads
         self.convAlgorithm = convAlgorithm
         self.perImageBatches = perImageBatches
+        self.memoryBudget = memoryBudget
     }
+
+    /// Half the machine's physical memory, at most 8 GiB: the 3-D U-Net of the benchmarks at 256³ plans
+    /// about 2 GiB of activations, so real models fit with room for the server beside them.
+    public static let defaultMemoryBudget = min(8 << 30, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
 }
 
 /// A loaded model: every op supported (all unsupported ones are reported in one error), attributes
@@ -44,6 +54,11 @@ public final class Model: @unchecked Sendable {
         }
         if !missing.isEmpty {
             throw .unsupportedOps(missing.keys.sorted().map { ($0, missing[$0]!.domain, missing[$0]!.nodes) }, opset: original.opset)
+        }
+        var weights = 0
+        for t in original.initializers.values { weights = weights.addingReportingOverflow(t.byteCount).partialValue }
+        guard weights <= options.memoryBudget else {
+            throw .overMemoryBudget(what: "the weights", bytes: weights, budget: options.memoryBudget)
         }
         var g = original
         Passes.run(&g, fusion: options.enableFusion)
@@ -172,6 +187,14 @@ public final class Plan: Sendable {
             let inTypesN = ins.map { $0.flatMap { types[$0] } }
             let consts = ins.map { $0.flatMap { constants[$0] } }
             let outTypes = try op.outputTypes(inTypesN, constants: consts)
+            for t in outTypes {
+                guard t.shape.allSatisfy({ $0 >= 0 }) else {
+                    throw .shapeMismatch(node: n.name, opType: n.opType, reason: "negative dimension in output \(t)")
+                }
+                guard t.byteCount <= model.options.memoryBudget else {
+                    throw .overMemoryBudget(what: "\(n) output \(t)", bytes: t.byteCount, budget: model.options.memoryBudget)
+                }
+            }
             let outs = n.outputs.map(slotFor)
             // Shape only reads the (static) type of its input: it folds even when the input is a runtime value,
             // so Shape -> Gather/Slice -> Concat -> Reshape/Resize chains become constants.
@@ -222,6 +245,10 @@ public final class Plan: Sendable {
         var releases = [[Int]](repeating: [], count: steps.count)
         for (s, i) in last where constants[s] == nil && !keep.contains(s) { releases[i].append(s) }
         arena = ArenaLayout(steps: steps, types: types, graphOutputs: keep)
+        guard arena.byteCount <= model.options.memoryBudget else {
+            throw .overMemoryBudget(what: "the plan's intermediate values for inputs \(inputShapes)", bytes: arena.byteCount,
+                                    budget: model.options.memoryBudget)
+        }
         arenas = ArenaPool(byteCount: arena.byteCount)
         self.steps = steps
         self.releases = releases
@@ -249,10 +276,10 @@ public final class Plan: Sendable {
     static func multiplyAdds(_ n: Node, inputs: [TensorType?], outputs: [TensorType]) -> Int {
         guard let y = outputs.first, inputs.count > 1, let w = inputs[1] else { return 0 }
         switch n.opType {
-        case "Conv": return y.count * w.shape.dropFirst().reduce(1, *)  // each output: C/g·KH·KW MACs
+        case "Conv": return y.count * w.shape.dropFirst().product  // each output: C/g·KH·KW MACs
         case "ConvTranspose", "Gemm", "MatMul":
             guard let x = inputs[0] else { return 0 }
-            if n.opType == "ConvTranspose" { return x.count * w.shape.dropFirst().reduce(1, *) }
+            if n.opType == "ConvTranspose" { return x.count * w.shape.dropFirst().product }
             let k = n.opType == "Gemm" && (n.attributes["transA"].map { if case .int(1) = $0 { true } else { false } } ?? false)
                 ? x.shape.first ?? 0 : x.shape.last ?? 0
             return y.count * k

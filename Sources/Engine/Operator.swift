@@ -93,7 +93,7 @@ public struct NodeContext: Sendable {
     public func ints(_ inputs: [Tensor?], _ i: Int) throws(EngineError) -> [Int] {
         let t = try required(inputs, i)
         switch t.dtype {
-        case .int64, .int32, .int16, .int8, .uint8, .uint16, .uint32: return t.doubles().map { Int($0) }
+        case .int64, .int32, .int16, .int8, .uint8, .uint16, .uint32, .uint64: return t.ints()
         default: throw input(i, "expected an integer tensor, got \(t.dtype.rawValue)")
         }
     }

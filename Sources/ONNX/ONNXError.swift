@@ -15,9 +15,11 @@ public enum ONNXError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .io(path, reason): return "\(path): \(reason)"
         case let .invalidProtobuf(reason): return "not a valid ONNX model: \(reason)"
-        case let .unsupportedIRVersion(v): return "ONNX IR version \(v) is not supported (3...10)"
+        case let .unsupportedIRVersion(v):
+            return "ONNX IR version \(v) is not supported (\(ONNXModel.supportedIRVersions.lowerBound)...\(ONNXModel.supportedIRVersions.upperBound))"
         case let .unsupportedOpset(domain, v):
-            return "opset \(v) of domain '\(domain.isEmpty ? "ai.onnx" : domain)' is not supported (7...21)"
+            return "opset \(v) of domain '\(domain.isEmpty ? "ai.onnx" : domain)' is not supported "
+                + "(\(ONNXModel.supportedOpsets.lowerBound)...\(ONNXModel.supportedOpsets.upperBound))"
         case let .invalidTensor(name, reason): return "tensor '\(name)': \(reason)"
         case let .unsupportedDataType(name, t): return "tensor '\(name)': data type \(t) is not supported"
         case let .externalData(name, reason): return "tensor '\(name)', external data: \(reason)"

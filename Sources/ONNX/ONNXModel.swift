@@ -3,10 +3,12 @@ public import Foundation
 import SwiftProtobuf
 public import Tensor
 
-/// Loads ONNX models (IR 3...10, default-domain opsets 7...21) into the engine's graph IR.
+/// Loads ONNX models (IR 3...13, default-domain opsets 7...27: what ONNX Runtime 1.32 and onnx 1.22 accept)
+/// into the engine's graph IR. Opsets 22 to 27 changed none of the semantics of the ops we run (they add
+/// element types: bfloat16, float8, int4), so the builders need no new cases for them.
 public enum ONNXModel {
-    public static let supportedIRVersions = 3...10
-    public static let supportedOpsets = 7...21
+    public static let supportedIRVersions = 3...13
+    public static let supportedOpsets = 7...27
 
     /// Reads `url`; external data files are resolved relative to its folder.
     public static func load(contentsOf url: URL) throws(ONNXError) -> Graph {

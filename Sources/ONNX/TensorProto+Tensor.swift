@@ -24,13 +24,11 @@ enum TensorDecoding {
         let dt = try dtype(Int(t.dataType), name: t.name)
         let shape = t.dims.map { Int($0) }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw .invalidTensor(name: t.name, reason: "negative dimension in \(shape)") }
-        var result: Tensor
-        do {
-            result = try Tensor(zeros: dt, shape: shape)
-        } catch {
-            throw .invalidTensor(name: t.name, reason: error.description)
-        }
-        let byteCount = result.byteCount
+        // The size is checked against the bytes actually present before anything is allocated: a few bytes
+        // of protobuf may declare dims of terabytes.
+        let n = Tensor.elementCount(shape)
+        let (byteCount, overflow) = n.multipliedReportingOverflow(by: dt.byteSize)
+        guard n != .max, !overflow else { throw .invalidTensor(name: t.name, reason: "\(shape) has more elements than Int.max") }
         let raw: Data?
         if t.dataLocation == .external {
             raw = try externalBytes(t, baseDirectory: baseDirectory, byteCount: byteCount)
@@ -41,12 +39,13 @@ enum TensorDecoding {
         }
         if let raw {
             guard raw.count == byteCount else {
-                throw .invalidTensor(name: t.name, reason: "\(raw.count) bytes of data for \(shape.reduce(1, *)) \(dt.rawValue) values")
+                throw .invalidTensor(name: t.name, reason: "\(raw.count) bytes of data for \(n) \(dt.rawValue) values")
             }
+            var result: Tensor
+            do { result = try Tensor(uninitialized: dt, shape: shape) } catch { throw .invalidTensor(name: t.name, reason: error.description) }
             result.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
             return result
         }
-        let n = result.count
         func fill<T: TensorElement>(_ values: [T]) throws(ONNXError) -> Tensor {
             guard values.count == n else {
                 throw .invalidTensor(name: t.name, reason: "\(values.count) values for shape \(shape)")
@@ -93,7 +92,7 @@ enum TensorDecoding {
             throw .externalData(name: t.name, reason: "cannot read \(location): \((error as NSError).localizedDescription)")
         }
         guard offset <= data.count, data.count - offset >= length else {
-            throw .externalData(name: t.name, reason: "\(location) has \(data.count) bytes, needs \(offset + length)")
+            throw .externalData(name: t.name, reason: "\(location) has \(data.count) bytes, needs \(length) from offset \(offset)")
         }
         return data.subdata(in: offset..<(offset + length))
     }

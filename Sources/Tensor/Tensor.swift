@@ -108,7 +108,9 @@ public struct Tensor: Sendable {
         return try body(UnsafeMutableRawBufferPointer(start: storage.bytes, count: byteCount))
     }
 
-    static func elementCount(_ shape: [Int]) -> Int {
+    /// The product of `shape`, or `Int.max` when it overflows (so a hostile shape fails a size check
+    /// instead of trapping).
+    public static func elementCount(_ shape: [Int]) -> Int {
         var n = 1
         for d in shape {
             let (m, o) = n.multipliedReportingOverflow(by: d)

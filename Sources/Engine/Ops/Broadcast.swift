@@ -17,7 +17,7 @@ func broadcastShape(_ shapes: [[Int]]) -> [Int]? {
 
 /// Element offsets of `shape` (broadcast to `out`) for every output element in row-major order.
 func broadcastIndices(_ shape: [Int], to out: [Int]) -> [Int] {
-    let total = out.reduce(1, *)
+    let total = out.product
     if shape == out { return Array(0..<total) }
     let rank = out.count
     let s = [Int](repeating: 1, count: rank - shape.count) + shape
@@ -72,7 +72,7 @@ struct BinaryOp: Operator {
         if kind != .pow, ts.allSatisfy({ $0.dtype == .float32 }) {
             // float32: into the arena, pointer loops, one pass per input.
             var y = try rc.output(0, .float32, shape, ctx)
-            let n = shape.reduce(1, *)
+            let n = shape.product
             y.withMutableFloats { yp in
                 for (i, t) in ts.enumerated() { combine(yp, n, t, shape, first: i == 0) }
                 if kind == .mean { let c = Float(ts.count); for i in 0..<n { yp[i] /= c } }
@@ -161,7 +161,7 @@ struct BinaryOp: Operator {
 import Foundation
 
 func broadcastInts(_ t: Tensor, to shape: [Int]) -> [Int64] {
-    let v = t.doubles().map { Int64($0) }
+    let v = t.int64s()
     if t.shape == shape { return v }
     return broadcastIndices(t.shape, to: shape).map { v[$0] }
 }

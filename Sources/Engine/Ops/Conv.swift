@@ -3,6 +3,8 @@ import Tensor
 
 /// Padding and output size of a convolution or pooling window along each spatial axis.
 struct Window {
+    /// Largest kernel size, stride, dilation or pad accepted (2^24).
+    static let maxExtent = 1 << 24
     var kernel: [Int], strides: [Int], dilations: [Int], pads: [Int]  // pads: begins..., ends...
     var autoPad: String
     var ceilMode = false
@@ -19,9 +21,12 @@ struct Window {
         guard strides.count == r else { throw c.attribute("strides", "expected \(r) values, got \(strides.count)") }
         guard dilations.count == r else { throw c.attribute("dilations", "expected \(r) values, got \(dilations.count)") }
         guard pads.count == 2 * r else { throw c.attribute("pads", "expected \(2 * r) values, got \(pads.count)") }
-        guard strides.allSatisfy({ $0 > 0 }) else { throw c.attribute("strides", "must be positive, got \(strides)") }
-        guard dilations.allSatisfy({ $0 > 0 }) else { throw c.attribute("dilations", "must be positive, got \(dilations)") }
-        guard pads.allSatisfy({ $0 >= 0 }) else { throw c.attribute("pads", "must be non-negative, got \(pads)") }
+        // The upper bounds only keep the window arithmetic from overflowing; no real model comes near them.
+        let limit = Window.maxExtent
+        guard kernel.allSatisfy({ $0 > 0 && $0 <= limit }) else { throw c.attribute("kernel_shape", "must be in 1...\(limit), got \(kernel)") }
+        guard strides.allSatisfy({ $0 > 0 && $0 <= limit }) else { throw c.attribute("strides", "must be in 1...\(limit), got \(strides)") }
+        guard dilations.allSatisfy({ $0 > 0 && $0 <= limit }) else { throw c.attribute("dilations", "must be in 1...\(limit), got \(dilations)") }
+        guard pads.allSatisfy({ $0 >= 0 && $0 <= limit }) else { throw c.attribute("pads", "must be in 0...\(limit), got \(pads)") }
         guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else {
             throw c.attribute("auto_pad", "unknown value '\(autoPad)'")
         }

@@ -22,11 +22,16 @@ struct ConvTransposeOp: Operator {
         let inSpatial = Array(x.dropFirst(2))
         let outputPadding = try node.ints("output_padding") ?? [Int](repeating: 0, count: r)
         guard outputPadding.count == r else { throw ctx.attribute("output_padding", "expected \(r) values, got \(outputPadding.count)") }
+        guard outputPadding.allSatisfy({ (0...Window.maxExtent).contains($0) }) else {
+            throw ctx.attribute("output_padding", "must be in 0...\(Window.maxExtent), got \(outputPadding)")
+        }
         var out = [Int](repeating: 0, count: r)
         var pads = win.pads
         if let shape = try node.ints("output_shape") {
             let target = Array(shape.suffix(r))
-            guard target.count == r else { throw ctx.attribute("output_shape", "expected \(r) spatial values") }
+            guard target.count == r, target.allSatisfy({ (1...Window.maxExtent).contains($0) }) else {
+                throw ctx.attribute("output_shape", "expected \(r) spatial values in 1...\(Window.maxExtent), got \(shape)")
+            }
             for i in 0..<r {
                 let full = win.strides[i] * (inSpatial[i] - 1) + outputPadding[i] + (spatial[i] - 1) * win.dilations[i] + 1
                 let total = max(0, full - target[i])
@@ -86,7 +91,7 @@ struct ConvTransposeOp: Operator {
         let inPixels = g.outH * g.outW, outPixels = g.inH * g.inW, taps = kH * kW, rows = mpg * taps
         guard xt.dtype == .float32, wt.dtype == .float32 else { throw ctx.input(0, "ConvTranspose supports float32 only") }
         var yt = try rc.output(0, .float32, [n, m] + outSpatial, ctx)
-        yt.withMutableFloats { $0.update(repeating: 0, count: n * m * outSpatial.reduce(1, *)) }  // col2im accumulates
+        yt.withMutableFloats { $0.update(repeating: 0, count: n * m * outSpatial.product) }  // col2im accumulates
         // Tasks: image × group × output-channel chunk (chunks write disjoint planes; one per image and
         // group on one thread, 2 per thread otherwise so batch 1 uses every thread).
         let chunks = threads > 1 ? min(2 * threads, mpg) : 1, perChunk = (mpg + chunks - 1) / chunks

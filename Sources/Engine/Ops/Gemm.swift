@@ -90,7 +90,7 @@ struct MatMulOp: Operator {
         let at = try ctx.required(inputs, 0), bt = try ctx.required(inputs, 1)
         let p = try plan(at.shape, bt.shape)
         let a2 = at.shape.count == 1 ? [1, at.shape[0]] : at.shape, b2 = bt.shape.count == 1 ? [bt.shape[0], 1] : bt.shape
-        let count = p.batch.reduce(1, *)
+        let count = p.batch.product
         let ai = broadcastIndices(Array(a2.dropLast(2)), to: p.batch), bi = broadcastIndices(Array(b2.dropLast(2)), to: p.batch)
         let a = at.floats(), b = bt.floats()
         var y = [Float](repeating: 0, count: count * p.m * p.n)

@@ -46,7 +46,7 @@ struct BatchNormOp: Operator {
                                             mean: try ctx.floats(inputs, 3), variance: try ctx.floats(inputs, 4), epsilon: epsilon)
         guard xt.dtype == .float32 else { throw ctx.input(0, "expected float32, got \(xt.dtype.rawValue)") }
         var yt = try rc.output(0, .float32, xt.shape, ctx)
-        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *), act = activation
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).product, act = activation
         xt.withFloats { x in
             yt.withMutableFloats { y in
                 ChannelAffine.run(x: x, y: y, planes: xt.shape[0] * c, channels: c, size: inner, mul: mul, add: add, act,
@@ -74,7 +74,7 @@ struct InstanceNormOp: Operator {
         let xt = try ctx.required(inputs, 0)
         let scale = try ctx.floats(inputs, 1), bias = try ctx.floats(inputs, 2)
         var x = xt.floats()
-        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *)
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).product
         for p in 0..<(xt.shape[0] * c) {
             let r = (p * inner)..<((p + 1) * inner)
             let mean = x[r].reduce(0, +) / Float(inner)
@@ -104,7 +104,7 @@ struct LayerNormOp: Operator {
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0)
         let a = try normalizedAxis(axis, rank: xt.shape.count, ctx)
-        let inner = xt.shape.dropFirst(a).reduce(1, *), outer = xt.count / max(inner, 1)
+        let inner = xt.shape.dropFirst(a).product, outer = xt.count / max(inner, 1)
         let scaleT = try ctx.required(inputs, 1)
         let scale = broadcastIndices(scaleT.shape, to: Array(xt.shape.dropFirst(a))).map { scaleT.floats()[$0] }
         let bias: [Float]? = inputs.count > 2 ? inputs[2].map { b in broadcastIndices(b.shape, to: Array(xt.shape.dropFirst(a))).map { b.floats()[$0] } } : nil
@@ -153,7 +153,7 @@ struct LRNOp: Operator {
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0)
         var yt = try rc.output(0, .float32, xt.shape, ctx)
-        let c = xt.shape[1], inner = xt.shape.dropFirst(2).reduce(1, *), images = xt.shape[0]
+        let c = xt.shape[1], inner = xt.shape.dropFirst(2).product, images = xt.shape[0]
         let lo = (size - 1) / 2, hi = size - 1 - lo, scale = alpha / Float(size)
         xt.withFloats { x in
             yt.withMutableFloats { y in

@@ -15,16 +15,21 @@ struct PadOp: Operator {
 
     private func pads(_ rank: Int, _ inputs: [Tensor?]) throws(EngineError) -> [Int] {
         var p = try node.ints("pads")
-        if p == nil, inputs.count > 1, let t = inputs[1] { p = t.doubles().map { Int($0) } }
+        if p == nil, inputs.count > 1, let t = inputs[1] { p = t.ints() }
         guard var p else { throw ctx.input(1, "pads are required") }
         if inputs.count > 3, let at = inputs[3] {
-            let axes = at.doubles().map { Int($0) < 0 ? Int($0) + rank : Int($0) }
+            let axes = at.ints().map { $0 < 0 ? $0 + rank : $0 }
+            guard axes.allSatisfy({ (0..<rank).contains($0) }) else { throw ctx.input(3, "axes \(at.ints()) out of range for rank \(rank)") }
             guard p.count == 2 * axes.count else { throw ctx.input(1, "pads \(p) for axes \(axes)") }
             var full = [Int](repeating: 0, count: 2 * rank)
             for (j, a) in axes.enumerated() { full[a] = p[j]; full[a + rank] = p[j + axes.count] }
             p = full
         }
         guard p.count == 2 * rank else { throw ctx.attribute("pads", "expected \(2 * rank) values, got \(p.count)") }
+        // Bounded so that size + pads cannot overflow; no real model comes near.
+        guard p.allSatisfy({ (-Window.maxExtent...Window.maxExtent).contains($0) }) else {
+            throw ctx.input(1, "pads \(p) beyond ±\(Window.maxExtent)")
+        }
         return p
     }
 
@@ -43,7 +48,7 @@ struct PadOp: Operator {
         let shape = xt.shape.enumerated().map { $0.element + p[$0.offset] + p[$0.offset + r] }
         let value = Float(attrValue(inputs))
         let x = xt.floats(), s = strides(xt.shape)
-        var y = [Float](repeating: value, count: shape.reduce(1, *))
+        var y = [Float](repeating: value, count: shape.product)
         forEachIndex(shape) { flat, i in
             var o = 0
             for d in 0..<r {

@@ -54,7 +54,7 @@ struct PoolOp: Operator {
         let planes = xt.shape[0] * xt.shape[1]
         if kind == .globalMax || kind == .globalAverage {
             let x = xt.floats()
-            let size = xt.shape.dropFirst(2).reduce(1, *)
+            let size = xt.shape.dropFirst(2).product
             var y = [Float](repeating: 0, count: planes)
             for p in 0..<planes {
                 let s = x[(p * size)..<((p + 1) * size)]

@@ -38,7 +38,7 @@ struct ResizeOp: Operator {
             if inputs.count > 1, let t = inputs[1] { scales = t.doubles() }
         } else {
             if inputs.count > 2, let t = inputs[2], t.count > 0 { scales = t.doubles() }
-            if inputs.count > 3, let t = inputs[3], t.count > 0 { sizes = t.doubles().map { Int($0) } }
+            if inputs.count > 3, let t = inputs[3], t.count > 0 { sizes = t.ints() }
         }
         if let sizes {
             guard sizes.count == x.count else { throw ctx.input(3, "sizes \(sizes) for rank \(x.count)") }

@@ -91,7 +91,7 @@ struct ShapeOp: Operator {
     /// Axes from the attribute (old opsets) or from input `i` (newer ones).
     private func axes(_ inputs: [Tensor?], input i: Int) throws(EngineError) -> [Int]? {
         if let a = try node.ints("axes") { return a }
-        if i < inputs.count, let t = inputs[i] { return t.doubles().map { Int($0) } }
+        if i < inputs.count, let t = inputs[i] { return t.ints() }
         return nil
     }
 
@@ -106,7 +106,7 @@ struct ShapeOp: Operator {
         case .constantOfShape:
             let dims = try ctx.ints(inputs, 0)
             let v = try fillValue()
-            return [try gatherElements(v, [Int](repeating: 0, count: dims.reduce(1, *)), shape: dims, ctx)]
+            return [try gatherElements(v, [Int](repeating: 0, count: try materializable(dims, ctx)), shape: dims, ctx)]
         case .shape:
             let x = try ctx.required(inputs, 0)
             let (s, e) = try shapeRange(x.shape.count)
@@ -121,18 +121,18 @@ struct ShapeOp: Operator {
                 dims[i] = x.shape[i]
             }
             if let at = dims.firstIndex(of: -1) {
-                let known = dims.enumerated().filter { $0.offset != at }.map(\.element).reduce(1, *)
+                let known = dims.enumerated().filter { $0.offset != at }.map(\.element).product
                 guard known > 0, x.count % known == 0 else { throw ctx.shape("cannot reshape \(x.shape) to \(dims)") }
                 dims[at] = x.count / known
             }
-            guard dims.allSatisfy({ $0 >= 0 }), dims.reduce(1, *) == x.count else { throw ctx.shape("cannot reshape \(x.shape) to \(dims)") }
+            guard dims.allSatisfy({ $0 >= 0 }), dims.product == x.count else { throw ctx.shape("cannot reshape \(x.shape) to \(dims)") }
             return [try reshaped(x, dims)]
         case .flatten:
             let x = try ctx.required(inputs, 0)
             var axis = try node.int("axis", default: 1) ?? 1
             if axis < 0 { axis += x.shape.count }
             guard axis >= 0, axis <= x.shape.count else { throw ctx.attribute("axis", "out of range for rank \(x.shape.count)") }
-            return [try reshaped(x, [x.shape.prefix(axis).reduce(1, *), x.shape.dropFirst(axis).reduce(1, *)])]
+            return [try reshaped(x, [x.shape.prefix(axis).product, x.shape.dropFirst(axis).product])]
         case .squeeze:
             let x = try ctx.required(inputs, 0)
             let a = try axes(inputs, input: 1)?.map { $0 < 0 ? $0 + x.shape.count : $0 }
@@ -177,9 +177,9 @@ struct ShapeOp: Operator {
             }
             var outShape = first.shape
             outShape[axis] = ts.map { $0.shape[axis] }.reduce(0, +)
-            let outer = first.shape.prefix(axis).reduce(1, *)
+            let outer = first.shape.prefix(axis).product
             var data: [(Tensor, Int)] = []  // (tensor, block size)
-            for t in ts { data.append((t, t.shape.dropFirst(axis).reduce(1, *))) }
+            for t in ts { data.append((t, t.shape.dropFirst(axis).product)) }
             var out = try rc.output(0, first.dtype, outShape, ctx)  // every byte is copied below
             let w = first.dtype.byteSize
             // The copies in output order, cut into pieces of at most `concatPieceBytes`: (source, destination
@@ -209,7 +209,7 @@ struct ShapeOp: Operator {
         case .split:
             let x = try ctx.required(inputs, 0)
             let axis = try normalizedAxis(try node.int("axis", default: 0) ?? 0, rank: x.shape.count, ctx)
-            var sizes = try node.ints("split") ?? (inputs.count > 1 ? inputs[1]?.doubles().map { Int($0) } : nil)
+            var sizes = try node.ints("split") ?? (inputs.count > 1 ? inputs[1]?.ints() : nil)
             let outputs = node.outputs.count
             if sizes == nil {
                 let n = try node.int("num_outputs", default: outputs) ?? outputs
@@ -232,20 +232,23 @@ struct ShapeOp: Operator {
             let axis = try normalizedAxis(try node.int("axis", default: 0) ?? 0, rank: x.shape.count, ctx)
             let indices = try ctx.ints(inputs, 1).map { $0 < 0 ? $0 + x.shape[axis] : $0 }
             guard indices.allSatisfy({ $0 >= 0 && $0 < x.shape[axis] }) else { throw ctx.input(1, "index out of range for axis size \(x.shape[axis])") }
-            let outer = x.shape.prefix(axis).reduce(1, *), inner = x.shape.dropFirst(axis + 1).reduce(1, *)
+            let outShape = Array(x.shape.prefix(axis)) + it.shape + Array(x.shape.dropFirst(axis + 1))
+            let outer = x.shape.prefix(axis).product, inner = x.shape.dropFirst(axis + 1).product
             var idx: [Int] = []
-            idx.reserveCapacity(outer * indices.count * inner)
+            idx.reserveCapacity(try materializable(outShape, ctx))
             for o in 0..<outer { for i in indices { for k in 0..<inner { idx.append((o * x.shape[axis] + i) * inner + k) } } }
-            return [try gatherElements(x, idx, shape: Array(x.shape.prefix(axis)) + it.shape + Array(x.shape.dropFirst(axis + 1)), ctx)]
+            return [try gatherElements(x, idx, shape: outShape, ctx)]
         case .expand:
             let x = try ctx.required(inputs, 0)
             guard let shape = broadcastShape([x.shape, try ctx.ints(inputs, 1)]) else { throw ctx.shape("cannot expand \(x.shape)") }
+            _ = try materializable(shape, ctx)
             return [try gatherElements(x, broadcastIndices(x.shape, to: shape), shape: shape, ctx)]
         case .tile:
             let x = try ctx.required(inputs, 0), reps = try ctx.ints(inputs, 1)
             guard reps.count == x.shape.count, reps.allSatisfy({ $0 >= 0 }) else { throw ctx.input(1, "repeats \(reps) for rank \(x.shape.count)") }
-            let outShape = zip(x.shape, reps).map { $0 * $1 }, s = strides(x.shape)
-            var idx = [Int](repeating: 0, count: outShape.reduce(1, *))
+            let outShape = zip(x.shape, reps).map { $0.multipliedReportingOverflow(by: $1) }.map { $0.overflow ? -1 : $0.partialValue }
+            let s = strides(x.shape)
+            var idx = [Int](repeating: 0, count: try materializable(outShape, ctx))
             forEachIndex(outShape) { flat, i in
                 var o = 0
                 for d in 0..<i.count { o += (i[d] % x.shape[d]) * s[d] }
@@ -263,7 +266,7 @@ struct ShapeOp: Operator {
         var shape = x.shape
         shape[axis] = count
         let s = strides(x.shape)
-        var idx = [Int](repeating: 0, count: shape.reduce(1, *))
+        var idx = [Int](repeating: 0, count: shape.product)
         forEachIndex(shape) { flat, i in
             var o = 0
             for d in 0..<i.count { o += (d == axis ? i[d] + start : i[d]) * s[d] }
@@ -294,8 +297,11 @@ struct ShapeOp: Operator {
         for (j, a0) in axes.enumerated() {
             let a = a0 < 0 ? a0 + rank : a0
             guard a >= 0, a < rank else { throw ctx.input(3, "axis \(a0) out of range") }
-            let dim = x.shape[a], st = steps[j]
-            guard st != 0 else { throw ctx.input(4, "step 0") }
+            let dim = x.shape[a]
+            guard steps[j] != 0 else { throw ctx.input(4, "step 0") }
+            // A step longer than the axis takes one element, as any longer one would: clamping it keeps the
+            // arithmetic below from overflowing on INT64_MAX/INT64_MIN steps.
+            let st = min(max(steps[j], -(dim + 1)), dim + 1)
             var s = starts[j] < 0 ? starts[j] + dim : starts[j]
             var e = ends[j] < 0 ? ends[j] + dim : ends[j]
             if st > 0 {
@@ -309,7 +315,7 @@ struct ShapeOp: Operator {
             step[a] = st
         }
         let s = strides(x.shape)
-        var idx = [Int](repeating: 0, count: shape.reduce(1, *))
+        var idx = [Int](repeating: 0, count: shape.product)
         forEachIndex(shape) { flat, i in
             var o = 0
             for d in 0..<rank { o += (begin[d] + i[d] * step[d]) * s[d] }
@@ -320,14 +326,13 @@ struct ShapeOp: Operator {
 
     private func cast(_ x: Tensor, to: DType) throws(EngineError) -> Tensor {
         if x.dtype == to { return x }
-        let v = x.doubles()
         switch to {
-        case .float32: return try makeFloat(x.shape, v.map { Float($0) }, ctx)
-        case .float64: return try makeTensor(x.shape, v, ctx)
-        case .bool: return try makeTensor(x.shape, v.map { $0 != 0 }, ctx)
+        case .float32: return try makeFloat(x.shape, x.floats(), ctx)
+        case .float64: return try makeTensor(x.shape, x.doubles(), ctx)
+        case .bool: return try makeTensor(x.shape, x.doubles().map { $0 != 0 }, ctx)
         default:
-            let ints = v.map { $0.isFinite ? Int64(max(min($0.rounded(.towardZero), 9.2e18), -9.2e18)) : 0 }
-            return try intTensor(x.shape, ints, like: to, ctx)
+            // Integers exactly (int64 -> int32 wraps as ORT does); floats truncated and saturated, NaN -> 0.
+            return try intTensor(x.shape, x.int64s(), like: to, ctx)
         }
     }
 }

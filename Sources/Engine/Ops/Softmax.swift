@@ -25,8 +25,8 @@ struct SoftmaxOp: Operator {
         let a = try normalizedAxis(axis, rank: xt.shape.count, ctx)
         var x = xt.floats()
         let (outer, n, inner): (Int, Int, Int) = legacy
-            ? (xt.shape.prefix(a).reduce(1, *), xt.shape.dropFirst(a).reduce(1, *), 1)
-            : (xt.shape.prefix(a).reduce(1, *), xt.shape[a], xt.shape.dropFirst(a + 1).reduce(1, *))
+            ? (xt.shape.prefix(a).product, xt.shape.dropFirst(a).product, 1)
+            : (xt.shape.prefix(a).product, xt.shape[a], xt.shape.dropFirst(a + 1).product)
         for o in 0..<outer {
             for i in 0..<inner {
                 let at = { (k: Int) in (o * n + k) * inner + i }
@@ -62,7 +62,7 @@ struct ReduceOp: Operator {
 
     private func resolvedAxes(_ rank: Int, _ inputs: [Tensor?]) throws(EngineError) -> [Int]? {
         var a = try node.ints("axes")
-        if a == nil, inputs.count > 1, let t = inputs[1] { a = t.doubles().map { Int($0) } }
+        if a == nil, inputs.count > 1, let t = inputs[1] { a = t.ints() }
         guard let a, !a.isEmpty else { return noopWithEmptyAxes ? nil : Array(0..<rank) }
         var out: [Int] = []
         for v in a { out.append(try normalizedAxis(v, rank: rank, ctx, "axes")) }
@@ -87,7 +87,7 @@ struct ReduceOp: Operator {
         let x = xt.floats()
         let shape = outShape(xt.shape, axes), kept = xt.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
         let ks = strides(kept)
-        var acc = [Float](repeating: kind == .max ? -.infinity : (kind == .min ? .infinity : 0), count: kept.reduce(1, *))
+        var acc = [Float](repeating: kind == .max ? -.infinity : (kind == .min ? .infinity : 0), count: kept.product)
         forEachIndex(xt.shape) { flat, i in
             var o = 0
             for d in 0..<i.count where !axes.contains(d) { o += i[d] * ks[d] }
@@ -98,7 +98,7 @@ struct ReduceOp: Operator {
             }
         }
         if kind == .mean {
-            let n = Float(axes.map { xt.shape[$0] }.reduce(1, *))
+            let n = Float(axes.map { xt.shape[$0] }.product)
             for i in acc.indices { acc[i] /= n }
         }
         return [try makeFloat(shape, acc, ctx)]

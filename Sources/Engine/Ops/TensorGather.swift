@@ -2,6 +2,7 @@ import Tensor
 
 /// Builds a tensor of `shape` whose element i is element `indices[i]` of `t` (any dtype).
 func gatherElements(_ t: Tensor, _ indices: [Int], shape: [Int], _ ctx: NodeContext) throws(EngineError) -> Tensor {
+    _ = try materializable(shape, ctx)
     var out: Tensor
     do { out = try Tensor(zeros: t.dtype, shape: shape) } catch { throw ctx.shape(error.description) }
     let w = t.dtype.byteSize
@@ -28,7 +29,7 @@ func strides(_ shape: [Int]) -> [Int] {
 
 /// Calls `body(flatIndex, multiIndex)` for every element of `shape` in row-major order.
 func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
-    let total = shape.reduce(1, *)
+    let total = shape.product
     guard total > 0 else { return }
     var idx = [Int](repeating: 0, count: shape.count)
     for flat in 0..<total {
@@ -47,5 +48,22 @@ func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
 func constantInts(_ constants: [Tensor?], _ i: Int, _ ctx: NodeContext) throws(EngineError) -> [Int]? {
     guard i < constants.count else { return nil }
     guard let t = constants[i] else { return nil }
-    return t.doubles().map { Int($0) }
+    return t.ints()
 }
+
+/// Elements of `shape`, after checking that a shape op may build index tables and a tensor of it: every
+/// dimension non-negative and at most `maxShapeOpElements` elements. Shape ops also run at plan time on
+/// probe values, so this check comes before any allocation a hostile Expand, Tile or ConstantOfShape asks for.
+func materializable(_ shape: [Int], _ ctx: NodeContext) throws(EngineError) -> Int {
+    guard shape.allSatisfy({ $0 >= 0 }) else { throw ctx.shape("negative dimension in \(shape)") }
+    let n = shape.product
+    guard n <= maxShapeOpElements else {
+        throw ctx.shape("\(shape) has \(n == .max ? "more than Int.max" : String(n)) elements, over the \(maxShapeOpElements) a shape op may build")
+    }
+    return n
+}
+
+/// 2^32 elements: far beyond any activation a model on this class of machine produces (a 512³ volume with
+/// 16 channels is 2^31), yet small enough that the index tables never overflow. The plan's memory budget
+/// (`CompileOptions.memoryBudget`) is the tighter, configurable limit.
+let maxShapeOpElements = 1 << 32
