@@ -4,6 +4,13 @@ import ONNX
 import Tensor
 
 extension ModelRepository {
+    /// `verifyVersion(at:name:version:options:)` with this repository's options, in a child process first
+    /// when `isolation` is set: a version the child refuses or crashes on never reaches this process.
+    func verifyVersion(at directory: URL, name: String, version: Int) throws(ModelsError) -> LoadedModel {
+        try isolation?.check(directory, name: name, version: version, threads: options.threads, memoryBudget: options.memoryBudget)
+        return try Self.verifyVersion(at: directory, name: name, version: version, options: options)
+    }
+
     /// Checks one version folder from scratch: the manifest parses and names this model and version,
     /// every file listed in `sha256` has that digest, the ONNX loads and compiles, its inputs and outputs
     /// match the manifest, and every canary in `checks` passes (a zero-input warm-up run when there is none).
@@ -27,6 +34,13 @@ extension ModelRepository {
         } catch {
             throw .load(file: "\(label)/model.onnx", reason: "\(error)")
         }
+        #if DEBUG
+        // Tests prove that a verifier trap cannot take a server down: debug builds trap here for the version
+        // named NAME/VERSION in this variable. Release builds have no such path.
+        if ProcessInfo.processInfo.environment["MEDINFER_TEST_TRAP_VERIFYING"] == label {
+            fatalError("MEDINFER_TEST_TRAP_VERIFYING: trapping while verifying \(label)")
+        }
+        #endif
         try checkSignature(manifest, compiled.graph)
         try runCanaries(manifest, model: compiled, directory: directory)
         return LoadedModel(manifest: manifest, directory: directory, sha256: modelSHA, model: compiled)

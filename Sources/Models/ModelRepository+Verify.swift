@@ -12,7 +12,7 @@ extension ModelRepository {
             for v in Self.versionFolders(in: folder).sorted() {
                 let dir = folder.appendingPathComponent(String(v))
                 do {
-                    let loaded = try Self.verifyVersion(at: dir, name: n, version: v, options: options)
+                    let loaded = try verifyVersion(at: dir, name: n, version: v)
                     results.append(VerificationResult(name: n, version: v, failure: nil, sha256: loaded.sha256,
                                                       checks: loaded.manifest.checks.count))
                 } catch {

@@ -12,6 +12,8 @@ public final class ModelRepository: Sendable {
     /// The folder holding one folder per model name.
     public let root: URL
     public let options: CompileOptions
+    /// When set, every version is verified in a child process first (`VerifierIsolation`).
+    public let isolation: VerifierIsolation?
 
     struct VersionRecord: Sendable {
         var fingerprint: [String]
@@ -38,9 +40,10 @@ public final class ModelRepository: Sendable {
     /// Serialises reloads, activations and rollbacks (verification runs outside `state`).
     let changes = Mutex<Void>(())
 
-    public init(root: URL, options: CompileOptions = .init()) {
+    public init(root: URL, options: CompileOptions = .init(), isolation: VerifierIsolation? = nil) {
         self.root = root
         self.options = options
+        self.isolation = isolation
     }
 
     /// Scans the disk (every model, or only `name`): verifies each new or changed version, forgets removed
@@ -76,7 +79,7 @@ public final class ModelRepository: Sendable {
                 let fingerprint = Self.fingerprint(of: dir)
                 if let old = record.versions[v], old.fingerprint == fingerprint { continue }
                 do {
-                    let loaded = try Self.verifyVersion(at: dir, name: name, version: v, options: options)
+                    let loaded = try verifyVersion(at: dir, name: name, version: v)
                     record.versions[v] = VersionRecord(fingerprint: fingerprint, loaded: loaded)
                     events.append(.verified(name: name, version: v))
                 } catch {

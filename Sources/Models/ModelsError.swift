@@ -23,6 +23,9 @@ public enum ModelsError: Error, Sendable, Equatable, CustomStringConvertible {
     case noEarlierVersion(name: String, active: Int?)
     /// A model name that cannot be a folder name (empty, `.`-prefixed, with `/`).
     case invalidName(String)
+    /// The child process that verifies versions (`VerifierIsolation`) refused `label` (NAME/VERSION),
+    /// with its reason, or crashed on it.
+    case refusedByVerifier(label: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +42,7 @@ public enum ModelsError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .refused(name, version, reason): return "\(name) version \(version) was refused: \(reason)"
         case let .noEarlierVersion(name, active):
             return "\(name): no verified version below \(active.map(String.init) ?? "the active one") to roll back to"
+        case let .refusedByVerifier(_, reason): return reason
         case let .invalidName(name): return "'\(name)' is not a valid model name (letters, digits, '-', '_', '.'; not starting with '.')"
         }
     }

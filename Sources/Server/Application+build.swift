@@ -1,3 +1,4 @@
+import Core
 import Inference
 import Foundation
 import HTTPTypes
@@ -19,7 +20,9 @@ import ServiceLifecycle
 public func buildApplication(_ services: ServerServices, logger: Logger = Logger(label: "medinfer"),
                              onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async -> some ApplicationProtocol {
     let configuration = services.configuration
-    await services.recordModelEvents(services.models.reload(), trigger: "server start", logger: logger)
+    // Verification compiles models and runs their canaries (in a child process when isolated): blocking work.
+    let events = await Blocking.run { [models = services.models] in models.reload() }
+    await services.recordModelEvents(events, trigger: "server start", logger: logger)
 
     var workerOptions = Worker.Options()
     workerOptions.maxBatch = configuration.maxBatch

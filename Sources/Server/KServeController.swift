@@ -214,6 +214,9 @@ struct KServeController {
         if let v = context.parameters.get("version") {
             guard let version = Int(v) else { throw KServeError(.badRequest, "version '\(v)' is not an integer") }
             guard let model = services.models.model(name, version: version) else {
+                if let reason = services.models.refusal(name, version: version) {
+                    throw KServeError(.notFound, ModelsError.refused(name: name, version: version, reason: reason).description)
+                }
                 throw KServeError(.notFound, "no verified version \(version) of model '\(name)'")
             }
             return model

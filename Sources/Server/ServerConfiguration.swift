@@ -1,4 +1,5 @@
 public import Foundation
+public import Models
 
 /// Everything `buildApplication` needs: where to listen, where the data and models live, and the limits.
 /// `medinfer serve` fills it from flags, falling back to `MEDINFER_*` environment variables
@@ -16,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     /// The queue's blobs (images, reports) when not `<data>/blobs`: a directory every node shares.
     public var blobDirectory: URL?
     public var modelsDirectory = URL(fileURLWithPath: "Models", isDirectory: true)
+    /// Verify model versions in a child process first (`medinfer serve` sets it to itself), so that a model
+    /// that traps the engine is refused instead of taking the server down; nil verifies in-process (tests).
+    public var verifierIsolation: VerifierIsolation?
     /// The model jobs run on when a request names none; nil: the first model (by name) with a verified version.
     public var defaultModel: String?
     /// In-process workers draining the queue (each one engine owner); none when `role` is `.api`.

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import JobQueue
 import Models
+import NIOCore
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -19,16 +20,17 @@ import Glibc
 
     /// `holdAfterInferenceMs`: the worker waits this long after each inference (a debug build's test knob,
     /// `MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS`), widening the window in which it can be killed mid-batch.
-    static func serve(_ arguments: [String], log: URL, holdAfterInferenceMs: Int? = nil) throws -> Process {
+    static func serve(_ arguments: [String], log: URL, holdAfterInferenceMs: Int? = nil,
+                      environment: [String: String] = [:]) throws -> Process {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         let p = Process()
         p.executableURL = executable
         p.arguments = ["serve"] + arguments
-        if let holdAfterInferenceMs {
-            p.environment = ProcessInfo.processInfo.environment.merging(["MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS": String(holdAfterInferenceMs)]) { $1 }
-        }
+        var extra = environment
+        if let holdAfterInferenceMs { extra["MEDINFER_TEST_HOLD_AFTER_INFERENCE_MS"] = String(holdAfterInferenceMs) }
+        if !extra.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
         p.standardOutput = handle
         p.standardError = handle
         try p.run()
@@ -131,6 +133,50 @@ import Glibc
             let ready = try await client.execute(TestClient.Request("/v2/health/ready", method: .get, authority: "127.0.0.1:\(port)"))
             #expect(ready.status == .ok)
         }
+        #expect(await Self.terminate(p, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
+    }
+
+    /// A model version whose verification traps (a debug build's `MEDINFER_TEST_TRAP_VERIFYING`, standing in
+    /// for an engine bug) reaches a running server: the verifier child dies, the version is refused with
+    /// that reason, and the server keeps serving the version it had.
+    @Test func aVersionThatTrapsTheVerifierIsRefusedAndTheServerKeepsServing() async throws {
+        let repository = try TinyModelRepository(batching: (maxBatch: 1, maxDelayMs: 0))
+        let folder = repository.root.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("serve.log")
+        func logText() -> String { String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self) }
+        let port = try freeLoopbackPort()
+        let p = try Self.serve(["--host", "127.0.0.1", "--port", String(port), "--workers", "1",
+                                "--data-dir", folder.appendingPathComponent("data").path, "--models-dir", repository.root.path],
+                               log: log, environment: ["MEDINFER_TEST_TRAP_VERIFYING": "\(TinyModelRepository.name)/2"])
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        let up = await Self.wait(seconds: 60) { logText().contains("medinfer: serving on") || !p.isRunning }
+        #expect(up && p.isRunning, "\(logText())")
+        let lines = logText().split(separator: "\n").map(String.init)
+        let keyLine = try #require(lines.firstIndex { $0.hasPrefix("Created the admin API key") }, "\(logText())")
+        let key = lines[keyLine + 1].trimmingCharacters(in: .whitespaces)
+        func get(_ path: String) async throws -> (HTTPResponse.Status, String) {
+            let r = try await ScaleOutProcessTests.call(port, path, .get, key: key)
+            return (r.status, r.body.map { String(buffer: $0) } ?? "")
+        }
+
+        // Version 2 arrives while it serves; the idle worker re-reads the repository within 10 s.
+        let manifest = folder.appendingPathComponent("model.json")
+        #expect(try ModelRepository.addVersion(root: repository.root, modelFile: Fixtures.url("onnx-models/opset7/model.onnx"),
+                                               name: TinyModelRepository.name, manifest: manifest) == 2)
+        var refusal = ""
+        let refused = try await Self.wait(seconds: 90) {
+            let (status, body) = try await get("/v2/models/\(TinyModelRepository.name)/versions/2")
+            refusal = body
+            return status == .notFound && body.contains("refused")
+        }
+        #expect(refused, "\(refusal) \(logText())")
+        #expect(refusal.contains("the verifier crashed (signal"), "\(refusal)")
+        #expect(p.isRunning, "\(logText())")
+        let (status, body) = try await get("/v2/models/\(TinyModelRepository.name)")
+        #expect(status == .ok && body.contains("\"versions\":[\"1\"]"), "\(body)")
+        #expect((try await get("/v2/health/ready")).0 == .ok)
+        #expect(logText().contains("MEDINFER_TEST_TRAP_VERIFYING: trapping while verifying tiny/2"), "the child did trap: \(logText())")
         #expect(await Self.terminate(p, within: 30), "serve did not stop within 30 s of SIGTERM: \(logText())")
     }
 }

@@ -10,7 +10,8 @@ struct ModelsCommand: ParsableCommand {
         commandName: "models",
         abstract: "Model management.",
         subcommands: [ModelsListCommand.self, ModelsInspectCommand.self, ModelsVerifyCommand.self, ModelsAddCommand.self,
-                      ModelsActivateCommand.self, ModelsRollbackCommand.self]
+                      ModelsActivateCommand.self, ModelsRollbackCommand.self,
+                      ModelsVerifyVersionCommand.self]
     )
 }
 

@@ -15,19 +15,23 @@ struct RepositoryOptions: ParsableArguments {
         return URL(fileURLWithPath: path, isDirectory: true)
     }
 
-    /// The repository, after checking the root exists.
-    func open(threads: Int = 1) throws -> ModelRepository {
+    /// The repository, after checking the root exists. `isolated`: versions are verified in a child process
+    /// first (`VerifierIsolation`), so that a model which traps the engine refuses itself instead of ending
+    /// this process: for the processes that live on (serve, worker) and the `models` commands. A one-shot
+    /// `analyze` or `infer` resolves without it (a trap would end only itself, and it would pay twice).
+    func open(threads: Int = 1, isolated: Bool = true) throws -> ModelRepository {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
             throw CLIError.input(url.path, "no such model repository folder")
         }
-        return ModelRepository(root: url, options: CompileOptions(threads: threads))
+        return ModelRepository(root: url, options: CompileOptions(threads: threads),
+                               isolation: isolated ? VerifierIsolation.currentExecutable.map { VerifierIsolation(executable: $0) } : nil)
     }
 
     /// `reference`, or the first model (by name) that has a verified active version.
     func resolve(_ reference: String?, threads: Int = 1) throws -> LoadedModel {
         if let reference { return try resolve(reference, threads: threads) }
-        let repo = try open(threads: threads)
+        let repo = try open(threads: threads, isolated: false)
         repo.reload()
         let names = repo.models().map(\.name)
         for name in names {
@@ -46,7 +50,7 @@ struct RepositoryOptions: ParsableArguments {
             guard let v = Int(parts[1]) else { throw CLIError.input(reference, "expected NAME[:VERSION] with an integer version") }
             version = v
         }
-        let repo = try open(threads: threads)
+        let repo = try open(threads: threads, isolated: false)
         repo.reload(only: name)
         guard let status = repo.models().first(where: { $0.name == name }) else {
             throw CLIError.input(reference, "not an existing file, and \(ModelsError.unknownModel(name: name)) in \(url.path)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Server
 import Synchronization
 
@@ -122,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.database = location.database
         c.blobDirectory = location.blobDirectory
         c.modelsDirectory = repository.url
+        c.verifierIsolation = VerifierIsolation.currentExecutable.map { VerifierIsolation(executable: $0) }
         if let defaultModel { c.defaultModel = defaultModel }
         if let workers { c.workers = workers }
         if let maxBatch { c.maxBatch = maxBatch }
