@@ -5,7 +5,7 @@ APT_PACKAGES := libpng-dev libjpeg-dev libopenblas-dev libsqlite3-dev zlib1g-dev
 	postgresql
 SWIFT ?= swift
 
-.PHONY: test build release deps clean bench-decode bench-load bench-latency bench-e2e serve
+.PHONY: test fuzz-onnx build release deps clean bench-decode bench-load bench-latency bench-e2e serve
 
 # Install the system packages that are missing (as root, or through sudo when available).
 deps:
@@ -31,6 +31,11 @@ test: deps
 	@trap 'Scripts/pg-test-cluster.sh stop' EXIT; trap 'exit 130' INT TERM; \
 	Scripts/pg-test-cluster.sh start >/dev/null || exit 1; \
 	MEDINFER_TEST_POSTGRES_URL="$$(Scripts/pg-test-cluster.sh url)" $(SWIFT) test --skip-build
+	Tests/Fuzz/ci.sh
+
+# The ONNX fuzz target alone (Tests/Fuzz/README.md): `make fuzz-onnx FUZZ_RUNS=-1 FUZZ_SECONDS=1800` for a long run.
+fuzz-onnx:
+	Tests/Fuzz/ci.sh $(or $(FUZZ_RUNS),1000000) $(or $(FUZZ_SECONDS),150)
 
 # The HTTP server on 127.0.0.1:8080 with the data directory ./.medinfer and the repository's default model.
 # The first start prints the admin API key once.

@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "DICOM", targets: ["DICOM"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -55,6 +55,7 @@ public final class Model: @unchecked Sendable {
         if !missing.isEmpty {
             throw .unsupportedOps(missing.keys.sorted().map { ($0, missing[$0]!.domain, missing[$0]!.nodes) }, opset: original.opset)
         }
+        try original.validate()
         var weights = 0
         for t in original.initializers.values { weights = weights.addingReportingOverflow(t.byteCount).partialValue }
         guard weights <= options.memoryBudget else {

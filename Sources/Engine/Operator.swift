@@ -158,9 +158,9 @@ func makeTensor<T: TensorElement>(_ shape: [Int], _ values: [T], _ ctx: NodeCont
     do { return try Tensor(shape: shape, values: values) } catch { throw ctx.shape(error.description) }
 }
 
-/// Normalises a possibly negative axis for a tensor of rank `rank`.
+/// Normalises a possibly negative axis for a tensor of rank `rank` (a scalar has no axis).
 func normalizedAxis(_ axis: Int, rank: Int, _ ctx: NodeContext, _ attr: String = "axis") throws(EngineError) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0, a < max(rank, 1) else { throw ctx.attribute(attr, "axis \(axis) out of range for rank \(rank)") }
+    guard a >= 0, a < rank else { throw ctx.attribute(attr, "axis \(axis) out of range for rank \(rank)") }
     return a
 }

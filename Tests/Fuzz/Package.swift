@@ -8,5 +8,8 @@ let package = Package(
     dependencies: [.package(name: "MedInfer", path: "../..")],
     targets: [.target(name: "FuzzDriver")] + ["FuzzDICOM", "FuzzPNG", "FuzzJPEG"].map { name in
         .executableTarget(name: name, dependencies: ["FuzzDriver", .product(name: "Imaging", package: "MedInfer")])
-    }
+    } + [
+        .executableTarget(name: "FuzzONNX", dependencies: ["FuzzDriver", .product(name: "ONNX", package: "MedInfer"),
+                                                           .product(name: "Engine", package: "MedInfer")]),
+    ]
 )

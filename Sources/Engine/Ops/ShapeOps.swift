@@ -213,10 +213,12 @@ struct ShapeOp: Operator {
             let outputs = node.outputs.count
             if sizes == nil {
                 let n = try node.int("num_outputs", default: outputs) ?? outputs
+                guard n == outputs else { throw ctx.attribute("num_outputs", "is \(n), the node has \(outputs) outputs") }
                 let chunk = (x.shape[axis] + n - 1) / max(n, 1)
                 sizes = (0..<n).map { min(chunk, max(0, x.shape[axis] - $0 * chunk)) }
             }
-            guard let sizes, sizes.reduce(0, +) == x.shape[axis], sizes.count == outputs else {
+            guard let sizes, sizes.allSatisfy({ (0...x.shape[axis]).contains($0) }), sizes.reduce(0, +) == x.shape[axis],
+                  sizes.count == outputs else {
                 throw ctx.attribute("split", "sizes \(sizes ?? []) do not split \(x.shape[axis]) into \(outputs) outputs")
             }
             var start = 0, results: [Tensor] = []
@@ -229,6 +231,7 @@ struct ShapeOp: Operator {
             return [try slice(inputs)]
         case .gather:
             let x = try ctx.required(inputs, 0), it = try ctx.required(inputs, 1)
+            guard !x.shape.isEmpty else { throw ctx.input(0, "Gather needs data of rank 1 or more, got a scalar") }
             let axis = try normalizedAxis(try node.int("axis", default: 0) ?? 0, rank: x.shape.count, ctx)
             let indices = try ctx.ints(inputs, 1).map { $0 < 0 ? $0 + x.shape[axis] : $0 }
             guard indices.allSatisfy({ $0 >= 0 && $0 < x.shape[axis] }) else { throw ctx.input(1, "index out of range for axis size \(x.shape[axis])") }

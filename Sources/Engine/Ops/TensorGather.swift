@@ -3,6 +3,9 @@ import Tensor
 /// Builds a tensor of `shape` whose element i is element `indices[i]` of `t` (any dtype).
 func gatherElements(_ t: Tensor, _ indices: [Int], shape: [Int], _ ctx: NodeContext) throws(EngineError) -> Tensor {
     _ = try materializable(shape, ctx)
+    // The copy below is unchecked: one pass here keeps a shape rule's mistake an error, not a heap overflow.
+    let n = t.count
+    guard indices.allSatisfy({ $0 >= 0 && $0 < n }) else { throw ctx.shape("an element index falls outside the input \(t.shape)") }
     var out: Tensor
     do { out = try Tensor(zeros: t.dtype, shape: shape) } catch { throw ctx.shape(error.description) }
     let w = t.dtype.byteSize
