@@ -15,7 +15,8 @@ OPS = """Conv ConvTranspose BatchNormalization Relu LeakyRelu PRelu Elu Selu Sig
 Softplus Erf Gelu Clip MaxPool AveragePool GlobalAveragePool GlobalMaxPool Gemm MatMul Add Sub Mul Div Pow Sqrt
 Exp Log Neg Abs Reciprocal Min Max Sum Mean Concat Split Slice Gather Reshape Flatten Transpose Squeeze Unsqueeze
 Expand Tile Pad Resize Upsample Softmax LogSoftmax ReduceMean ReduceSum ReduceMax ReduceMin Shape Constant
-ConstantOfShape Identity Dropout Cast InstanceNormalization LayerNormalization LRN""".split()
+ConstantOfShape Identity Dropout Cast InstanceNormalization LayerNormalization LRN
+Where Equal ArgMax ArgMin Einsum""".split()
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 DST = os.path.join(ROOT, "Tests", "Fixtures", "onnx-node")

@@ -41,6 +41,7 @@ extension Graph {
         a["Clip"] = (1, 3); a["Dropout"] = (1, 3)
         a["Conv"] = (2, 3); a["ConvTranspose"] = (2, 3); a["Gemm"] = (2, 3); a["LayerNormalization"] = (2, 3)
         a["BatchNormalization"] = (5, 5); a["InstanceNormalization"] = (3, 3)
+        a["Where"] = (3, 3); a["Equal"] = (2, 2); a["ArgMax"] = (1, 1); a["ArgMin"] = (1, 1)
         a["Pad"] = (1, 4); a["Resize"] = (1, 4); a["Slice"] = (1, 5); a["Constant"] = (0, 0)
         return a
     }()

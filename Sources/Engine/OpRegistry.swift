@@ -25,6 +25,10 @@ public enum OpRegistry {
         for k in ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"] {
             b[k] = { n, o in try ReduceOp(n, o, ReduceOp.Kind(rawValue: k) ?? .mean) }
         }
+        b["Where"] = { n, _ in SelectOp(ctx: n.context, kind: .where) }
+        b["Equal"] = { n, _ in SelectOp(ctx: n.context, kind: .equal) }
+        b["ArgMax"] = { n, _ in try ArgReduceOp(n, max: true) }
+        b["ArgMin"] = { n, _ in try ArgReduceOp(n, max: false) }
         b["Pad"] = { n, o in try PadOp(n, o) }
         b["Resize"] = { n, o in try ResizeOp(n, o) }
         b["Upsample"] = { n, o in try ResizeOp(n, o) }

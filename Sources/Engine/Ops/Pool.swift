@@ -39,8 +39,8 @@ struct PoolOp: Operator {
         if kind == .globalMax || kind == .globalAverage {
             return [TensorType(.float32, Array(x.shape.prefix(2)) + [Int](repeating: 1, count: x.shape.count - 2))]
         }
-        guard x.shape.count - 2 == kernel.count, kernel.count <= 2 else {
-            throw ctx.attribute("kernel_shape", "\(kernel) does not match input \(x.shape) (1-D and 2-D pools are supported)")
+        guard x.shape.count - 2 == kernel.count else {
+            throw ctx.attribute("kernel_shape", "\(kernel) does not match input \(x.shape)")
         }
         return [TensorType(.float32, Array(x.shape.prefix(2)) + (try window(x.shape)).1)]
     }
@@ -63,6 +63,7 @@ struct PoolOp: Operator {
             return [try makeFloat(Array(xt.shape.prefix(2)) + [Int](repeating: 1, count: xt.shape.count - 2), y, ctx)]
         }
         let (win, out) = try window(xt.shape)
+        if kernel.count > 2 { return [try runND(xt, win, out, rc)] }
         let g = win.geometry(Array(xt.shape.dropFirst(2)), out)
         var yt = try rc.output(0, .float32, Array(xt.shape.prefix(2)) + out, ctx)  // Pool2D writes every element
         let k: Pool2D.Kind = kind == .max ? .max : .average(countIncludePad: countIncludePad)
@@ -73,6 +74,44 @@ struct PoolOp: Operator {
             }
         }
         return [yt]
+    }
+
+    /// 3-D and higher: `Pool2D` over the last two spatial axes of every leading slice, then one `PoolAxis`
+    /// pass per leading spatial axis, innermost first.
+    private func runND(_ xt: Tensor, _ win: Window, _ out: [Int], _ rc: RunContext) throws(EngineError) -> Tensor {
+        let spatial = Array(xt.shape.dropFirst(2)), s = spatial.count, planes = xt.shape[0] * xt.shape[1]
+        let k: Pool2D.Kind = kind == .max ? .max : .average(countIncludePad: countIncludePad)
+        let (h, w) = (s - 2, s - 1)
+        let g = ConvGeometry(inH: spatial[h], inW: spatial[w], kH: win.kernel[h], kW: win.kernel[w], strideH: win.strides[h],
+                             strideW: win.strides[w], dilH: win.dilations[h], dilW: win.dilations[w], padTop: win.pads[h],
+                             padLeft: win.pads[w], outH: out[h], outW: out[w])
+        var shape = Array(spatial.prefix(s - 2)) + [out[h], out[w]]
+        let slices = planes * spatial.prefix(s - 2).product
+        var current = [Float](repeating: 0, count: slices * out[h] * out[w])
+        xt.withFloats { x in
+            current.withUnsafeMutableBufferPointer { y in
+                Pool2D.run(k, x: x, y: y.baseAddress!, planes: slices, g, padBottom: win.pads[h + s], padRight: win.pads[w + s],
+                           threads: rc.workers)
+            }
+        }
+        var yt = try rc.output(0, .float32, Array(xt.shape.prefix(2)) + out, ctx)
+        for a in stride(from: s - 3, through: 0, by: -1) {
+            let outer = planes * shape.prefix(a).product, inner = shape.dropFirst(a + 1).product
+            let axis = PoolAxis.Window(kernel: win.kernel[a], stride: win.strides[a], dilation: win.dilations[a],
+                                       padBegin: win.pads[a], padEnd: win.pads[a + s])
+            let last = a == 0
+            var next = last ? [] : [Float](repeating: 0, count: outer * out[a] * inner)
+            current.withUnsafeBufferPointer { x in
+                let run = { (y: UnsafeMutablePointer<Float>) in
+                    PoolAxis.run(k, x: x.baseAddress!, y: y, outer: outer, inLen: shape[a], inner: inner, outLen: out[a], axis,
+                                 threads: rc.workers)
+                }
+                if last { yt.withMutableFloats(run) } else { next.withUnsafeMutableBufferPointer { run($0.baseAddress!) } }
+            }
+            shape[a] = out[a]
+            if !last { current = next }
+        }
+        return yt
     }
 
     private func padBottom(_ win: Window, _ axis: Int) -> Int {
