@@ -18,17 +18,38 @@ public struct CompileOptions: Sendable {
     /// intermediates. A model or a plan over it is refused (`EngineError.overMemoryBudget`) before the
     /// memory is allocated, instead of running into the OOM killer.
     public var memoryBudget: Int
+    /// Receives the time per operator type after each run (and each node's, when `nodes`); nil: no timing.
+    public var profile: ProfileSink?
     public init(threads: Int = 1, convAlgorithm: ConvAlgorithm? = nil, perImageBatches: Bool = true,
-                memoryBudget: Int = CompileOptions.defaultMemoryBudget) {
+                memoryBudget: Int = CompileOptions.defaultMemoryBudget, profile: ProfileSink? = nil) {
         self.threads = threads
         self.convAlgorithm = convAlgorithm
         self.perImageBatches = perImageBatches
         self.memoryBudget = memoryBudget
+        self.profile = profile
     }
 
     /// Half the machine's physical memory, at most 8 GiB: the 3-D U-Net of the benchmarks at 256³ plans
     /// about 2 GiB of activations, so real models fit with room for the server beside them.
     public static let defaultMemoryBudget = min(8 << 30, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
+}
+
+/// Where a plan's run timings go: one line per run ("profile: ConvOp 3.21 ms, …"), and with `nodes` one per
+/// node ("node conv_3 1.204 ms 42.1 GFLOP/s"). The CLI and the server make one from `MEDINFER_PROFILE`.
+public struct ProfileSink: Sendable {
+    public var nodes: Bool
+    public var write: @Sendable (String) -> Void
+    public init(nodes: Bool = false, write: @escaping @Sendable (String) -> Void) {
+        self.nodes = nodes
+        self.write = write
+    }
+
+    /// From `MEDINFER_PROFILE` (`1`: per operator type, `nodes`: also per node) in `environment`, writing lines
+    /// to standard error; nil when unset.
+    public static func fromEnvironment() -> ProfileSink? {
+        guard let v = ProcessInfo.processInfo.environment["MEDINFER_PROFILE"], ["1", "nodes"].contains(v) else { return nil }
+        return ProfileSink(nodes: v == "nodes") { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    }
 }
 
 /// A loaded model: every op supported (all unsupported ones are reported in one error), attributes
@@ -132,6 +153,8 @@ public final class Plan: Sendable {
     let threads: Int
     let arena: ArenaLayout
     let arenas: ArenaPool
+    /// Where each run's timings go (`CompileOptions.profile`), or nil.
+    let profile: ProfileSink?
     /// The batch-1 plan this batch-N plan runs image by image (see Plan+PerImage), or nil.
     public let perImage: Plan?
 
@@ -263,6 +286,7 @@ public final class Plan: Sendable {
         self.multiplyAdds = macs
         self.convolutionAlgorithms = algorithms
         self.threads = model.options.threads
+        self.profile = model.options.profile
         // The batch-1 plan must exist and give the same outputs with axis 0 = 1 (a Reshape with a fixed
         // batch, say, would not).
         imageWise = imageWise && outTypes.allSatisfy { $0.1.shape.first == batch }
@@ -288,10 +312,6 @@ public final class Plan: Sendable {
         }
     }
 
-    /// MEDINFER_PROFILE=1 prints the time spent per operator type after each run (to stderr);
-    /// MEDINFER_PROFILE=nodes also prints each node's time and GFLOP/s.
-    static let profiling = ["1", "nodes"].contains(ProcessInfo.processInfo.environment["MEDINFER_PROFILE"] ?? "")
-    static let profilingNodes = ProcessInfo.processInfo.environment["MEDINFER_PROFILE"] == "nodes"
 
     /// Runs the plan. Inputs must have the planned shapes and types.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
@@ -313,7 +333,7 @@ public final class Plan: Sendable {
         // The engine owns the threads (Kernels/Parallel splits images, tiles and channel chunks over its
         // pool); OpenBLAS stays at one thread inside each task so the two never compete for the cores.
         GEMM.setThreads(1)
-        let profile = Plan.profiling
+        let profile = self.profile != nil
         var spent: [String: Double] = [:]
         var block: Arena? = arenas.take()
         for (i, st) in steps.enumerated() {
@@ -325,15 +345,15 @@ public final class Plan: Sendable {
             if profile {
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
                 spent["\(type(of: st.op))", default: 0] += ms
-                if Plan.profilingNodes {
+                if let sink = self.profile, sink.nodes {
                     let rate = st.multiplyAdds > 0 ? String(format: " %.1f GFLOP/s", 2 * Double(st.multiplyAdds) / ms / 1e6) : ""
-                    FileHandle.standardError.write(Data(String(format: "node %@ %.3f ms%@\n", st.node, ms, rate).utf8))
+                    sink.write(String(format: "node %@ %.3f ms%@", st.node, ms, rate))
                 }
             }
         }
-        if profile {
+        if let sink = self.profile {
             let lines = spent.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f ms", $0.key, $0.value) }
-            FileHandle.standardError.write(Data(("profile: " + lines.joined(separator: ", ") + "\n").utf8))
+            sink.write("profile: " + lines.joined(separator: ", "))
         }
         var result: [String: Tensor] = [:]
         for (name, s) in outputSlots {

@@ -28,7 +28,7 @@ public struct ServerServices: Sendable {
     public init(configuration: ServerConfiguration, queue: JobQueue) async throws {
         self.configuration = configuration
         self.queue = queue
-        models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads),
+        models = ModelRepository(root: configuration.modelsDirectory, options: .init(threads: configuration.threads, profile: .fromEnvironment()),
                                  isolation: configuration.verifierIsolation)
         keys = APIKeyStore(queue: queue)
         legacyKeys = try await keys.importLegacyKeys(from: configuration.dataDirectory)

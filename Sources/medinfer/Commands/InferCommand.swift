@@ -82,7 +82,7 @@ func loadModel(_ path: String, threads: Int, convAlgorithm: ConvAlgorithm? = nil
         throw CLIError.input(path, error)
     }
     do {
-        return try Model(graph: graph, options: CompileOptions(threads: threads, convAlgorithm: convAlgorithm))
+        return try Model(graph: graph, options: CompileOptions(threads: threads, convAlgorithm: convAlgorithm, profile: .fromEnvironment()))
     } catch {
         throw CLIError.input(path, error)
     }

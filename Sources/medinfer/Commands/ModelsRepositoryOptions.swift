@@ -24,7 +24,7 @@ struct RepositoryOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
             throw CLIError.input(url.path, "no such model repository folder")
         }
-        return ModelRepository(root: url, options: CompileOptions(threads: threads),
+        return ModelRepository(root: url, options: CompileOptions(threads: threads, profile: .fromEnvironment()),
                                isolation: isolated ? VerifierIsolation.currentExecutable.map { VerifierIsolation(executable: $0) } : nil)
     }
 
