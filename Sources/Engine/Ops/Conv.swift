@@ -129,7 +129,7 @@ struct ConvOp: Operator {
         }
     }
 
-    private func window(_ x: TensorType, _ w: TensorType) throws(EngineError) -> (Window, [Int]) {
+    func window(_ x: TensorType, _ w: TensorType) throws(EngineError) -> (Window, [Int]) {
         let spatial = Array(w.shape.dropFirst(2))
         if let k = kernelShape, k != spatial {
             throw ctx.attribute("kernel_shape", "\(k) does not match the weights' \(spatial)")
@@ -142,8 +142,8 @@ struct ConvOp: Operator {
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
         let x = try ctx.required(inputs, 0), w = try ctx.required(inputs, 1)
         guard x.dtype == .float32, w.dtype == .float32 else { throw ctx.input(0, "Conv supports float32 only") }
-        guard x.shape.count == 3 || x.shape.count == 4 else {
-            throw ctx.input(0, "expected a 3-D or 4-D input, got shape \(x.shape) (3-D convolutions are not supported yet)")
+        guard (3...5).contains(x.shape.count) else {
+            throw ctx.input(0, "expected a 1-D, 2-D or 3-D convolution input ([N, C, ...] of rank 3 to 5), got shape \(x.shape)")
         }
         guard w.shape.count == x.shape.count else { throw ctx.input(1, "weights \(w.shape) do not match input \(x.shape)") }
         guard x.shape[1] == w.shape[1] * group, w.shape[0] % group == 0 else {
@@ -175,6 +175,10 @@ struct ConvOp: Operator {
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let threads = rc.threads
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
+        if xt.shape.count == 5 {
+            return [try run3D(xt, wt, bias: inputs.count > 2 ? inputs[2] : nil,
+                              residual: residualInput.flatMap { $0 < inputs.count ? inputs[$0] : nil }, rc)]
+        }
         let plan = try convPlan(xt.shape, wt.shape, threads: threads)
         let outShape = [xt.shape[0], wt.shape[0], plan.shape.geometry.outH, plan.shape.geometry.outW]
         // Every element is written by the GEMM or the direct kernel before the epilogue reads it.
