@@ -13,6 +13,17 @@ public struct Graph: Sendable {
     /// The default-domain opset the model was exported with (`ONNXModel.supportedOpsets`).
     public var opset: Int
 
+    /// The declared input shapes with every symbolic (or undeclared) dimension bound to `symbolic`: a plan's
+    /// shapes for a model whose real sizes do not matter (fuzzing, structural checks).
+    public func declaredInputShapes(binding symbolic: Int = 1) -> [String: [Int]] {
+        Dictionary(inputs.map { input in
+            (input.name, (input.shape ?? []).map { dim in
+                if case .fixed(let n) = dim { return n }
+                return symbolic
+            })
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
     public init(name: String = "graph", nodes: [Node], inputs: [ValueInfo], outputs: [ValueInfo],
                 initializers: [String: Tensor], opset: Int) {
         self.name = name

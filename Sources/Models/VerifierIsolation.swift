@@ -11,8 +11,9 @@ public struct VerifierIsolation: Sendable {
     public var executable: URL
     /// Arguments before the version's: the hidden `models verify-version` subcommand.
     public var arguments: [String]
-    /// A child still running after this long is killed and the version refused (10 minutes: the largest
-    /// model of the benchmarks compiles and runs its canaries in under 30 s on 2 cores).
+    /// A child still running after this long is killed and the version refused. 10 minutes is a generous
+    /// guess, not a measurement: the models of `Models/` verify in seconds, a stuck child must not hold a
+    /// reload for ever.
     public var timeout: Duration
 
     public init(executable: URL, arguments: [String] = ["models", "verify-version"], timeout: Duration = .seconds(600)) {

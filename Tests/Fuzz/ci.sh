@@ -8,6 +8,9 @@ cd "$(dirname "$0")"
 RUNS=${1:-1000000}
 SECONDS_CAP=${2:-150}
 FLAGS=(-c release --product FuzzONNX -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xcc -fsanitize=address)
+# SwiftPM keeps this package's build plan when only the root package's source folders change, and then misses
+# a file added there ("cannot find … in scope"): drop the plan so it is made again (seconds).
+rm -f .build/release.yaml
 swift build "${FLAGS[@]}"
 BIN=$(swift build "${FLAGS[@]}" --show-bin-path)
 work=$(mktemp -d)

@@ -21,11 +21,7 @@ import TestSupport
         do {
             let graph = try ONNXModel.load(data: data, baseDirectory: nil)
             let model = try Engine.Model(graph: graph, options: CompileOptions(memoryBudget: 64 << 20))
-            var shapes: [String: [Int]] = [:]
-            for input in graph.inputs {
-                shapes[input.name] = (input.shape ?? []).map { if case .fixed(let n) = $0 { n } else { 1 } }
-            }
-            _ = try model.plan(for: shapes)
+            _ = try model.plan(for: graph.declaredInputShapes())
         } catch let error as ONNXError {
             #expect(!error.description.isEmpty)
         } catch let error as EngineError {
@@ -39,9 +35,7 @@ import TestSupport
             do {
                 let graph = try ONNXModel.load(data: try Data(contentsOf: Self.folder.appendingPathComponent(file)), baseDirectory: nil)
                 let model = try Engine.Model(graph: graph, options: CompileOptions(memoryBudget: 64 << 20))
-                _ = try model.plan(for: Dictionary(uniqueKeysWithValues: graph.inputs.map { input in
-                    (input.name, (input.shape ?? []).map { if case .fixed(let n) = $0 { n } else { 1 } })
-                }))
+                _ = try model.plan(for: graph.declaredInputShapes())
                 return nil
             } catch {
                 return "\(error)"

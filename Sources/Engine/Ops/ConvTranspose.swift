@@ -1,7 +1,7 @@
 import Kernels
 import Tensor
 
-/// ConvTranspose (2-D and 1-D; groups, strides, dilations, pads, output_padding, output_shape, auto_pad):
+/// ConvTranspose (1-D, 2-D and 3-D; groups, strides, dilations, pads, output_padding, output_shape, auto_pad):
 /// per image and group, cols = Wᵀ·x by sgemm, then col2im accumulates into the output, then bias.
 /// X [N, C, H, W], W [C, M/group, KH, KW], B [M] -> Y [N, M, OH, OW]
 struct ConvTransposeOp: Operator {
@@ -63,8 +63,8 @@ struct ConvTransposeOp: Operator {
 
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
         let x = try ctx.required(inputs, 0), w = try ctx.required(inputs, 1)
-        guard x.shape.count == 4 || x.shape.count == 3, w.shape.count == x.shape.count else {
-            throw ctx.input(0, "expected 3-D or 4-D input and weights, got \(x.shape) and \(w.shape)")
+        guard (3...5).contains(x.shape.count), w.shape.count == x.shape.count else {
+            throw ctx.input(0, "expected 1-D, 2-D or 3-D input and weights ([N, C, ...] of rank 3 to 5), got \(x.shape) and \(w.shape)")
         }
         guard w.shape[0] == x.shape[1], x.shape[1] % group == 0 else {
             throw ctx.shape("weights \(w.shape) do not match input channels \(x.shape[1]) with group \(group)")
@@ -77,54 +77,129 @@ struct ConvTransposeOp: Operator {
     var writesIntoArena: Bool { true }
 
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
-        let threads = rc.threads
         let xt = try ctx.required(inputs, 0), wt = try ctx.required(inputs, 1)
+        guard xt.dtype == .float32, wt.dtype == .float32 else { throw ctx.input(0, "ConvTranspose supports float32 only") }
         let (outSpatial, pads, win) = try layout(xt.shape, wt.shape)
-        let n = xt.shape[0], c = xt.shape[1], mpg = wt.shape[1], m = mpg * group, cpg = c / group
+        let n = xt.shape[0], c = xt.shape[1], m = wt.shape[1] * group
         let inSpatial = Array(xt.shape.dropFirst(2)), r = inSpatial.count
+        let bias = inputs.count > 2 ? inputs[2] : nil
+        var yt = try rc.output(0, .float32, [n, m] + outSpatial, ctx)
+        if r == 3 {
+            try run3D(xt, wt, bias: bias, outSpatial: outSpatial, pads: pads, win: win, &yt, rc)
+            return [yt]
+        }
+        // The geometry of the forward convolution this one transposes: its input is our output.
         let kH = r == 2 ? wt.shape[2] : 1, kW = wt.shape[r == 2 ? 3 : 2]
         let g = ConvGeometry(inH: r == 2 ? outSpatial[0] : 1, inW: outSpatial[r - 1], kH: kH, kW: kW,
                              strideH: r == 2 ? win.strides[0] : 1, strideW: win.strides[r - 1],
                              dilH: r == 2 ? win.dilations[0] : 1, dilW: win.dilations[r - 1],
                              padTop: r == 2 ? pads[0] : 0, padLeft: pads[r - 1],
                              outH: r == 2 ? inSpatial[0] : 1, outW: inSpatial[r - 1])
-        let inPixels = g.outH * g.outW, outPixels = g.inH * g.inW, taps = kH * kW, rows = mpg * taps
-        guard xt.dtype == .float32, wt.dtype == .float32 else { throw ctx.input(0, "ConvTranspose supports float32 only") }
-        var yt = try rc.output(0, .float32, [n, m] + outSpatial, ctx)
-        yt.withMutableFloats { $0.update(repeating: 0, count: n * m * outSpatial.product) }  // col2im accumulates
-        // Tasks: image × group × output-channel chunk (chunks write disjoint planes; one per image and
-        // group on one thread, 2 per thread otherwise so batch 1 uses every thread).
-        let chunks = threads > 1 ? min(2 * threads, mpg) : 1, perChunk = (mpg + chunks - 1) / chunks
-        let bias = inputs.count > 2 ? inputs[2] : nil
-        let workers = max(1, min(rc.workers, n * group * chunks))
-        let scratch = perChunk * taps * inPixels
-        let cols = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch * workers))
-        defer { cols.deallocate() }
         xt.withFloats { x in
             wt.withFloats { w in
                 bias.withOptionalFloats { b in
                     yt.withMutableFloats { y in
-                        Parallel.run(tasks: n * group * chunks, threads: workers) { task, worker in
-                            let img = task / (group * chunks), grp = task / chunks % group, chunk = task % chunks
-                            let m0 = chunk * perChunk, mc = min(mpg - m0, perChunk)
-                            guard mc > 0 else { return }
-                            let cp = cols + worker * scratch
-                            // cols [mc·KH·KW, H·W] = W_g[:, m0·KH·KW ...]ᵀ [C/g, mc·KH·KW]ᵀ · x_g [C/g, H·W]
-                            GEMM.sgemm(transA: true, m: mc * taps, n: inPixels, k: cpg, a: w + grp * cpg * rows + m0 * taps,
-                                       lda: rows, b: x + (img * c + grp * cpg) * inPixels, ldb: inPixels, c: cp, ldc: inPixels)
-                            let out = y + (img * m + grp * mpg + m0) * outPixels
-                            Im2col.col2im(cp, channels: mc, g, out)
-                            if let b {
-                                for ch in 0..<mc {
-                                    let bv = b[grp * mpg + m0 + ch], plane = out + ch * outPixels
-                                    for p in 0..<outPixels { plane[p] += bv }
-                                }
-                            }
-                        }
+                        Self.run2D(x: x, w: w, bias: b, y: y, images: n, channels: c, outChannels: m, group: group, g,
+                                   threads: rc.threads, workers: rc.workers)
                     }
                 }
             }
         }
         return [yt]
+    }
+
+    /// The 2-D (and 1-D, as height 1) transposed convolution: per image, group and output-channel chunk,
+    /// cols = Wᵀ·x by sgemm, then col2im into y, then bias. `g` is the forward convolution's geometry (its
+    /// input is y [images, outChannels, g.inH, g.inW]; its output is x [images, channels, g.outH, g.outW]).
+    static func run2D(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+                      images n: Int, channels c: Int, outChannels m: Int, group: Int, _ g: ConvGeometry, threads: Int, workers: Int) {
+        let mpg = m / group, cpg = c / group
+        let inPixels = g.outH * g.outW, outPixels = g.inH * g.inW, taps = g.kH * g.kW, rows = mpg * taps
+        y.update(repeating: 0, count: n * m * outPixels)  // col2im accumulates
+        // Tasks: image × group × output-channel chunk (chunks write disjoint planes; one per image and
+        // group on one thread, 2 per thread otherwise so batch 1 uses every thread).
+        let chunks = threads > 1 ? min(2 * threads, mpg) : 1, perChunk = (mpg + chunks - 1) / chunks
+        let workers = max(1, min(workers, n * group * chunks))
+        let scratch = perChunk * taps * inPixels
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch * workers))
+        defer { cols.deallocate() }
+        Parallel.run(tasks: n * group * chunks, threads: workers) { task, worker in
+            let img = task / (group * chunks), grp = task / chunks % group, chunk = task % chunks
+            let m0 = chunk * perChunk, mc = min(mpg - m0, perChunk)
+            guard mc > 0 else { return }
+            let cp = cols + worker * scratch
+            // cols [mc·KH·KW, H·W] = W_g[:, m0·KH·KW ...]ᵀ [C/g, mc·KH·KW]ᵀ · x_g [C/g, H·W]
+            GEMM.sgemm(transA: true, m: mc * taps, n: inPixels, k: cpg, a: w + grp * cpg * rows + m0 * taps,
+                       lda: rows, b: x + (img * c + grp * cpg) * inPixels, ldb: inPixels, c: cp, ldc: inPixels)
+            let out = y + (img * m + grp * mpg + m0) * outPixels
+            Im2col.col2im(cp, channels: mc, g, out)
+            if let bias {
+                for ch in 0..<mc {
+                    let bv = bias[grp * mpg + m0 + ch], plane = out + ch * outPixels
+                    for p in 0..<outPixels { plane[p] += bv }
+                }
+            }
+        }
+    }
+
+    /// 3-D as a sum over depth taps of 2-D transposed convolutions: input depth z with kernel depth k
+    /// adds to output depth z·sD − pD + k·dD. Input as [D, N, C, H, W] and weights as kD slices so each 2-D
+    /// step reads contiguous memory; sums as [oD, N, M, oH, oW], then bias.
+    private func run3D(_ xt: Tensor, _ wt: Tensor, bias: Tensor?, outSpatial: [Int], pads: [Int], win: Window,
+                       _ yt: inout Tensor, _ rc: RunContext) throws(EngineError) {
+        let (n, c, d, h, w) = (xt.shape[0], xt.shape[1], xt.shape[2], xt.shape[3], xt.shape[4])
+        let (mpg, kd, kh, kw) = (wt.shape[1], wt.shape[2], wt.shape[3], wt.shape[4])
+        let m = mpg * group, (od, oh, ow) = (outSpatial[0], outSpatial[1], outSpatial[2])
+        let g = ConvGeometry(inH: oh, inW: ow, kH: kh, kW: kw, strideH: win.strides[1], strideW: win.strides[2],
+                             dilH: win.dilations[1], dilW: win.dilations[2], padTop: pads[1], padLeft: pads[2], outH: h, outW: w)
+        let plane = h * w, slice = n * c * plane, outPlane = oh * ow, outSlice = n * m * outPlane
+        var xs = [Float](repeating: 0, count: d * slice)
+        xt.withFloats { x in
+            xs.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<n { for ch in 0..<c { for z in 0..<d {
+                    (dst.baseAddress! + ((z * n + i) * c + ch) * plane).update(from: x + ((i * c + ch) * d + z) * plane, count: plane)
+                } } }
+            }
+        }
+        let weights: [[Float]] = wt.withFloats { wp in
+            (0..<kd).map { k in
+                var s = [Float](repeating: 0, count: c * mpg * kh * kw)
+                for ci in 0..<c { for o in 0..<mpg {
+                    let src = wp + ((ci * mpg + o) * kd + k) * kh * kw, dst = (ci * mpg + o) * kh * kw
+                    for t in 0..<(kh * kw) { s[dst + t] = src[t] }
+                } }
+                return s
+            }
+        }
+        var acc = [Float](repeating: 0, count: od * outSlice), step = [Float](repeating: 0, count: outSlice)
+        for z in 0..<d {
+            for k in 0..<kd {
+                let oz = z * win.strides[0] - pads[0] + k * win.dilations[0]
+                guard oz >= 0, oz < od else { continue }
+                xs.withUnsafeBufferPointer { x in
+                    weights[k].withUnsafeBufferPointer { wk in
+                        step.withUnsafeMutableBufferPointer { y in
+                            Self.run2D(x: x.baseAddress! + z * slice, w: wk.baseAddress!, bias: nil, y: y.baseAddress!, images: n,
+                                       channels: c, outChannels: m, group: group, g, threads: rc.threads, workers: rc.workers)
+                        }
+                    }
+                }
+                acc.withUnsafeMutableBufferPointer { a in
+                    let dst = a.baseAddress! + oz * outSlice
+                    for i in 0..<outSlice { dst[i] += step[i] }
+                }
+            }
+        }
+        yt.withMutableFloats { y in
+            bias.withOptionalFloats { b in
+                acc.withUnsafeBufferPointer { a in
+                    for i in 0..<n { for o in 0..<m { for z in 0..<od {
+                        let dst = y + ((i * m + o) * od + z) * outPlane
+                        dst.update(from: a.baseAddress! + ((z * n + i) * m + o) * outPlane, count: outPlane)
+                        if let b { for p in 0..<outPlane { dst[p] += b[o] } }
+                    } } }
+                }
+            }
+        }
     }
 }

@@ -16,14 +16,7 @@ public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = Data(bytes: start, count: count)
     guard let graph = try? ONNXModel.load(data: data, baseDirectory: nil),
           let model = try? Engine.Model(graph: graph, options: options) else { return 0 }
-    var shapes: [String: [Int]] = [:]
-    for input in graph.inputs {
-        shapes[input.name] = (input.shape ?? []).map { dim in
-            if case .fixed(let n) = dim { return n }
-            return 1
-        }
-    }
-    _ = try? model.plan(for: shapes)
+    _ = try? model.plan(for: graph.declaredInputShapes())
     return 0
 }
 
