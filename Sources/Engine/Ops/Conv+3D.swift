@@ -18,65 +18,35 @@ extension ConvOp {
         guard let plan = ConvPlan(shape, forcing: forced, threads: rc.threads) ?? ConvPlan(shape, threads: rc.threads) else {
             throw ctx.shape("no convolution kernel for \(xt.shape) with weights \(wt.shape)")
         }
-        let plane = h * w, slice = n * c * plane, outPlane = oh * ow, outSlice = n * m * outPlane
+        let slice = n * c * h * w, outPlane = oh * ow
         // Input as [D, N, C, H, W] and weights as kD slices [M, C/g, kH, kW]: each 2-D step reads contiguous memory.
-        var xs = [Float](repeating: 0, count: d * slice)
-        xt.withFloats { x in
-            xs.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n { for ch in 0..<c { for z in 0..<d {
-                    (dst.baseAddress! + ((z * n + i) * c + ch) * plane).update(from: x + ((i * c + ch) * d + z) * plane, count: plane)
-                } } }
-            }
+        let xs = DepthTaps.depthMajor(xt), ws = DepthTaps.depthMajor(wt), wslice = wt.count / kd
+        let prepared = (0..<kd).map { k in
+            plan.needsPreparedWeights ? ws.withUnsafeBufferPointer { plan.prepareWeights($0.baseAddress! + k * wslice) } : []
         }
-        let taps = wt.shape[1] * wt.shape[3] * wt.shape[4]
-        let weights: [[Float]] = wt.withFloats { wp in
-            (0..<kd).map { k in
-                var s = [Float](repeating: 0, count: m * taps)
-                for o in 0..<m { for ci in 0..<wt.shape[1] {
-                    let src = wp + ((o * wt.shape[1] + ci) * kd + k) * wt.shape[3] * wt.shape[4]
-                    for t in 0..<(wt.shape[3] * wt.shape[4]) { s[(o * wt.shape[1] + ci) * wt.shape[3] * wt.shape[4] + t] = src[t] }
-                } }
-                return s
-            }
-        }
-        let prepared = weights.map { s in plan.needsPreparedWeights ? s.withUnsafeBufferPointer { plan.prepareWeights($0.baseAddress!) } : [] }
-        // Sums per output depth, as [oD, N, M, oH, oW].
-        var acc = [Float](repeating: 0, count: od * outSlice), step = [Float](repeating: 0, count: outSlice)
+        var taps: [(from: Int, k: Int, to: Int)] = []
         for z in 0..<od {
             for k in 0..<kd {
                 let iz = z * win.strides[0] - win.pads[0] + k * win.dilations[0]
-                guard iz >= 0, iz < d else { continue }
-                xs.withUnsafeBufferPointer { x in
-                    weights[k].withUnsafeBufferPointer { wk in
-                        prepared[k].withUnsafeBufferPointer { pk in
-                            step.withUnsafeMutableBufferPointer { y in
-                                plan.run(x: x.baseAddress! + iz * slice, w: wk.baseAddress!, bias: nil, residual: nil,
-                                         y: y.baseAddress!, images: n, activation: .none, threads: rc.workers,
-                                         prepared: pk.isEmpty ? nil : pk.baseAddress)
-                            }
-                        }
+                if iz >= 0 && iz < d { taps.append((iz, k, z)) }
+            }
+        }
+        let acc = DepthTaps.sum(taps, outDepth: od, outSlice: n * m * outPlane) { iz, k, y in
+            xs.withUnsafeBufferPointer { x in
+                ws.withUnsafeBufferPointer { wk in
+                    prepared[k].withUnsafeBufferPointer { pk in
+                        plan.run(x: x.baseAddress! + iz * slice, w: wk.baseAddress! + k * wslice, bias: nil, residual: nil, y: y,
+                                 images: n, activation: .none, threads: rc.workers, prepared: pk.isEmpty ? nil : pk.baseAddress)
                     }
-                }
-                acc.withUnsafeMutableBufferPointer { a in
-                    let dst = a.baseAddress! + z * outSlice
-                    for i in 0..<outSlice { dst[i] += step[i] }
                 }
             }
         }
         var yt = try rc.output(0, .float32, [n, m, od, oh, ow], ctx)
         let activation = self.activation
         yt.withMutableFloats { y in
-            for i in 0..<n { for o in 0..<m { for z in 0..<od {
-                acc.withUnsafeBufferPointer { a in
-                    (y + ((i * m + o) * od + z) * outPlane).update(from: a.baseAddress! + ((z * n + i) * m + o) * outPlane, count: outPlane)
-                }
-            } } }
             bias.withOptionalFloats { b in
                 residual.withOptionalFloats { r in
-                    for i in 0..<n {
-                        Epilogue.apply(y + i * m * od * outPlane, ldy: od * outPlane, rows: m, cols: od * outPlane, bias: b,
-                                       residual: r.map { $0 + i * m * od * outPlane }, ldr: od * outPlane, activation)
-                    }
+                    DepthTaps.store(acc, into: y, images: n, channels: m, depth: od, plane: outPlane, bias: b, residual: r, activation)
                 }
             }
         }

@@ -152,53 +152,26 @@ struct ConvTransposeOp: Operator {
         let m = mpg * group, (od, oh, ow) = (outSpatial[0], outSpatial[1], outSpatial[2])
         let g = ConvGeometry(inH: oh, inW: ow, kH: kh, kW: kw, strideH: win.strides[1], strideW: win.strides[2],
                              dilH: win.dilations[1], dilW: win.dilations[2], padTop: pads[1], padLeft: pads[2], outH: h, outW: w)
-        let plane = h * w, slice = n * c * plane, outPlane = oh * ow, outSlice = n * m * outPlane
-        var xs = [Float](repeating: 0, count: d * slice)
-        xt.withFloats { x in
-            xs.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n { for ch in 0..<c { for z in 0..<d {
-                    (dst.baseAddress! + ((z * n + i) * c + ch) * plane).update(from: x + ((i * c + ch) * d + z) * plane, count: plane)
-                } } }
-            }
-        }
-        let weights: [[Float]] = wt.withFloats { wp in
-            (0..<kd).map { k in
-                var s = [Float](repeating: 0, count: c * mpg * kh * kw)
-                for ci in 0..<c { for o in 0..<mpg {
-                    let src = wp + ((ci * mpg + o) * kd + k) * kh * kw, dst = (ci * mpg + o) * kh * kw
-                    for t in 0..<(kh * kw) { s[dst + t] = src[t] }
-                } }
-                return s
-            }
-        }
-        var acc = [Float](repeating: 0, count: od * outSlice), step = [Float](repeating: 0, count: outSlice)
+        let slice = n * c * h * w, outPlane = oh * ow
+        let xs = DepthTaps.depthMajor(xt), ws = DepthTaps.depthMajor(wt), wslice = wt.count / kd
+        var taps: [(from: Int, k: Int, to: Int)] = []
         for z in 0..<d {
             for k in 0..<kd {
                 let oz = z * win.strides[0] - pads[0] + k * win.dilations[0]
-                guard oz >= 0, oz < od else { continue }
-                xs.withUnsafeBufferPointer { x in
-                    weights[k].withUnsafeBufferPointer { wk in
-                        step.withUnsafeMutableBufferPointer { y in
-                            Self.run2D(x: x.baseAddress! + z * slice, w: wk.baseAddress!, bias: nil, y: y.baseAddress!, images: n,
-                                       channels: c, outChannels: m, group: group, g, threads: rc.threads, workers: rc.workers)
-                        }
-                    }
-                }
-                acc.withUnsafeMutableBufferPointer { a in
-                    let dst = a.baseAddress! + oz * outSlice
-                    for i in 0..<outSlice { dst[i] += step[i] }
+                if oz >= 0 && oz < od { taps.append((z, k, oz)) }
+            }
+        }
+        let acc = DepthTaps.sum(taps, outDepth: od, outSlice: n * m * outPlane) { z, k, y in
+            xs.withUnsafeBufferPointer { x in
+                ws.withUnsafeBufferPointer { wk in
+                    Self.run2D(x: x.baseAddress! + z * slice, w: wk.baseAddress! + k * wslice, bias: nil, y: y, images: n,
+                               channels: c, outChannels: m, group: group, g, threads: rc.threads, workers: rc.workers)
                 }
             }
         }
         yt.withMutableFloats { y in
             bias.withOptionalFloats { b in
-                acc.withUnsafeBufferPointer { a in
-                    for i in 0..<n { for o in 0..<m { for z in 0..<od {
-                        let dst = y + ((i * m + o) * od + z) * outPlane
-                        dst.update(from: a.baseAddress! + ((z * n + i) * m + o) * outPlane, count: outPlane)
-                        if let b { for p in 0..<outPlane { dst[p] += b[o] } }
-                    } } }
-                }
+                DepthTaps.store(acc, into: y, images: n, channels: m, depth: od, plane: outPlane, bias: b, residual: nil, .none)
             }
         }
     }

@@ -149,28 +149,18 @@ struct ResizeOp: Operator {
         let passes = t.order.filter { a in
             !(t.shape[a] == xt.shape[a] && abs(t.scales[a] - 1) < 1e-9 && (transform != "tf_crop_and_resize" || t.roi[a] == (0, 1)))
         }
-        var shape = xt.shape
-        var current: [Float] = []  // the previous pass's result (empty: still the input)
+        var current = xt  // the previous pass's result; the last pass writes the output
         for (i, a) in passes.enumerated() {
-            let taps = ResizeTaps(self, inSize: shape[a], outSize: t.shape[a], scale: t.scales[a], roi: t.roi[a])
-            var next = shape
-            next[a] = t.shape[a]
-            let last = i == passes.count - 1
-            var out = last ? [] : [Float](repeating: 0, count: next.product)
-            let run = { (src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>) in
-                taps.apply(src, shape, axis: a, dst, threads: rc.workers)
-            }
-            if current.isEmpty {
-                xt.withFloats { src in
-                    if last { yt.withMutableFloats { run(src, $0) } } else { out.withUnsafeMutableBufferPointer { run(src, $0.baseAddress!) } }
-                }
+            let taps = ResizeTaps(self, inSize: current.shape[a], outSize: t.shape[a], scale: t.scales[a], roi: t.roi[a])
+            let source = current
+            if i == passes.count - 1 {
+                source.withFloats { src in yt.withMutableFloats { taps.apply(src, source.shape, axis: a, $0, threads: rc.workers) } }
             } else {
-                current.withUnsafeBufferPointer { src in
-                    if last { yt.withMutableFloats { run(src.baseAddress!, $0) } } else { out.withUnsafeMutableBufferPointer { run(src.baseAddress!, $0.baseAddress!) } }
-                }
+                var next = source.shape
+                next[a] = t.shape[a]
+                do { current = try Tensor(uninitialized: .float32, shape: next) } catch { throw ctx.shape(error.description) }
+                source.withFloats { src in current.withMutableFloats { taps.apply(src, source.shape, axis: a, $0, threads: rc.workers) } }
             }
-            current = out
-            shape = next
         }
         if passes.isEmpty {
             xt.withFloats { src in yt.withMutableFloats { $0.update(from: src, count: xt.count) } }

@@ -99,7 +99,7 @@ struct ArgReduceOp: Operator {
         for o in 0..<outer {
             for i in 0..<inner {
                 var best = x[o * len * inner + i], at = 0
-                for k in 1..<max(len, 1) {
+                for k in 1..<len {
                     let v = x[(o * len + k) * inner + i]
                     // NaN never wins; ties go to the first index unless select_last_index.
                     let better = isMax ? (v > best || (lastIndex && v == best)) : (v < best || (lastIndex && v == best))
