@@ -4,9 +4,14 @@
 Usage (run.sh does all of this; from the package root):
     .venv/bin/python Benchmarks/engine/make_models.py
     .venv/bin/python Benchmarks/engine/bench_engine.py "$(swift build -c release --show-bin-path)/medinfer"
-    ... --quick                      resnet18 only, few iterations (development, ~1 min)
+    ... --quick                      few iterations, resnet18 only unless --models is given (~1 min)
     ... --ort-only                   only the ONNX Runtime half (no medinfer binary needed)
     ... --models resnet18,unet_convt --batches 1,8 --threads 1,2 --rounds 2 --iterations 10
+    ... --models unet3d              the 3-D U-Net alone (batch 1, threads 1 and 2)
+
+Models: resnet18, densenet121, unet_convt, unet_resize (2-D, NCHW) and unet3d (3-D, NCDHW 1x1x128^3);
+all five by default.  unet3d runs at batch 1 only (MAX_BATCH): larger entries of --batches are skipped
+for it, with a note (batch 8 at 128^3 is too big: 8x the batch-1 activations and time).
 
 Per configuration (model x batch x threads), in this order and alternating which engine goes first:
   * ours: `medinfer bench MODEL --batch B --threads T --iterations N --json` in its own process;
@@ -43,18 +48,23 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS_DIR = os.path.join(HERE, "models")
 RESULTS = os.path.join(HERE, "results")
+# per-image input shape (C, H, W) or (C, D, H, W); the batch dimension is prepended (any rank)
 INPUT = {"resnet18": (3, 224, 224), "densenet121": (3, 224, 224), "unet_convt": (1, 256, 256),
-         "unet_resize": (1, 256, 256)}
+         "unet_resize": (1, 256, 256), "unet3d": (1, 128, 128, 128)}
+MODELS = ["resnet18", "densenet121", "unet_convt", "unet_resize", "unet3d"]   # the default --models
+MAX_BATCH = {"unet3d": 1}    # larger batches in --batches are skipped for these models
 EXPECTED_SHA256 = {  # what make_models.py writes (numpy 2.4.6, onnx 1.22/1.23), the models the reference figures were measured on
     "resnet18": "5972cf576b29326d",
     "unet_convt": "1620c38606167aaf",
     "unet_resize": "5fe59aca12a97bf0",
     "densenet121": "73aa6b58a2d62b70",
+    "unet3d": "1febd2331d246d67",      # this repository's own (not in the reference study); same numpy/onnx
 }
 # timed iterations per (model, batch): about 2-4 s of ORT time per configuration on 1 thread
 ITERATIONS = {("resnet18", 1): 60, ("resnet18", 8): 10, ("densenet121", 1): 40, ("densenet121", 8): 8,
-              ("unet_convt", 1): 12, ("unet_convt", 8): 3, ("unet_resize", 1): 10, ("unet_resize", 8): 3}
-QUICK_ITERATIONS = {("resnet18", 1): 10, ("resnet18", 8): 3}
+              ("unet_convt", 1): 12, ("unet_convt", 8): 3, ("unet_resize", 1): 10, ("unet_resize", 8): 3,
+              ("unet3d", 1): 3}
+QUICK_ITERATIONS = {("resnet18", 1): 10, ("resnet18", 8): 3, ("unet3d", 1): 1}
 RTOL = 1e-4
 TARGET = 1.5      # the issue's targets: time and peak RSS at most 1.5x ORT's
 
@@ -263,9 +273,9 @@ def table(rows, ort_base, ours_version, ort_version):
 def main():
     ap = argparse.ArgumentParser(description="MedInfer engine vs ONNX Runtime (see the module docstring)")
     ap.add_argument("binary", nargs="?", help="medinfer executable (release build)")
-    ap.add_argument("--quick", action="store_true", help="resnet18 only, few iterations")
+    ap.add_argument("--quick", action="store_true", help="few iterations; resnet18 only unless --models")
     ap.add_argument("--ort-only", action="store_true", help="run only ONNX Runtime (no medinfer)")
-    ap.add_argument("--models", default="resnet18,densenet121,unet_convt,unet_resize")
+    ap.add_argument("--models", help=f"comma-separated, from {','.join(MODELS)} (default: all; --quick: resnet18)")
     ap.add_argument("--batches", default="1,8")
     ap.add_argument("--threads", default="1,2", help="thread counts (in --ort-child: one count)")
     ap.add_argument("--iterations", type=int, default=0, help="timed runs per configuration (0 = per model)")
@@ -289,7 +299,10 @@ def main():
 
     if not a.ort_only and (not a.binary or not os.access(a.binary, os.X_OK)):
         ap.error(f"medinfer binary not executable: {a.binary} (or use --ort-only)")
-    models = ["resnet18"] if a.quick else a.models.split(",")
+    models = a.models.split(",") if a.models else (["resnet18"] if a.quick else MODELS)
+    unknown = [m for m in models if m not in INPUT]
+    if unknown:
+        ap.error(f"unknown model(s) {','.join(unknown)}; known: {','.join(MODELS)}")
     batches = [int(b) for b in a.batches.split(",")]
     threads = [int(t) for t in a.threads.split(",")]
     bad = [b for b in check_models() if b.split(":")[0] in models]
@@ -306,7 +319,13 @@ def main():
     print(f"ORT {ort.__version__}, numpy {np.__version__}; medinfer {a.binary or '-'} ({ours_version}); "
           f"ORT baseline RSS {base_rss:.0f} MiB", flush=True)
 
-    configs = [(m, b, t) for m in models for b in batches for t in threads]
+    configs = [(m, b, t) for m in models for b in batches if b <= MAX_BATCH.get(m, b) for t in threads]
+    for m in models:
+        skipped = [b for b in batches if b > MAX_BATCH.get(m, b)]
+        if skipped:
+            print(f"{m}: batch {','.join(map(str, skipped))} skipped (at most {MAX_BATCH[m]})", flush=True)
+    if not configs:
+        sys.exit("nothing to run: every requested batch is above the models' MAX_BATCH")
     samples = {c: {"ours": [], "ort": []} for c in configs}
     minima = {c: {"ours": [], "ort": []} for c in configs}
     rows = {c: {"model": c[0], "batch": c[1], "threads": c[2], "errors": []} for c in configs}

@@ -2,18 +2,21 @@
 # Copied from the reference ONNX Runtime benchmark study that preceded this repository (the source of
 # the first ORT figures) so that this repository can regenerate the benchmark models on its own. Changes:
 # this header and the usage lines of the docstring (it writes beside itself, to Benchmarks/engine/models/,
-# git-ignored).
-# The graph construction, seeds and weights are unchanged: the sha256 of every model must equal the
-# hashes recorded in bench_engine.py (bench_engine.py --check-models compares them).
+# git-ignored), the builder made rank-generic (2-D or 3-D from the shape; the 2-D graphs are unchanged) and
+# the 3-D U-Net `unet3d`, which the reference study did not have.
+# The graph construction, seeds and weights of the four reference models are unchanged: the sha256 of
+# every model must equal the hash recorded in bench_engine.py's EXPECTED_SHA256 (bench_engine.py checks
+# them before it runs; --check here compares with both the files and those hashes).
 """Generate the benchmark CNNs as ONNX files, bit-identically, with fixed-seed random weights.
 
 Run:  .venv/bin/python Benchmarks/engine/make_models.py            (~10 s)
       .venv/bin/python Benchmarks/engine/make_models.py --check    (regenerate in memory, compare sha256
-                                                  with files, and cross-check the FLOP formula by shape inference)
+                  with the files and with bench_engine.py's recorded hashes, and cross-check the FLOP
+                  formula by shape inference; exit status 1 on any difference)
 
 Writes Benchmarks/engine/models/*.onnx (git-ignored) and models/models.json (FLOP counts, sha256, params).
 
-Models (float32, opset 17, NCHW, dynamic batch dimension "batch"):
+Models (float32, opset 17, NCHW / NCDHW, dynamic batch dimension "batch"):
   resnet18      torchvision ResNet-18 layout, 7x7/2 stem conv + BN + ReLU + 3x3/2 maxpool,
                 BasicBlocks 64/128/256/512 (2 each), GAP, FC -> 14, Sigmoid.  1x3x224x224.
   unet_convt    U-Net, 1x1x256x256, encoder 32/64/128/256 (2x [conv3x3+BN+ReLU] + maxpool 2),
@@ -24,11 +27,16 @@ Models (float32, opset 17, NCHW, dynamic batch dimension "batch"):
                 transitions BN-ReLU-conv1x1(C/2)-AvgPool 2x2/2), final BN+ReLU, GAP, FC -> 14,
                 Sigmoid.  1x3x224x224.  Each dense layer's input is a Concat of all previous
                 feature maps, as in a torchvision export.
+  unet3d        3-D U-Net, 1x1x128x128x128 (NCDHW), no BN: encoder 8@128^3, 16@64^3, 32@32^3
+                (2x [conv3x3x3 pad 1 + bias + ReLU] + MaxPool 2x2x2/2), bottleneck 64@16^3, decoder
+                up by ConvTranspose 2x2x2/2 (with bias) halving channels, Concat skip,
+                2x [conv3x3x3 + bias + ReLU] (32, 16, 8), final 1x1x1 conv (bias) -> 1 + Sigmoid.
+                56.69 GFLOP/image; benchmarked at batch 1 only.
 
 BatchNormalization stays as separate nodes (engines must fold it).  Weights: He-normal
 (std = sqrt(2 / fan_in)) from numpy.random.default_rng(seed); BN gamma ~ 1 + 0.1 N(0,1)
 (x 0.3 on the last BN of each ResNet residual branch, and the FC std x 0.25, else the
-sigmoid saturates),
+sigmoid saturates; likewise unet3d's final 1x1x1 conv std x 0.5), conv biases ~ 0.01 N(0,1),
 beta, mean ~ 0.1 N(0,1), var ~ U(0.5, 1.5), drawn from the same generator.  Serialisation is deterministic, so the sha256 of each file
 is stable across runs (checked by --check).
 
@@ -50,12 +58,17 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 RES_GAMMA = 0.3
 FC_SCALE = 0.25
+HEAD3D_SCALE = 0.5   # unet3d's final 1x1x1 conv: He std x 0.5 (logit std 2.7 -> 1.4, as unet_convt's 1.6)
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "models")
 
 
 class Builder:
-    """Tiny graph builder that tracks (C, H, W) shapes and counts MACs per image."""
+    """Tiny graph builder that tracks (C, H, W) or (C, D, H, W) shapes and counts MACs per image.
+
+    The spatial rank comes from the shape (len(shp) - 1), so the same methods build 2-D and 3-D graphs;
+    for 2-D the attributes, weight shapes and generator draws are exactly those of the 2-D-only original
+    (the four reference models stay bit-identical)."""
 
     def __init__(self, name, seed):
         self.name = name
@@ -79,34 +92,37 @@ class Builder:
         self.macs += macs
         self.conv_macs[op] = self.conv_macs.get(op, 0) + macs
 
-    def conv(self, x, shp, cout, k, stride=1, pad=0, bias=False):
-        cin, h, w = shp
+    def conv(self, x, shp, cout, k, stride=1, pad=0, bias=False, scale=None):
+        cin, *sp = shp
+        nd = len(sp)
         name = self._uid("conv")
-        wt = self.rng.standard_normal((cout, cin, k, k)) * math.sqrt(2.0 / (cin * k * k))
+        wt = self.rng.standard_normal((cout, cin, *[k] * nd)) * math.sqrt(2.0 / (cin * k ** nd))
+        if scale is not None:
+            wt = wt * scale
         self._init(name + "_w", wt)
         inputs = [x, name + "_w"]
         if bias:
             self._init(name + "_b", self.rng.standard_normal(cout) * 0.01)
             inputs.append(name + "_b")
-        ho = (h + 2 * pad - k) // stride + 1
-        wo = (w + 2 * pad - k) // stride + 1
-        self.nodes.append(helper.make_node("Conv", inputs, [name], name=name, kernel_shape=[k, k],
-                                           strides=[stride, stride], pads=[pad] * 4))
-        self._count("Conv", cout * ho * wo * cin * k * k)
-        return name, (cout, ho, wo)
+        osp = [(d + 2 * pad - k) // stride + 1 for d in sp]
+        self.nodes.append(helper.make_node("Conv", inputs, [name], name=name, kernel_shape=[k] * nd,
+                                           strides=[stride] * nd, pads=[pad] * (2 * nd)))
+        self._count("Conv", cout * math.prod(osp) * cin * k ** nd)
+        return name, (cout, *osp)
 
     def convtranspose(self, x, shp, cout, k=2, stride=2):
-        cin, h, w = shp
+        cin, *sp = shp
+        nd = len(sp)
         name = self._uid("convT")
-        # ONNX ConvTranspose weight layout: (Cin, Cout, kh, kw); fan_in as torch computes it
-        wt = self.rng.standard_normal((cin, cout, k, k)) * math.sqrt(2.0 / (cout * k * k))
+        # ONNX ConvTranspose weight layout: (Cin, Cout, k...); fan_in as torch computes it
+        wt = self.rng.standard_normal((cin, cout, *[k] * nd)) * math.sqrt(2.0 / (cout * k ** nd))
         self._init(name + "_w", wt)
         self._init(name + "_b", self.rng.standard_normal(cout) * 0.01)
         self.nodes.append(helper.make_node("ConvTranspose", [x, name + "_w", name + "_b"], [name], name=name,
-                                           kernel_shape=[k, k], strides=[stride, stride]))
-        ho, wo = (h - 1) * stride + k, (w - 1) * stride + k
-        self._count("ConvTranspose", cin * h * w * cout * k * k)
-        return name, (cout, ho, wo)
+                                           kernel_shape=[k] * nd, strides=[stride] * nd))
+        osp = [(d - 1) * stride + k for d in sp]
+        self._count("ConvTranspose", cin * math.prod(sp) * cout * k ** nd)
+        return name, (cout, *osp)
 
     def bn(self, x, shp, gamma=1.0):
         c = shp[0]
@@ -131,32 +147,34 @@ class Builder:
         return name, shp
 
     def maxpool(self, x, shp, k, stride, pad=0):
-        c, h, w = shp
+        c, *sp = shp
+        nd = len(sp)
         name = self._uid("maxpool")
-        self.nodes.append(helper.make_node("MaxPool", [x], [name], name=name, kernel_shape=[k, k],
-                                           strides=[stride, stride], pads=[pad] * 4))
-        return name, (c, (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1)
+        self.nodes.append(helper.make_node("MaxPool", [x], [name], name=name, kernel_shape=[k] * nd,
+                                           strides=[stride] * nd, pads=[pad] * (2 * nd)))
+        return name, (c, *[(d + 2 * pad - k) // stride + 1 for d in sp])
 
     def avgpool(self, x, shp, k, stride):
-        c, h, w = shp
+        c, *sp = shp
+        nd = len(sp)
         name = self._uid("avgpool")
-        self.nodes.append(helper.make_node("AveragePool", [x], [name], name=name, kernel_shape=[k, k],
-                                           strides=[stride, stride]))
-        return name, (c, (h - k) // stride + 1, (w - k) // stride + 1)
+        self.nodes.append(helper.make_node("AveragePool", [x], [name], name=name, kernel_shape=[k] * nd,
+                                           strides=[stride] * nd))
+        return name, (c, *[(d - k) // stride + 1 for d in sp])
 
     def concat(self, xs, shps):
         name = self._uid("concat")
         self.nodes.append(helper.make_node("Concat", xs, [name], name=name, axis=1))
-        return name, (sum(s[0] for s in shps), shps[0][1], shps[0][2])
+        return name, (sum(s[0] for s in shps), *shps[0][1:])
 
     def resize2x(self, x, shp):
-        c, h, w = shp
+        c, *sp = shp
         name = self._uid("resize")
         scales = name + "_scales"
-        self.inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), scales))
+        self.inits.append(numpy_helper.from_array(np.array([1, 1] + [2] * len(sp), dtype=np.float32), scales))
         self.nodes.append(helper.make_node("Resize", [x, "", scales], [name], name=name, mode="nearest",
                                            coordinate_transformation_mode="asymmetric", nearest_mode="floor"))
-        return name, (c, 2 * h, 2 * w)
+        return name, (c, *[2 * d for d in sp])
 
     def head(self, x, shp, classes):
         """GAP -> Flatten -> Gemm(FC) -> Sigmoid."""
@@ -244,6 +262,37 @@ def unet(variant="convt", seed=256):
     return b, b.model((1, 256, 256), (1, 256, 256))
 
 
+def conv_relu(b, x, s, cout, k, stride=1, pad=0):
+    x, s = b.conv(x, s, cout, k, stride, pad, bias=True)
+    return b.relu(x, s)
+
+
+def unet3d(seed=128, size=128, levels=(8, 16, 32)):
+    """3-D U-Net, 1x1xSxSxS: per level 2x [conv3x3x3 (bias) + ReLU] then MaxPool 2x2x2/2; bottleneck
+    2x [conv + ReLU] at 2x the last level's channels; decoder ConvTranspose 2x2x2/2 (bias) halving the
+    channels, Concat skip, 2x [conv + ReLU]; conv1x1x1 (bias, He std x HEAD3D_SCALE) -> 1, Sigmoid.
+    No BatchNormalization."""
+    b = Builder("unet3d", seed)
+    x, s = "input", (1, size, size, size)
+    skips = []
+    for c in levels:
+        x, s = conv_relu(b, x, s, c, 3, 1, 1)
+        x, s = conv_relu(b, x, s, c, 3, 1, 1)
+        skips.append((x, s))
+        x, s = b.maxpool(x, s, 2, 2)
+    x, s = conv_relu(b, x, s, 2 * levels[-1], 3, 1, 1)
+    x, s = conv_relu(b, x, s, 2 * levels[-1], 3, 1, 1)
+    for c in reversed(levels):
+        x, s = b.convtranspose(x, s, c, 2, 2)
+        sk, sks = skips.pop()
+        x, s = b.concat([x, sk], [s, sks])
+        x, s = conv_relu(b, x, s, c, 3, 1, 1)
+        x, s = conv_relu(b, x, s, c, 3, 1, 1)
+    x, s = b.conv(x, s, 1, 1, 1, 0, bias=True, scale=HEAD3D_SCALE)
+    b.sigmoid(x, s)
+    return b, b.model((1, size, size, size), (1, size, size, size))
+
+
 def densenet121(classes=14, seed=121, growth=32, bn_size=4, blocks=(6, 12, 24, 16)):
     b = Builder("densenet121", seed)
     x, s = "input", (3, 224, 224)
@@ -287,15 +336,13 @@ def macs_from_graph(m):
               for vi in list(m2.graph.value_info) + list(m2.graph.output) + list(m2.graph.input)}
     inits = {t.name: list(t.dims) for t in m2.graph.initializer}
     macs = 0
-    for n in m2.graph.node:
+    for n in m2.graph.node:      # any spatial rank: weights (Cout|Cin, Cin|Cout, k...), tensors (N, C, spatial...)
         if n.op_type == "Conv":
-            co, ci, kh, kw = inits[n.input[1]]
-            _, _, ho, wo = shapes[n.output[0]]
-            macs += co * ho * wo * ci * kh * kw
+            co, ci, *ks = inits[n.input[1]]
+            macs += co * ci * math.prod(ks) * math.prod(shapes[n.output[0]][2:])
         elif n.op_type == "ConvTranspose":
-            ci, co, kh, kw = inits[n.input[1]]
-            _, _, hi, wi = shapes[n.input[0]]
-            macs += ci * hi * wi * co * kh * kw
+            ci, co, *ks = inits[n.input[1]]
+            macs += ci * co * math.prod(ks) * math.prod(shapes[n.input[0]][2:])
         elif n.op_type == "Gemm":
             macs += inits[n.input[1]][0] * inits[n.input[1]][1]
     return macs
@@ -307,7 +354,21 @@ def build_all():
         "unet_convt": unet("convt"),
         "unet_resize": unet("resize"),
         "densenet121": densenet121(),
+        "unet3d": unet3d(),
     }
+
+
+def recorded_sha256():
+    """The sha256 prefixes bench_engine.py checks the models against (its EXPECTED_SHA256)."""
+    sys.path.insert(0, HERE)
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True      # no __pycache__ beside the scripts
+    try:
+        from bench_engine import EXPECTED_SHA256
+    finally:
+        sys.path.pop(0)
+        sys.dont_write_bytecode = dont_write
+    return EXPECTED_SHA256
 
 
 def main():
@@ -317,6 +378,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     meta = {}
     ok = True
+    recorded = recorded_sha256() if args.check else {}
     for name, (b, m) in build_all().items():
         data = m.SerializeToString()
         sha = hashlib.sha256(data).hexdigest()
@@ -325,9 +387,12 @@ def main():
             old = hashlib.sha256(open(path, "rb").read()).hexdigest() if os.path.exists(path) else None
             same = old == sha
             ok &= same
+            rec = recorded.get(name)
+            ok &= rec is not None and sha.startswith(rec)
             gm = macs_from_graph(m)
             ok &= gm == b.macs
-            print(f"{name}: {'identical' if same else 'DIFFERENT'} sha256={sha[:16]}  "
+            print(f"{name}: {'identical' if same else 'DIFFERENT'} sha256={sha[:16]} "
+                  f"{'= recorded' if rec and sha.startswith(rec) else f'!= recorded {rec}'}  "
                   f"MACs formula={b.macs} shape-inference={gm} {'match' if gm == b.macs else 'MISMATCH'}")
             continue
         with open(path, "wb") as f:

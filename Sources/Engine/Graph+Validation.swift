@@ -36,7 +36,7 @@ extension Graph {
                    "Transpose", "Shape", "Cast", "ConstantOfShape", "Softmax", "LogSoftmax", "LRN", "MaxPool",
                    "AveragePool", "GlobalMaxPool", "GlobalAveragePool"] { a[op] = (1, 1) }
         for op in ["Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand", "Tile", "Reshape"] { a[op] = (2, 2) }
-        for op in ["Min", "Max", "Sum", "Mean", "Concat"] { a[op] = (1, .max) }
+        for op in ["Min", "Max", "Sum", "Mean", "Concat", "Einsum"] { a[op] = (1, .max) }
         for op in ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Squeeze", "Unsqueeze", "Split", "Upsample"] { a[op] = (1, 2) }
         a["Clip"] = (1, 3); a["Dropout"] = (1, 3)
         a["Conv"] = (2, 3); a["ConvTranspose"] = (2, 3); a["Gemm"] = (2, 3); a["LayerNormalization"] = (2, 3)

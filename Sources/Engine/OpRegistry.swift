@@ -29,6 +29,7 @@ public enum OpRegistry {
         b["Equal"] = { n, _ in SelectOp(ctx: n.context, kind: .equal) }
         b["ArgMax"] = { n, _ in try ArgReduceOp(n, max: true) }
         b["ArgMin"] = { n, _ in try ArgReduceOp(n, max: false) }
+        b["Einsum"] = { n, o in try EinsumOp(n, o) }
         b["Pad"] = { n, o in try PadOp(n, o) }
         b["Resize"] = { n, o in try ResizeOp(n, o) }
         b["Upsample"] = { n, o in try ResizeOp(n, o) }

@@ -4,20 +4,8 @@ import Tensor
 /// TensorProto -> Tensor: raw_data (little-endian) or the typed fields, and external data files.
 enum TensorDecoding {
     static func dtype(_ t: Int, name: String) throws(ONNXError) -> DType {
-        switch t {
-        case 1: return .float32
-        case 2: return .uint8
-        case 3: return .int8
-        case 4: return .uint16
-        case 5: return .int16
-        case 6: return .int32
-        case 7: return .int64
-        case 9: return .bool
-        case 11: return .float64
-        case 12: return .uint32
-        case 13: return .uint64
-        default: throw .unsupportedDataType(name: name, dataType: t)
-        }
+        guard let d = DType(onnxDataType: t) else { throw .unsupportedDataType(name: name, dataType: t) }
+        return d
     }
 
     static func tensor(_ t: Onnx_TensorProto, baseDirectory: URL?) throws(ONNXError) -> Tensor {
@@ -27,13 +15,21 @@ enum TensorDecoding {
         // The size is checked against the bytes actually present before anything is allocated: a few bytes
         // of protobuf may declare dims of terabytes.
         let n = Tensor.elementCount(shape)
-        let (byteCount, overflow) = n.multipliedReportingOverflow(by: dt.byteSize)
+        // Sub-byte types are packed (the first element in the low bits); the byte count rounds up.
+        let (bits, overflow) = n.multipliedReportingOverflow(by: dt.packedBits)
         guard n != .max, !overflow else { throw .invalidTensor(name: t.name, reason: "\(shape) has more elements than Int.max") }
+        let byteCount = (bits + 7) / 8
         let raw: Data?
         if t.dataLocation == .external {
             raw = try externalBytes(t, baseDirectory: baseDirectory, byteCount: byteCount)
         } else if t.hasRawData {
             raw = t.rawData
+        } else if dt.packedBits <= 8, dt.byteSize == 1, ![.int8, .uint8, .bool].contains(dt) {
+            // The 8-bit floats and the packed types keep one (packed) byte per int32_data entry.
+            raw = Data(t.int32Data.map { UInt8(truncatingIfNeeded: $0) })
+        } else if dt.byteSize == 2, dt.isFloatingPoint {
+            // float16/bfloat16: the bit pattern in the low 16 bits of each int32_data entry.
+            raw = Data(t.int32Data.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] })
         } else {
             raw = nil
         }
@@ -43,7 +39,11 @@ enum TensorDecoding {
             }
             var result: Tensor
             do { result = try Tensor(uninitialized: dt, shape: shape) } catch { throw .invalidTensor(name: t.name, reason: error.description) }
-            result.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            result.withUnsafeMutableBytes { dst in
+                raw.withUnsafeBytes { src in
+                    if dt.packedBits < 8 { unpack(src, into: dst, dtype: dt) } else { dst.copyMemory(from: src) }
+                }
+            }
             return result
         }
         func fill<T: TensorElement>(_ values: [T]) throws(ONNXError) -> Tensor {
@@ -64,6 +64,17 @@ enum TensorDecoding {
         case .bool: return try fill(t.int32Data.map { $0 != 0 })
         case .uint32: return try fill(t.uint64Data.map { UInt32(truncatingIfNeeded: $0) })
         case .uint64: return try fill(t.uint64Data)
+        default: throw .invalidTensor(name: t.name, reason: "no data")  // every other type is read above
+        }
+    }
+
+    /// Spreads packed 4- or 2-bit elements (low bits first) one per byte, sign-extending the signed integers.
+    static func unpack(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, dtype: DType) {
+        let bits = dtype.packedBits, perByte = 8 / bits, mask = UInt8((1 << bits) - 1)
+        let signed = dtype == .int4 || dtype == .int2
+        for i in 0..<dst.count {
+            let v = (src[i / perByte] >> UInt8((i % perByte) * bits)) & mask
+            dst[i] = signed && v & (1 << (bits - 1)) != 0 ? v | ~mask : v
         }
     }
 

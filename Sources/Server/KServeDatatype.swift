@@ -3,17 +3,21 @@ import HTTPTypes
 import Tensor
 
 /// KServe V2 datatype names and the conversions between JSON numbers, tensors and raw bytes.
-/// FP16, BF16 and BYTES have no tensor type here and are refused by name.
+/// FP16 and BF16 carry IEEE half and bfloat16 (JSON numbers are rounded to nearest even); BYTES has no tensor
+/// type here and is refused by name.
 enum KServeDatatype {
     static let names: [(String, DType)] = [
         ("BOOL", .bool), ("UINT8", .uint8), ("UINT16", .uint16), ("UINT32", .uint32), ("UINT64", .uint64),
         ("INT8", .int8), ("INT16", .int16), ("INT32", .int32), ("INT64", .int64), ("FP32", .float32), ("FP64", .float64),
+        ("FP16", .float16), ("BF16", .bfloat16),
     ]
     static let supported = names.map(\.0)
 
     static func dtype(_ name: String) -> DType? { names.first { $0.0 == name }?.1 }
 
-    static func name(_ dtype: DType) -> String { names.first { $0.1 == dtype }!.0 }
+    /// The datatype name; a type the protocol has no name for (an 8-bit float a model declares) is named in
+    /// upper case, and requests for it are refused by `dtype(_:)`.
+    static func name(_ dtype: DType) -> String { names.first { $0.1 == dtype }?.0 ?? dtype.rawValue.uppercased() }
 
     /// JSON numbers as a tensor of `dtype`; a value the type cannot hold exactly (a fraction or an out-of-range
     /// number for an integer type, anything but true/false/0/1 for BOOL) is a 400 naming the input.
@@ -51,6 +55,19 @@ enum KServeDatatype {
         case .uint16: return try integer(UInt16.self)
         case .uint32: return try integer(UInt32.self)
         case .uint64: return try integer(UInt64.self)
+        default:
+            // FP16/BF16: any finite JSON number, rounded; others never get here (`dtype(_:)` has no name for them).
+            var values: [Double] = []
+            values.reserveCapacity(numbers.count)
+            for (i, n) in numbers.enumerated() {
+                guard n.doubleValue.isFinite else {
+                    throw KServeError(.badRequest, "input '\(input)': value \(n) at index \(i) is not a valid \(name(dtype))")
+                }
+                values.append(n.doubleValue)
+            }
+            do { return try Tensor(converting: values, shape: shape, to: dtype, saturate: false) } catch {
+                throw KServeError(.badRequest, "input '\(input)': \(error)")
+            }
         }
     }
 
@@ -62,6 +79,7 @@ enum KServeDatatype {
         case .int64: return (try? tensor.values(as: Int64.self)) ?? []
         case .uint64: return (try? tensor.values(as: UInt64.self)) ?? []
         case .float32, .float64: return tensor.doubles()
+        default: return tensor.doubles()
         }
     }
 

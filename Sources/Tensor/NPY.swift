@@ -25,13 +25,17 @@ public enum NPYError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum NPY {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
-    /// The numpy `descr` string for a dtype, little-endian.
+    /// The numpy `descr` string for a dtype, little-endian. Types numpy lacks are written as their nearest
+    /// numpy type: the 4- and 2-bit integers (held one per byte) as int8/uint8, bfloat16 and the 8- and
+    /// 4-bit floats widened, exactly, to float32 (see `encode`).
     public static func descr(_ dtype: DType) -> String {
         switch dtype {
-        case .float32: return "<f4"
+        case .float32, .bfloat16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
+            return "<f4"
+        case .float16: return "<f2"
         case .float64: return "<f8"
-        case .int8: return "|i1"
-        case .uint8: return "|u1"
+        case .int8, .int4, .int2: return "|i1"
+        case .uint8, .uint4, .uint2: return "|u1"
         case .bool: return "|b1"
         case .int16: return "<i2"
         case .uint16: return "<u2"
@@ -43,7 +47,10 @@ public enum NPY {
     }
 
     /// Encodes a tensor as a version 1.0 `.npy` file.
-    public static func encode(_ tensor: Tensor) -> Data {
+    public static func encode(_ original: Tensor) -> Data {
+        // The shape is the original's, valid, so widening cannot fail.
+        let tensor = descr(original.dtype) == "<f4" && original.dtype != .float32
+            ? (try? Tensor(shape: original.shape, values: original.floats())) ?? original : original
         let dims = tensor.shape.map(String.init)
         let shapeText = dims.count == 1 ? "(\(dims[0]),)" : "(" + dims.joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr(tensor.dtype))', 'fortran_order': False, 'shape': \(shapeText), }"
@@ -134,7 +141,7 @@ public enum NPY {
         let kind = String(descr.dropFirst())
         let big = order == ">"
         let table: [String: DType] = [
-            "f4": .float32, "f8": .float64, "i1": .int8, "u1": .uint8, "b1": .bool, "i2": .int16,
+            "f2": .float16, "f4": .float32, "f8": .float64, "i1": .int8, "u1": .uint8, "b1": .bool, "i2": .int16,
             "u2": .uint16, "i4": .int32, "u4": .uint32, "i8": .int64, "u8": .uint64,
         ]
         guard "<>|=".contains(order), let dt = table[kind] else { throw .unsupportedDType(descr) }

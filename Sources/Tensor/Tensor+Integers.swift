@@ -15,7 +15,11 @@ extension Tensor {
         case .uint16: return (0..<n).map { Int64(p.load(fromByteOffset: $0 * 2, as: UInt16.self)) }
         case .int8: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: Int8.self)) }
         case .uint8, .bool: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: UInt8.self)) }
-        case .float32, .float64: return doubles().map(Int64.init(saturating:))
+        case .int4, .int2: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: Int8.self)) }
+        case .uint4, .uint2: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: UInt8.self)) }
+        case .float32, .float64, .float16, .bfloat16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz,
+             .float8e8m0, .float4e2m1:
+            return doubles().map(Int64.init(saturating:))
         }
     }
 

@@ -62,7 +62,7 @@ public struct Tensor: Sendable {
         return Array(UnsafeBufferPointer(start: storage.bytes.assumingMemoryBound(to: T.self), count: count))
     }
 
-    /// The elements converted to Float (exact for every integer type up to 24 bits).
+    /// The elements converted to Float (exact for every integer type up to 24 bits and every float type but float64).
     public func floats() -> [Float] {
         let n = count
         let p = storage.bytes
@@ -78,6 +78,7 @@ public struct Tensor: Sendable {
         case .uint32: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 4, as: UInt32.self)) }
         case .int64: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 8, as: Int64.self)) }
         case .uint64: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        default: return storageTypeDoubles().map(Float.init)
         }
     }
 
@@ -91,7 +92,8 @@ public struct Tensor: Sendable {
         case .uint32: return (0..<n).map { Double(p.load(fromByteOffset: $0 * 4, as: UInt32.self)) }
         case .int64: return (0..<n).map { Double(p.load(fromByteOffset: $0 * 8, as: Int64.self)) }
         case .uint64: return (0..<n).map { Double(p.load(fromByteOffset: $0 * 8, as: UInt64.self)) }
-        default: return floats().map(Double.init)
+        case .float32, .int8, .uint8, .bool, .int16, .uint16: return floats().map(Double.init)
+        default: return storageTypeDoubles()
         }
     }
 

@@ -4,7 +4,7 @@ import ONNX
 import Tensor
 
 /// One ONNX backend node test from `Tests/Fixtures/onnx-node`: load, run on its first data set, compare
-/// (exact for integer outputs; 1e-5 absolute + 1e-3 relative for floats). Shared by the conformance tests
+/// (float32/float64 within 1e-5 absolute + 1e-3 relative; every other type bit for bit). Shared by the conformance tests
 /// and the list regenerator (`Scripts/NodeTestList`).
 public enum ONNXNodeCase {
     /// nil when the test passes, else the reason (the engine's error or the first mismatch).
@@ -28,13 +28,18 @@ public enum ONNXNodeCase {
             let outputs = try model.run(feeds)
             for (i, (_, want)) in expected.enumerated() {
                 guard i < model.graph.outputs.count, let got = outputs[model.graph.outputs[i].name] else { return "output \(i) missing" }
+                guard got.dtype == want.dtype else { return "output \(i) is \(got.dtype.rawValue), expected \(want.dtype.rawValue)" }
                 guard got.shape == want.shape else { return "output \(i) shape \(got.shape), expected \(want.shape)" }
-                let a = got.doubles(), b = want.doubles()
+                // float32/float64 within tolerance; every other type bit for bit (−0, NaN codes included).
                 let exact = ![DType.float32, .float64].contains(want.dtype)
+                if exact && got == want { continue }
+                let a = got.doubles(), b = want.doubles()
                 for j in a.indices {
-                    let ok = a[j] == b[j] || (!exact && (abs(a[j] - b[j]) <= 1e-5 + 1e-3 * abs(b[j]) || (a[j].isNaN && b[j].isNaN)))
+                    let close = abs(a[j] - b[j]) <= 1e-5 + 1e-3 * abs(b[j]) || (a[j].isNaN && b[j].isNaN)
+                    let ok = exact ? a[j].bitPattern == b[j].bitPattern : a[j] == b[j] || close
                     if !ok { return "output \(i)[\(j)] = \(a[j]), expected \(b[j])" }
                 }
+                if exact { return "output \(i): the bytes differ from the expected \(want.dtype.rawValue) values" }
             }
             return nil
         } catch {

@@ -79,16 +79,12 @@ struct BinaryOp: Operator {
             }
             return [y]
         }
-        let isFloat = ts[0].dtype == .float32 || ts[0].dtype == .float64
-        if isFloat {
-            var acc = try broadcastFloats(ts[0], to: shape)
-            for (i, t) in ts.enumerated().dropFirst() {
-                let b = try broadcastFloats(t, to: shape)
-                _ = i
-                apply(&acc, b)
-            }
-            if kind == .mean { let n = Float(ts.count); for i in acc.indices { acc[i] /= n } }
-            return [try makeFloat(shape, acc, ctx)]
+        if ts[0].dtype.isFloatingPoint {
+            // Other float types (and Pow) in Double, rounded once into the first input's type.
+            var acc = broadcastDoubles(ts[0], to: shape)
+            for t in ts.dropFirst() { apply(&acc, broadcastDoubles(t, to: shape)) }
+            if kind == .mean { let n = Double(ts.count); for i in acc.indices { acc[i] /= n } }
+            do { return [try Tensor(converting: acc, shape: shape, to: ts[0].dtype)] } catch { throw ctx.shape(error.description) }
         }
         var acc = broadcastInts(ts[0], to: shape)
         for t in ts.dropFirst() {
@@ -138,7 +134,7 @@ struct BinaryOp: Operator {
         }
     }
 
-    private func apply(_ a: inout [Float], _ b: [Float]) {
+    private func apply(_ a: inout [Double], _ b: [Double]) {
         switch kind {
         case .add, .sum, .mean: for i in a.indices { a[i] += b[i] }
         case .sub: for i in a.indices { a[i] -= b[i] }
@@ -151,8 +147,8 @@ struct BinaryOp: Operator {
         }
     }
 
-    private func broadcastFloats(_ t: Tensor, to shape: [Int]) throws(EngineError) -> [Float] {
-        let v = t.floats()
+    private func broadcastDoubles(_ t: Tensor, to shape: [Int]) -> [Double] {
+        let v = t.doubles()
         if t.shape == shape { return v }
         return broadcastIndices(t.shape, to: shape).map { v[$0] }
     }
@@ -168,17 +164,5 @@ func broadcastInts(_ t: Tensor, to shape: [Int]) -> [Int64] {
 
 /// An integer result in the element type of the inputs.
 func intTensor(_ shape: [Int], _ v: [Int64], like dtype: DType, _ ctx: NodeContext) throws(EngineError) -> Tensor {
-    switch dtype {
-    case .int32: return try makeTensor(shape, v.map { Int32(truncatingIfNeeded: $0) }, ctx)
-    case .uint32: return try makeTensor(shape, v.map { UInt32(truncatingIfNeeded: $0) }, ctx)
-    case .int16: return try makeTensor(shape, v.map { Int16(truncatingIfNeeded: $0) }, ctx)
-    case .uint16: return try makeTensor(shape, v.map { UInt16(truncatingIfNeeded: $0) }, ctx)
-    case .uint8: return try makeTensor(shape, v.map { UInt8(truncatingIfNeeded: $0) }, ctx)
-    case .int8: return try makeTensor(shape, v.map { Int8(truncatingIfNeeded: $0) }, ctx)
-    case .uint64: return try makeTensor(shape, v.map { UInt64(truncatingIfNeeded: $0) }, ctx)
-    case .bool: return try makeTensor(shape, v.map { $0 != 0 }, ctx)
-    case .float32: return try makeTensor(shape, v.map { Float($0) }, ctx)
-    case .float64: return try makeTensor(shape, v.map { Double($0) }, ctx)
-    case .int64: return try makeTensor(shape, v, ctx)
-    }
+    do { return try Tensor(wrapping: v, shape: shape, to: dtype) } catch { throw ctx.shape(error.description) }
 }

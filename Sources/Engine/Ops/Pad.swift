@@ -1,6 +1,6 @@
 import Tensor
 
-/// Pad: constant, reflect or edge; pads as attribute (< 11) or input (≥ 11, optional axes ≥ 18).
+/// Pad: constant, reflect, edge or wrap (Pad-19), any element type; pads as attribute (< 11) or input (≥ 11, optional axes ≥ 18).
 struct PadOp: Operator {
     let ctx: NodeContext
     let node: Node
@@ -10,7 +10,7 @@ struct PadOp: Operator {
         ctx = n.context
         node = n
         mode = try n.string("mode", default: "constant") ?? "constant"
-        guard ["constant", "reflect", "edge"].contains(mode) else { throw ctx.attribute("mode", "'\(mode)' is not supported") }
+        guard ["constant", "reflect", "edge", "wrap"].contains(mode) else { throw ctx.attribute("mode", "'\(mode)' is not supported") }
     }
 
     private func pads(_ rank: Int, _ inputs: [Tensor?]) throws(EngineError) -> [Int] {
@@ -46,9 +46,9 @@ struct PadOp: Operator {
         let xt = try ctx.required(inputs, 0)
         let r = xt.shape.count, p = try pads(r, inputs)
         let shape = xt.shape.enumerated().map { $0.element + p[$0.offset] + p[$0.offset + r] }
-        let value = Float(attrValue(inputs))
-        let x = xt.floats(), s = strides(xt.shape)
-        var y = [Float](repeating: value, count: shape.product)
+        // The source element of each output element, -1 for the constant.
+        let s = strides(xt.shape)
+        var source = [Int](repeating: -1, count: shape.product)
         forEachIndex(shape) { flat, i in
             var o = 0
             for d in 0..<r {
@@ -56,7 +56,10 @@ struct PadOp: Operator {
                 let n = xt.shape[d]
                 if c < 0 || c >= n {
                     if mode == "constant" || n == 0 { return }
-                    if mode == "edge" { c = c < 0 ? 0 : n - 1 } else {
+                    switch mode {
+                    case "edge": c = c < 0 ? 0 : n - 1
+                    case "wrap": c = ((c % n) + n) % n
+                    default:  // reflect
                         let period = max(2 * (n - 1), 1)
                         c = ((c % period) + period) % period
                         if c >= n { c = period - c }
@@ -64,9 +67,20 @@ struct PadOp: Operator {
                 }
                 o += c * s[d]
             }
-            y[flat] = x[o]
+            source[flat] = o
         }
-        return [try makeFloat(shape, y, ctx)]
+        let value = attrValue(inputs)
+        if xt.dtype == .float32 {
+            let x = xt.floats(), v = Float(value)
+            return [try makeFloat(shape, source.map { $0 < 0 ? v : x[$0] }, ctx)]
+        }
+        if xt.dtype.isFloatingPoint {
+            let x = xt.doubles()
+            let y = source.map { $0 < 0 ? value : x[$0] }
+            do { return [try Tensor(converting: y, shape: shape, to: xt.dtype)] } catch { throw ctx.shape(error.description) }
+        }
+        let x = xt.int64s(), fill = Int64(saturating: value)
+        return [try intTensor(shape, source.map { $0 < 0 ? fill : x[$0] }, like: xt.dtype, ctx)]
     }
 
     private func attrValue(_ inputs: [Tensor?]) -> Double {

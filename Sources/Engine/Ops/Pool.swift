@@ -35,14 +35,18 @@ struct PoolOp: Operator {
 
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {
         let x = try ctx.required(inputs, 0)
-        guard x.dtype == .float32, x.shape.count >= 3 else { throw ctx.input(0, "expected float32 [N, C, ...], got \(x)") }
+        // MaxPool-12 also takes int8/uint8 (pooled through float32, exact for them).
+        let types: [DType] = kind == .max ? [.float32, .int8, .uint8] : [.float32]
+        guard types.contains(x.dtype), x.shape.count >= 3 else {
+            throw ctx.input(0, "expected \(types.map(\.rawValue).joined(separator: " or ")) [N, C, ...], got \(x)")
+        }
         if kind == .globalMax || kind == .globalAverage {
             return [TensorType(.float32, Array(x.shape.prefix(2)) + [Int](repeating: 1, count: x.shape.count - 2))]
         }
         guard x.shape.count - 2 == kernel.count else {
             throw ctx.attribute("kernel_shape", "\(kernel) does not match input \(x.shape)")
         }
-        return [TensorType(.float32, Array(x.shape.prefix(2)) + (try window(x.shape)).1)]
+        return [TensorType(x.dtype, Array(x.shape.prefix(2)) + (try window(x.shape)).1)]
     }
 
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] { try run(inputs, .serial) }
@@ -51,6 +55,12 @@ struct PoolOp: Operator {
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let threads = rc.workers
         let xt = try ctx.required(inputs, 0)
+        if xt.dtype != .float32 {
+            do {
+                let y = try run([try Tensor(shape: xt.shape, values: xt.floats())], .serial)[0]
+                return [try Tensor(converting: y.doubles(), shape: y.shape, to: xt.dtype)]
+            } catch let e as EngineError { throw e } catch { throw ctx.shape("\(error)") }
+        }
         let planes = xt.shape[0] * xt.shape[1]
         if kind == .globalMax || kind == .globalAverage {
             let x = xt.floats()

@@ -75,9 +75,7 @@ struct ShapeOp: Operator {
 
     private func castTarget() throws(EngineError) -> DType {
         let to = try node.int("to") ?? -1
-        let table: [Int: DType] = [1: .float32, 2: .uint8, 3: .int8, 4: .uint16, 5: .int16, 6: .int32, 7: .int64,
-                                   9: .bool, 11: .float64, 12: .uint32, 13: .uint64]
-        guard let t = table[to] else { throw ctx.attribute("to", "unsupported target type \(to)") }
+        guard let t = DType(onnxDataType: to) else { throw ctx.attribute("to", "unsupported target type \(to)") }
         return t
     }
 
@@ -329,13 +327,23 @@ struct ShapeOp: Operator {
 
     private func cast(_ x: Tensor, to: DType) throws(EngineError) -> Tensor {
         if x.dtype == to { return x }
-        switch to {
-        case .float32: return try makeFloat(x.shape, x.floats(), ctx)
-        case .float64: return try makeTensor(x.shape, x.doubles(), ctx)
-        case .bool: return try makeTensor(x.shape, x.doubles().map { $0 != 0 }, ctx)
-        default:
-            // Integers exactly (int64 -> int32 wraps as ORT does); floats truncated and saturated, NaN -> 0.
-            return try intTensor(x.shape, x.int64s(), like: to, ctx)
+        // Cast-19 and later: `saturate` (default 1) for the 8-bit floats; Cast-24: `round_mode` for E8M0.
+        let saturate = (try node.int("saturate", default: 1) ?? 1) != 0
+        let mode = try node.string("round_mode", default: "up") ?? "up"
+        guard let rounding = E8M0.Rounding(rawValue: mode) else {
+            throw ctx.attribute("round_mode", "'\(mode)' is not one of up, down, nearest")
+        }
+        do {
+            switch to {
+            case .float32: return try Tensor(shape: x.shape, values: x.floats())
+            case _ where to.isFloatingPoint || to == .bool:
+                return try Tensor(converting: x.doubles(), shape: x.shape, to: to, saturate: saturate, rounding: rounding)
+            default:
+                // Integers exactly (int64 -> int32 wraps as ORT does); floats truncated and saturated, NaN -> 0.
+                return try Tensor(wrapping: x.int64s(), shape: x.shape, to: to)
+            }
+        } catch {
+            throw ctx.shape(error.description)
         }
     }
 }

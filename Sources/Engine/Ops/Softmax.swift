@@ -84,11 +84,17 @@ struct ReduceOp: Operator {
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
         let xt = try ctx.required(inputs, 0)
         guard let axes = try resolvedAxes(xt.shape.count, inputs) else { return [xt] }
-        let x = xt.floats()
         let shape = outShape(xt.shape, axes), kept = xt.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+        if xt.dtype == .float32 { return [try makeFloat(shape, reduce(xt.floats(), xt.shape, axes, kept), ctx)] }
+        // Other types in Double, rounded (integers: truncated) once into the input's type.
+        let acc = reduce(xt.doubles(), xt.shape, axes, kept)
+        do { return [try Tensor(converting: acc, shape: shape, to: xt.dtype)] } catch { throw ctx.shape(error.description) }
+    }
+
+    private func reduce<F: BinaryFloatingPoint>(_ x: [F], _ xShape: [Int], _ axes: [Int], _ kept: [Int]) -> [F] {
         let ks = strides(kept)
-        var acc = [Float](repeating: kind == .max ? -.infinity : (kind == .min ? .infinity : 0), count: kept.product)
-        forEachIndex(xt.shape) { flat, i in
+        var acc = [F](repeating: kind == .max ? -.infinity : (kind == .min ? .infinity : 0), count: kept.product)
+        forEachIndex(xShape) { flat, i in
             var o = 0
             for d in 0..<i.count where !axes.contains(d) { o += i[d] * ks[d] }
             switch kind {
@@ -98,9 +104,9 @@ struct ReduceOp: Operator {
             }
         }
         if kind == .mean {
-            let n = Float(axes.map { xt.shape[$0] }.product)
+            let n = F(axes.map { xShape[$0] }.product)
             for i in acc.indices { acc[i] /= n }
         }
-        return [try makeFloat(shape, acc, ctx)]
+        return acc
     }
 }

@@ -95,7 +95,16 @@ struct ClipOp: Operator {
     }
 
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
-        let x = try ctx.floats(inputs, 0)
+        let xt = try ctx.required(inputs, 0)
+        if xt.dtype != .float32 {
+            // Any other numeric type (Clip-12): in Double, bounds absent = no bound.
+            let lo = inputs.count > 1 ? inputs[1]?.doubles().first ?? -.infinity : -.infinity
+            let hi = inputs.count > 2 ? inputs[2]?.doubles().first ?? .infinity : .infinity
+            do { return [try Tensor(converting: xt.doubles().map { min(max($0, lo), hi) }, shape: xt.shape, to: xt.dtype)] } catch {
+                throw ctx.shape(error.description)
+            }
+        }
+        let x = xt.floats()
         let lo = inputs.count > 1 ? inputs[1]?.floats().first ?? attrMin : attrMin
         let hi = inputs.count > 2 ? inputs[2]?.floats().first ?? attrMax : attrMax
         return [try makeFloat(try ctx.required(inputs, 0).shape, x.map { min(max($0, lo), hi) }, ctx)]
@@ -112,6 +121,12 @@ struct IdentityOp: Operator {
     }
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
         let t = try ctx.required(inputs, 0)
+        // Dropout-12's training_mode input: true with a ratio above 0 (default 0.5) is a random op (training),
+        // which inference must not fake; ratio 0 is the identity either way.
+        if inputs.count > 2, let training = inputs[2], training.doubles().contains(where: { $0 != 0 }),
+           (inputs[1]?.doubles().first ?? 0.5) != 0 {
+            throw ctx.input(2, "training_mode is true: random dropout (training) is not supported")
+        }
         if outputs > 1 { return [t, try makeTensor(t.shape, [Bool](repeating: true, count: t.count), ctx)] }
         return [t]
     }
