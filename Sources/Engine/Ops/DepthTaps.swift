@@ -1,12 +1,42 @@
 import Kernels
 import Tensor
 
-/// 3-D convolution and transposed convolution as sums of 2-D ones over the depth taps: the layouts they
-/// share (axis 2 moved to the front so each 2-D step reads contiguous memory) and the summation.
+/// The layouts 3-D convolution and transposed convolution share: the depth axis moved outside the
+/// channels so that one depth slice of one image, `[C, H, W]`, is contiguous for a 2-D kernel.
 enum DepthTaps {
-    /// `[A, B, D, rest…]` as `[D, A, B, rest…]` (an input as depth slices of `[N, C, H, W]`; weights as
-    /// kernel-depth slices of `[A, B, kH, kW]`).
-    static func depthMajor(_ t: Tensor) -> [Float] {
+    /// `[N, C, D, rest…]` as `[N, padFront + D + padBack, C, rest…]`, the pad slices zero.
+    static func slicesPerImage(_ t: Tensor, padFront: Int = 0, padBack: Int = 0) -> [Float] {
+        let (n, c, d) = (t.shape[0], t.shape[1], t.shape[2]), plane = t.shape.dropFirst(3).product
+        let dp = padFront + d + padBack
+        var out = [Float](repeating: 0, count: n * dp * c * plane)
+        t.withFloats { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<n { for j in 0..<c { for z in 0..<d {
+                    (dst.baseAddress! + ((i * dp + padFront + z) * c + j) * plane)
+                        .update(from: src + ((i * c + j) * d + z) * plane, count: plane)
+                } } }
+            }
+        }
+        return out
+    }
+
+    /// Weights `[A, B, kD, rest…]` as `[A, kD, B, rest…]`: a convolution's `[M, C/g, kD, kH, kW]` as the 2-D
+    /// weights `[M, kD·C/g, kH, kW]` of the depth taps folded into the channels.
+    static func depthFolded(_ t: Tensor) -> [Float] {
+        let (a, b, d) = (t.shape[0], t.shape[1], t.shape[2]), plane = t.shape.dropFirst(3).product
+        var out = [Float](repeating: 0, count: t.count)
+        t.withFloats { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<a { for j in 0..<b { for z in 0..<d {
+                    (dst.baseAddress! + ((i * d + z) * b + j) * plane).update(from: src + ((i * b + j) * d + z) * plane, count: plane)
+                } } }
+            }
+        }
+        return out
+    }
+
+    /// Weights `[A, B, kD, rest…]` as `[kD, A, B, rest…]`: a transposed convolution's kernel-depth slices.
+    static func tapMajor(_ t: Tensor) -> [Float] {
         let (a, b, d) = (t.shape[0], t.shape[1], t.shape[2]), plane = t.shape.dropFirst(3).product
         var out = [Float](repeating: 0, count: t.count)
         t.withFloats { src in
@@ -19,33 +49,14 @@ enum DepthTaps {
         return out
     }
 
-    /// Σ over `taps` of `step(input depth, kernel depth, scratch)`, each added to output depth `to`: the sums
-    /// as `[outDepth, outSlice]`.
-    static func sum(_ taps: [(from: Int, k: Int, to: Int)], outDepth: Int, outSlice: Int,
-                    _ step: (_ from: Int, _ k: Int, _ into: UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-        var acc = [Float](repeating: 0, count: outDepth * outSlice), scratch = [Float](repeating: 0, count: outSlice)
-        for t in taps {
-            scratch.withUnsafeMutableBufferPointer { step(t.from, t.k, $0.baseAddress!) }
-            acc.withUnsafeMutableBufferPointer { a in
-                let dst = a.baseAddress! + t.to * outSlice
-                for i in 0..<outSlice { dst[i] += scratch[i] }
-            }
-        }
-        return acc
-    }
-
-    /// Writes sums `[D, N, M, plane]` into `y` `[N, M, D, plane]`, then bias, residual and activation per image.
-    static func store(_ acc: [Float], into y: UnsafeMutablePointer<Float>, images n: Int, channels m: Int, depth d: Int, plane: Int,
-                      bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, _ activation: Activation) {
-        acc.withUnsafeBufferPointer { a in
-            for i in 0..<n { for o in 0..<m { for z in 0..<d {
-                (y + ((i * m + o) * d + z) * plane).update(from: a.baseAddress! + ((z * n + i) * m + o) * plane, count: plane)
-            } } }
-        }
-        let image = m * d * plane
-        for i in 0..<n {
-            Epilogue.apply(y + i * image, ldy: d * plane, rows: m, cols: d * plane, bias: bias,
-                           residual: residual.map { $0 + i * image }, ldr: d * plane, activation)
-        }
+    /// Copies `[M, plane]` (one output depth slice of image `i`) into `y` `[N, M, D, plane]` at depth `z`,
+    /// then applies bias, residual (same layout as `y`) and activation to that slice.
+    static func store(_ slice: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, image i: Int, depth z: Int,
+                      channels m: Int, outDepth od: Int, plane: Int, bias: UnsafePointer<Float>?,
+                      residual: UnsafePointer<Float>?, _ activation: Activation) {
+        let at = (i * m * od + z) * plane
+        for o in 0..<m { (y + at + o * od * plane).update(from: slice + o * plane, count: plane) }
+        Epilogue.apply(y + at, ldy: od * plane, rows: m, cols: plane, bias: bias, residual: residual.map { $0 + at },
+                       ldr: od * plane, activation)
     }
 }
