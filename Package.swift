@@ -82,7 +82,7 @@ let package = Package(
         ),
         // Reports and their writers (JSON, DICOM SR): no tensors, engine or jobs.
         .target(name: "Annotations", dependencies: ["Core", "DICOM"], swiftSettings: strictSettings),
-        .target(name: "Pipeline", dependencies: ["Core", "Imaging", "DICOM", "Tensor", "Engine", "ONNX", "Models", "Annotations"],
+        .target(name: "Pipeline", dependencies: ["Core", "Imaging", "DICOM", "Tensor", "Kernels", "Engine", "ONNX", "Models", "Annotations"],
                 path: "Sources/Pipeline", swiftSettings: strictSettings),
         // Durable jobs behind a `QueueStore` (embedded SQLite in WAL mode; GRDB only in its store): rows, blobs,
         // leases, retries, idempotency, priorities, the audit chain and opaque artifacts. Knows no model, pixel,

@@ -1,3 +1,4 @@
+public import Kernels
 public import Tensor
 
 /// A model graph in the engine's own IR (ONNX semantics, no protobuf).
@@ -44,6 +45,11 @@ public struct Node: Sendable, CustomStringConvertible {
     public var inputs: [String]
     public var outputs: [String]
     public var attributes: [String: Attribute]
+    /// The activation the fusion pass folded into this Conv, Gemm or BatchNormalization (applied as its
+    /// outputs are stored), or nil. Set by `Passes`, never read from a file.
+    public var fusedActivation: Activation?
+    /// Whether the fusion pass appended a residual input (after X, W, B) that this Conv adds in its epilogue.
+    public var fusedResidual = false
 
     public init(name: String, opType: String, domain: String = "", inputs: [String], outputs: [String],
                 attributes: [String: Attribute] = [:]) {

@@ -85,9 +85,13 @@ public final class Model: @unchecked Sendable {
         var g = original
         Passes.run(&g, fusion: options.enableFusion)
         var ops: [any Operator] = []
-        for var n in g.nodes {
-            if let a = options.convAlgorithm, n.opType == "Conv", n.domain.isEmpty { n.attributes["_conv_algorithm"] = .string(a.rawValue) }
-            ops.append(try OpRegistry.makeOperator(n, opset: g.opset))
+        for n in g.nodes {
+            var op = try OpRegistry.makeOperator(n, opset: g.opset)
+            if let a = options.convAlgorithm, var conv = op as? ConvOp {
+                conv.forced = a
+                op = conv
+            }
+            ops.append(op)
         }
         graph = g
         operators = ops
@@ -158,144 +162,41 @@ public final class Plan: Sendable {
     /// The batch-1 plan this batch-N plan runs image by image (see Plan+PerImage), or nil.
     public let perImage: Plan?
 
+    /// Plans in stages (`Plan+Stages.swift`): bind the inputs and weights to value slots, type each node and
+    /// fold what is constant, bind the outputs, lay out the arena by value liveness, and find the batch-1 plan
+    /// a batch may run image by image.
     init(model: Model, inputShapes: [String: [Int]], extraOutputs: [String] = [],
          constantFeeds: [String: Tensor] = [:]) throws(EngineError) {
-        let g = model.graph
-        var slot: [String: Int] = [:]
-        var types: [Int: TensorType] = [:]
-        var constants: [Int: Tensor] = [:]
-        func slotFor(_ name: String) -> Int {
-            if let s = slot[name] { return s }
-            let s = slot.count
-            slot[name] = s
-            return s
-        }
-        var inTypes: [(String, TensorType)] = [], inSlots: [(String, Int)] = []
-        for v in g.inputs {
-            guard let shape = inputShapes[v.name] else { throw .badRunInput(name: v.name, reason: "no shape given for this input") }
-            if let declared = v.shape {
-                guard declared.count == shape.count else {
-                    throw .badRunInput(name: v.name, reason: "rank \(shape.count), the model declares \(declared)")
-                }
-                for (d, s) in zip(declared, shape) {
-                    if case .fixed(let n) = d, n != s {
-                        throw .badRunInput(name: v.name, reason: "shape \(shape), the model declares \(declared)")
-                    }
-                }
-            }
-            let s = slotFor(v.name)
-            types[s] = TensorType(v.dtype, shape)
-            if let c = constantFeeds[v.name] { constants[s] = c }
-            inTypes.append((v.name, TensorType(v.dtype, shape)))
-            inSlots.append((v.name, s))
-        }
-        for (name, t) in g.initializers {
-            let s = slotFor(name)
-            constants[s] = t
-            types[s] = TensorType(t.dtype, t.shape)
-        }
-        var steps: [Step] = []
-        var macs = 0
-        var algorithms: [String: Int] = [:]
+        var values = PlanValues()
+        let (inTypes, inSlots) = try values.bindInputs(model.graph, inputShapes, constantFeeds)
+        values.bindInitializers(model.graph)
         // The batch when every input has the same axis 0 > 1; each step then must keep images apart.
         let batches = Set(inTypes.map { $0.1.shape.first ?? 0 })
         let batch = batches.count == 1 && constantFeeds.isEmpty ? batches.first! : 0
-        var imageWise = batch > 1 && model.options.perImageBatches
-        for (n, op) in zip(g.nodes, model.operators) {
-            var ins: [Int?] = []
-            for name in n.inputs {
-                if name.isEmpty { ins.append(nil); continue }
-                guard let s = slot[name] else { throw .invalidGraph(reason: "node \(n.name) reads '\(name)', which nothing produces") }
-                ins.append(s)
-            }
-            let inTypesN = ins.map { $0.flatMap { types[$0] } }
-            let consts = ins.map { $0.flatMap { constants[$0] } }
-            let outTypes = try op.outputTypes(inTypesN, constants: consts)
-            for t in outTypes {
-                guard t.shape.allSatisfy({ $0 >= 0 }) else {
-                    throw .shapeMismatch(node: n.name, opType: n.opType, reason: "negative dimension in output \(t)")
-                }
-                guard t.byteCount <= model.options.memoryBudget else {
-                    throw .overMemoryBudget(what: "\(n) output \(t)", bytes: t.byteCount, budget: model.options.memoryBudget)
-                }
-            }
-            let outs = n.outputs.map(slotFor)
-            // Shape only reads the (static) type of its input: it folds even when the input is a runtime value,
-            // so Shape -> Gather/Slice -> Concat -> Reshape/Resize chains become constants.
-            let shapeOfKnown = n.opType == "Shape" && n.domain.isEmpty
-            let foldable = model.options.enableConstantFolding
-                && (shapeOfKnown || ins.allSatisfy { $0 == nil || constants[$0!] != nil })
-            if foldable {
-                var args = consts
-                if shapeOfKnown, let t = inTypesN.first ?? nil {
-                    do { args = [try Tensor(zeros: t.dtype, shape: t.shape)] } catch { throw .invalidGraph(reason: "\(n.name): \(error)") }
-                }
-                let values = try op.run(args)
-                for (s, v) in zip(outs, values) {
-                    constants[s] = v
-                    types[s] = TensorType(v.dtype, v.shape)
-                }
-                continue
-            }
-            for (s, t) in zip(outs, outTypes) { types[s] = t }
-            imageWise = imageWise && Plan.isImageWise(n, inputs: inTypesN, constant: ins.map { $0.map { constants[$0] != nil } ?? false },
-                                                      outputs: outTypes, batch: batch)
-            if let conv = op as? ConvOp, inTypesN.count > 1, let x = inTypesN[0], let w = inTypesN[1], x.shape.count == 4,
-               let plan = try? conv.convPlan(x.shape, w.shape, threads: model.options.threads) {
-                algorithms[plan.algorithm.rawValue, default: 0] += 1
-            }
-            let stepMacs = Plan.multiplyAdds(n, inputs: inTypesN, outputs: outTypes)
-            macs += stepMacs
-            steps.append(Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count)),
-                              multiplyAdds: stepMacs))
-        }
-        var outTypes: [(String, TensorType)] = [], outSlots: [(String, Int)] = []
-        for o in g.outputs {
-            guard let s = slot[o.name], let t = types[s] else { throw .invalidGraph(reason: "output '\(o.name)' is never produced") }
-            outTypes.append((o.name, t))
-            outSlots.append((o.name, s))
-        }
-        for name in extraOutputs where !outSlots.contains(where: { $0.0 == name }) {
-            guard let s = slot[name], let t = types[s] else {
-                throw .invalidGraph(reason: "extra output '\(name)' is not a value of the optimised graph")
-            }
-            outTypes.append((name, t))
-            outSlots.append((name, s))
-        }
-        // Liveness: each intermediate is released after its last reader.
-        var last: [Int: Int] = [:]
-        for (i, st) in steps.enumerated() { for s in st.inputs.compactMap({ $0 }) { last[s] = i } }
+        let typed = try values.typeAndFold(model, batch: batch)
+        let (outTypes, outSlots) = try values.bindOutputs(model.graph, extraOutputs: extraOutputs)
         let keep = Set(outSlots.map(\.1))
-        var releases = [[Int]](repeating: [], count: steps.count)
-        for (s, i) in last where constants[s] == nil && !keep.contains(s) { releases[i].append(s) }
-        arena = ArenaLayout(steps: steps, types: types, graphOutputs: keep)
+        releases = Plan.releases(typed.steps, constants: values.constants, keep: keep)
+        arena = ArenaLayout(steps: typed.steps, types: values.types, graphOutputs: keep)
         guard arena.byteCount <= model.options.memoryBudget else {
             throw .overMemoryBudget(what: "the plan's intermediate values for inputs \(inputShapes)", bytes: arena.byteCount,
                                     budget: model.options.memoryBudget)
         }
         arenas = ArenaPool(byteCount: arena.byteCount)
-        self.steps = steps
-        self.releases = releases
-        self.slotCount = slot.count
-        self.constants = constants
-        self.inputTypes = inTypes.map { (name: $0.0, type: $0.1) }
+        steps = typed.steps
+        slotCount = values.slot.count
+        constants = values.constants
+        inputTypes = inTypes.map { (name: $0.0, type: $0.1) }
         self.outputTypes = outTypes.map { (name: $0.0, type: $0.1) }
-        self.inputSlots = inSlots
-        self.outputSlots = outSlots
-        self.arenaBytes = arena.byteCount
-        self.multiplyAdds = macs
-        self.convolutionAlgorithms = algorithms
-        self.threads = model.options.threads
-        self.profile = model.options.profile
-        // The batch-1 plan must exist and give the same outputs with axis 0 = 1 (a Reshape with a fixed
-        // batch, say, would not).
-        imageWise = imageWise && outTypes.allSatisfy { $0.1.shape.first == batch }
-        let single = imageWise ? try? model.plan(for: inputShapes.mapValues { [1] + $0.dropFirst() }, extraOutputs: extraOutputs) : nil
-        let matches = single.map { s in
-            s.outputTypes.count == outTypes.count
-                && zip(s.outputTypes, outTypes).allSatisfy { $0.type.dtype == $1.1.dtype && $0.type.shape == [1] + $1.1.shape.dropFirst() }
-        } ?? false
-        perImage = matches ? single : nil
+        inputSlots = inSlots
+        outputSlots = outSlots
+        arenaBytes = arena.byteCount
+        multiplyAdds = typed.multiplyAdds
+        convolutionAlgorithms = typed.algorithms
+        threads = model.options.threads
+        profile = model.options.profile
+        let imageWise = typed.imageWise && batch > 1 && model.options.perImageBatches
+        perImage = imageWise ? Plan.singleImagePlan(model, inputShapes, extraOutputs, batch: batch, outTypes: outTypes) : nil
     }
 
     static func multiplyAdds(_ n: Node, inputs: [TensorType?], outputs: [TensorType]) -> Int {

@@ -33,10 +33,21 @@ public enum OpRegistry {
         b["Pad"] = { n, o in try PadOp(n, o) }
         b["Resize"] = { n, o in try ResizeOp(n, o) }
         b["Upsample"] = { n, o in try ResizeOp(n, o) }
-        for k in ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather",
-                  "Expand", "Tile", "Shape", "Cast", "Constant", "ConstantOfShape"] {
-            b[k] = { n, o in ShapeOp(n, o, ShapeOp.Kind(rawValue: k) ?? .reshape) }
-        }
+        b["Reshape"] = { n, _ in try ReshapeOp(n) }
+        b["Flatten"] = { n, _ in try FlattenOp(n) }
+        b["Squeeze"] = { n, _ in SqueezeOp(ctx: n.context, node: n) }
+        b["Unsqueeze"] = { n, _ in UnsqueezeOp(ctx: n.context, node: n) }
+        b["Transpose"] = { n, _ in try TransposeOp(n) }
+        b["Concat"] = { n, _ in try ConcatOp(n) }
+        b["Split"] = { n, _ in try SplitOp(n) }
+        b["Slice"] = { n, o in SliceOp(n, o) }
+        b["Gather"] = { n, _ in try GatherOp(n) }
+        b["Expand"] = { n, _ in ExpandOp(ctx: n.context) }
+        b["Tile"] = { n, _ in TileOp(ctx: n.context) }
+        b["Shape"] = { n, _ in try ShapeOfOp(n) }
+        b["Cast"] = { n, _ in try CastOp(n) }
+        b["Constant"] = { n, _ in try ConstantOp(n) }
+        b["ConstantOfShape"] = { n, _ in try ConstantOfShapeOp(n) }
         return b
     }()
 

@@ -1,10 +1,11 @@
+import Kernels
 internal import Tensor
 
 /// Graph rewrites run once per model: Identity/Dropout removal, BatchNormalization folded into the
 /// preceding Conv, activation and residual Add fused into the conv epilogue (and an activation into a
 /// BatchNormalization that could not be folded), average pooling moved before a 1×1 conv, dead-node
 /// elimination.
-/// Fused nodes carry engine-internal attributes prefixed with "_".
+/// Fused nodes carry what was folded into them as typed fields (`Node.fusedActivation`, `fusedResidual`).
 enum Passes {
     static func run(_ g: inout Graph, fusion: Bool) {
         removeIdentities(&g)
@@ -50,7 +51,7 @@ enum Passes {
         var removed = Set<Int>()
         for (bi, bn) in g.nodes.enumerated() where bn.opType == "BatchNormalization" && bn.outputs.count == 1 && bn.inputs.count == 5 {
             guard let ci = producer[bn.inputs[0]], g.nodes[ci].opType == "Conv", uses[bn.inputs[0]] == 1,
-                  g.nodes[ci].attributes["_activation"] == nil,
+                  g.nodes[ci].fusedActivation == nil,
                   let w = g.initializers[g.nodes[ci].inputs[1]], w.dtype == .float32,
                   let scale = g.initializers[bn.inputs[1]]?.floats(), let bias = g.initializers[bn.inputs[2]]?.floats(),
                   let mean = g.initializers[bn.inputs[3]]?.floats(), let variance = g.initializers[bn.inputs[4]]?.floats()
@@ -85,12 +86,17 @@ enum Passes {
             guard kinds.contains(act.opType), act.domain.isEmpty, let x = act.inputs.first,
                   let ci = producer[x], ["Conv", "Gemm", "BatchNormalization"].contains(g.nodes[ci].opType), uses[x] == 1,
                   g.nodes[ci].outputs.count == 1,
-                  g.nodes[ci].attributes["_activation"] == nil, !removed.contains(ci)
+                  g.nodes[ci].fusedActivation == nil, !removed.contains(ci)
             else { continue }
-            var attrs = g.nodes[ci].attributes
-            attrs["_activation"] = .string(act.opType)
-            if act.opType == "LeakyRelu" { attrs["_alpha"] = act.attributes["alpha"] ?? .float(0.01) }
-            if act.opType == "Clip" {
+            let activation: Activation
+            switch act.opType {
+            case "Relu": activation = .relu
+            case "LeakyRelu":
+                guard case .float(let alpha) = act.attributes["alpha"] ?? .float(0.01) else { continue }
+                activation = .leakyRelu(alpha)
+            case "HardSwish": activation = .hardSwish
+            case "Sigmoid": activation = .sigmoid
+            default:  // Clip
                 // Bounds from attributes (< 11) or constant inputs (>= 11); runtime bounds are not fused.
                 var lo: Float = -.greatestFiniteMagnitude, hi: Float = .greatestFiniteMagnitude
                 if case .float(let v)? = act.attributes["min"] { lo = v }
@@ -103,10 +109,9 @@ enum Passes {
                     guard let v = g.initializers[act.inputs[2]]?.floats().first else { continue }
                     hi = v
                 }
-                attrs["_alpha"] = .float(lo)
-                attrs["_beta"] = .float(hi)
+                activation = .clip(lo, hi)
             }
-            g.nodes[ci].attributes = attrs
+            g.nodes[ci].fusedActivation = activation
             g.nodes[ci].outputs = act.outputs
             removed.insert(ai)
         }
@@ -124,14 +129,14 @@ enum Passes {
                 // The residual must be an activation computed before the conv (constants may broadcast).
                 let ready = producer[r].map { $0 < ci } ?? g.inputs.contains(where: { $0.name == r })
                 guard g.nodes[ci].opType == "Conv", uses[x] == 1, !removed.contains(ci),
-                      g.nodes[ci].attributes["_activation"] == nil, g.nodes[ci].attributes["_residual"] == nil,
+                      g.nodes[ci].fusedActivation == nil, !g.nodes[ci].fusedResidual,
                       ready, g.initializers[r] == nil
                 else { continue }
                 var inputs = g.nodes[ci].inputs
                 while inputs.count < 3 { inputs.append("") }
                 inputs.append(r)
                 g.nodes[ci].inputs = inputs
-                g.nodes[ci].attributes["_residual"] = .int(1)
+                g.nodes[ci].fusedResidual = true
                 g.nodes[ci].outputs = add.outputs
                 removed.insert(ai)
                 break
@@ -163,7 +168,7 @@ enum Passes {
             else { continue }
             let conv = g.nodes[ci]
             guard conv.opType == "Conv", conv.domain.isEmpty, conv.outputs.count == 1, conv.inputs.count >= 2,
-                  conv.attributes["_activation"] == nil, conv.attributes["_residual"] == nil,
+                  conv.fusedActivation == nil, !conv.fusedResidual,
                   let w = g.initializers[conv.inputs[1]], w.shape.count == 4, w.shape[2] == 1, w.shape[3] == 1,
                   (ints(conv, "strides") ?? [1, 1]).allSatisfy({ $0 == 1 }), noPads(conv)
             else { continue }

@@ -1,4 +1,5 @@
 public import Engine
+import Kernels
 import Tensor
 
 /// The end of a classifier that a class activation map (CAM, Zhou et al. 2016) can be read from:
@@ -99,7 +100,7 @@ public struct CAMHead: Sendable, Equatable {
         case "Gemm":
             guard n.inputs.count >= 2 else { throw fail("fewer than 2 inputs") }
             if case .int(let t)? = n.attributes["transA"], t != 0 { throw fail("transA = 1") }
-            if case .string(let a)? = n.attributes["_activation"], a != "Sigmoid" { throw fail("fused activation \(a)") }
+            if let a = n.fusedActivation, a != .sigmoid { throw fail("fused activation \(a)") }
             var alpha: Float = 1
             if case .float(let a)? = n.attributes["alpha"] { alpha = a }
             var transB = false

@@ -78,20 +78,6 @@ struct Window {
     }
 }
 
-extension Activation {
-    /// From the "_activation" attributes the fusion pass sets.
-    init(fusedInto n: Node) throws(EngineError) {
-        switch try n.string("_activation") {
-        case nil: self = .none
-        case "Relu": self = .relu
-        case "LeakyRelu": self = .leakyRelu(try n.float("_alpha", default: 0.01) ?? 0.01)
-        case "HardSwish": self = .hardSwish
-        case "Sigmoid": self = .sigmoid
-        case "Clip": self = .clip(try n.float("_alpha") ?? -.greatestFiniteMagnitude, try n.float("_beta") ?? .greatestFiniteMagnitude)
-        case let other?: throw n.context.attribute("_activation", "unknown fused activation \(other)")
-        }
-    }
-}
 
 import Foundation
 import Synchronization
@@ -107,8 +93,8 @@ struct ConvOp: Operator {
     var activation: Activation = .none
     /// Index of the fused residual input (after X, W, B), if any.
     var residualInput: Int?
-    /// The algorithm forced by the `_conv_algorithm` attribute (`CompileOptions.convAlgorithm`), or nil.
-    let forced: ConvAlgorithm?
+    /// The algorithm `CompileOptions.convAlgorithm` forces, or nil (`OpRegistry.makeOperator` sets it).
+    var forced: ConvAlgorithm?
     /// Weights prepared for the plan's algorithm (Winograd transform or packed panels), made on the first run
     /// and kept while the weights are the same tensor and the plan the same.
     let prepared = PreparedWeights()
@@ -119,14 +105,8 @@ struct ConvOp: Operator {
         group = try n.int("group", default: 1) ?? 1
         kernelShape = try n.ints("kernel_shape")
         guard group >= 1 else { throw ctx.attribute("group", "must be >= 1, got \(group)") }
-        activation = try Activation(fusedInto: n)
-        residualInput = n.attributes["_residual"] != nil ? 3 : nil
-        if let name = try n.string("_conv_algorithm") {
-            guard let a = ConvAlgorithm(rawValue: name) else { throw ctx.attribute("_conv_algorithm", "unknown algorithm \(name)") }
-            forced = a
-        } else {
-            forced = nil
-        }
+        activation = n.fusedActivation ?? .none
+        residualInput = n.fusedResidual ? 3 : nil
     }
 
     func window(_ x: TensorType, _ w: TensorType) throws(EngineError) -> (Window, [Int]) {

@@ -22,27 +22,19 @@ enum DepthTaps {
 
     /// Weights `[A, B, kD, rest…]` as `[A, kD, B, rest…]`: a convolution's `[M, C/g, kD, kH, kW]` as the 2-D
     /// weights `[M, kD·C/g, kH, kW]` of the depth taps folded into the channels.
-    static func depthFolded(_ t: Tensor) -> [Float] {
-        let (a, b, d) = (t.shape[0], t.shape[1], t.shape[2]), plane = t.shape.dropFirst(3).product
-        var out = [Float](repeating: 0, count: t.count)
-        t.withFloats { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<a { for j in 0..<b { for z in 0..<d {
-                    (dst.baseAddress! + ((i * d + z) * b + j) * plane).update(from: src + ((i * b + j) * d + z) * plane, count: plane)
-                } } }
-            }
-        }
-        return out
-    }
+    static func depthFolded(_ t: Tensor) -> [Float] { permuted(t) { i, j, z, _, b, d in (i * d + z) * b + j } }
 
     /// Weights `[A, B, kD, rest…]` as `[kD, A, B, rest…]`: a transposed convolution's kernel-depth slices.
-    static func tapMajor(_ t: Tensor) -> [Float] {
+    static func tapMajor(_ t: Tensor) -> [Float] { permuted(t) { i, j, z, a, b, _ in (z * a + i) * b + j } }
+
+    /// `[A, B, D, rest…]` with each `rest` block (i, j, z) moved to block `to(i, j, z, A, B, D)`.
+    private static func permuted(_ t: Tensor, _ to: (Int, Int, Int, Int, Int, Int) -> Int) -> [Float] {
         let (a, b, d) = (t.shape[0], t.shape[1], t.shape[2]), plane = t.shape.dropFirst(3).product
         var out = [Float](repeating: 0, count: t.count)
         t.withFloats { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<a { for j in 0..<b { for z in 0..<d {
-                    (dst.baseAddress! + ((z * a + i) * b + j) * plane).update(from: src + ((i * b + j) * d + z) * plane, count: plane)
+                    (dst.baseAddress! + to(i, j, z, a, b, d) * plane).update(from: src + ((i * b + j) * d + z) * plane, count: plane)
                 } } }
             }
         }

@@ -13,7 +13,7 @@ struct GemmOp: Operator {
         beta = try n.float("beta", default: 1) ?? 1
         transA = (try n.int("transA", default: 0) ?? 0) != 0
         transB = (try n.int("transB", default: 0) ?? 0) != 0
-        activation = try Activation(fusedInto: n)
+        activation = n.fusedActivation ?? .none
     }
 
     private func dims(_ a: [Int], _ b: [Int]) throws(EngineError) -> (m: Int, k: Int, n: Int) {

@@ -13,7 +13,7 @@ struct BatchNormOp: Operator {
     init(_ n: Node, _ opset: Int) throws(EngineError) {
         ctx = n.context
         epsilon = try n.float("epsilon", default: 1e-5) ?? 1e-5
-        activation = try Activation(fusedInto: n)
+        activation = n.fusedActivation ?? .none
         if try n.int("training_mode", default: 0) == 1 { throw ctx.attribute("training_mode", "training mode is not supported") }
     }
 
