@@ -199,21 +199,6 @@ public final class Plan: Sendable {
         perImage = imageWise ? Plan.singleImagePlan(model, inputShapes, extraOutputs, batch: batch, outTypes: outTypes) : nil
     }
 
-    static func multiplyAdds(_ n: Node, inputs: [TensorType?], outputs: [TensorType]) -> Int {
-        guard let y = outputs.first, inputs.count > 1, let w = inputs[1] else { return 0 }
-        switch n.opType {
-        case "Conv": return y.count * w.shape.dropFirst().product  // each output: C/g·KH·KW MACs
-        case "ConvTranspose", "Gemm", "MatMul":
-            guard let x = inputs[0] else { return 0 }
-            if n.opType == "ConvTranspose" { return x.count * w.shape.dropFirst().product }
-            let k = n.opType == "Gemm" && (n.attributes["transA"].map { if case .int(1) = $0 { true } else { false } } ?? false)
-                ? x.shape.first ?? 0 : x.shape.last ?? 0
-            return y.count * k
-        default: return 0
-        }
-    }
-
-
     /// Runs the plan. Inputs must have the planned shapes and types.
     public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
         try run(inputs, workers: threads)

@@ -13,11 +13,28 @@ public protocol Operator: Sendable {
     /// Whether `run(_:_:)` takes its outputs from `RunContext.output` (the plan gives them arena regions)
     /// and never returns an input's storage.
     var writesIntoArena: Bool { get }
+    /// Whether the op computes image i of axis 0 from image i of its inputs alone (`Plan+PerImage`), given its
+    /// input types, which inputs are plan-time constants, and the output rank. The plan has already checked
+    /// that every non-constant input and every output keeps axis 0 as the batch.
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool
+    /// Multiply-adds of one run at these types (convolutions and matrix products; 0 for the rest).
+    func multiplyAdds(_ inputs: [TensorType?], _ outputs: [TensorType]) -> Int
 }
 
 extension Operator {
     public func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] { try run(inputs) }
     public var writesIntoArena: Bool { false }
+    public func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool { false }
+    public func multiplyAdds(_ inputs: [TensorType?], _ outputs: [TensorType]) -> Int { 0 }
+}
+
+/// An op that computes each element (or each image's window) from the same image of its inputs, whatever its
+/// attributes: elementwise functions, convolutions, pooling, normalisation per image, resampling, and the
+/// reshapes whose output keeps axis 0 (checked on the output shape).
+protocol ImageWise: Operator {}
+
+extension ImageWise {
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool { true }
 }
 
 /// What a step gets besides its inputs: the thread budget and the arena regions planned for its outputs.

@@ -14,61 +14,15 @@ public import Tensor
 /// longer wait at a barrier for the other thread at every step (ResNet-18 at batch 8 on 2 threads: median
 /// of medians 190 -> 157 ms, alternating with the batch run together).
 extension Plan {
-    /// Op types that compute each image of axis 0 from the same image of their inputs, whatever their
-    /// attributes, as long as every non-constant input and every output keeps axis 0 as the batch.
-    static let imageWiseOps: Set<String> = [
-        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "LRN",
-        "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool",
-        "Relu", "LeakyRelu", "PRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Clip", "Elu", "Selu",
-        "Softplus", "Softsign", "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal", "Erf", "Floor", "Ceil",
-        "Identity", "Dropout", "Cast",
-        "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean",
-        // Row-major data keeps image i's block where axis 0 stays the batch (checked on the output shape).
-        "Flatten", "Reshape", "Squeeze", "Unsqueeze",
-        "Resize", "Upsample", "Pad", "DepthToSpace", "SpaceToDepth",
-    ]
-    /// Elementwise ops that broadcast a constant over the batch: a constant with axis 0 of its own would
-    /// differ per image.
-    static let broadcastingOps: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "PRelu"]
-
-    /// Whether node `n` computes image i from image i alone, for batch `batch` (> 1), given its input types,
-    /// which inputs are constants, and its output types.
-    static func isImageWise(_ n: Node, inputs: [TensorType?], constant: [Bool], outputs: [TensorType], batch: Int) -> Bool {
-        guard n.domain.isEmpty else { return false }
+    /// Whether `op` computes image i from image i alone, for batch `batch` (> 1), given its input types,
+    /// which inputs are constants, and its output types: every output and non-constant input keeps axis 0 as
+    /// the batch, and the op itself says it keeps images apart (`Operator.keepsImagesApart`).
+    static func isImageWise(_ op: any Operator, inputs: [TensorType?], constant: [Bool], outputs: [TensorType], batch: Int) -> Bool {
         guard outputs.allSatisfy({ $0.shape.first == batch }) else { return false }
-        for (t, isConstant) in zip(inputs, constant) {
-            guard let t else { continue }
-            if isConstant {
-                if broadcastingOps.contains(n.opType), t.shape.count >= (outputs.first?.shape.count ?? 0), t.shape.first != 1 {
-                    return false
-                }
-            } else if t.shape.first != batch {
-                return false
-            }
+        for (t, isConstant) in zip(inputs, constant) where !isConstant {
+            if let t, t.shape.first != batch { return false }
         }
-        let rank = outputs.first?.shape.count ?? 0
-        func axis(_ name: String, default d: Int) -> Int? {
-            guard let a = (try? n.int(name, default: d)) ?? nil else { return nil }
-            return a < 0 ? a + rank : a
-        }
-        switch n.opType {
-        case let op where imageWiseOps.contains(op):
-            return true
-        case "Concat", "Softmax", "LogSoftmax":
-            // Softmax before opset 13 flattens from `axis` on: rows are images when axis >= 1.
-            guard let a = axis("axis", default: n.opType == "Concat" ? 0 : 1) else { return false }
-            return a != 0
-        case "Transpose":
-            return ((try? n.ints("perm")) ?? nil)?.first == 0
-        case "Gemm":
-            // Rows of A are images; B and C must be constants.
-            let transA = ((try? n.int("transA", default: 0)) ?? nil) ?? 0
-            return transA == 0 && constant.count >= 2 && constant.dropFirst().allSatisfy { $0 }
-        case "MatMul":
-            return constant.count == 2 && constant[1]
-        default:
-            return false
-        }
+        return op.keepsImagesApart(inputs, constant: constant, outputRank: outputs.first?.shape.count ?? 0)
     }
 
     /// Runs `single` (this plan's graph at batch 1) on each image of `inputs` and gathers the outputs. With

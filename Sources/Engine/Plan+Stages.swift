@@ -95,13 +95,13 @@ struct PlanValues {
             }
             for (s, t) in zip(outs, outTypes) { types[s] = t }
             typed.imageWise = typed.imageWise && batch > 1
-                && Plan.isImageWise(n, inputs: inTypes, constant: ins.map { $0.map { constants[$0] != nil } ?? false },
+                && Plan.isImageWise(op, inputs: inTypes, constant: ins.map { $0.map { constants[$0] != nil } ?? false },
                                     outputs: outTypes, batch: batch)
             if let conv = op as? ConvOp, inTypes.count > 1, let x = inTypes[0], let w = inTypes[1], x.shape.count == 4,
                let plan = try? conv.convPlan(x.shape, w.shape, threads: model.options.threads) {
                 typed.algorithms[plan.algorithm.rawValue, default: 0] += 1
             }
-            let macs = Plan.multiplyAdds(n, inputs: inTypes, outputs: outTypes)
+            let macs = op.multiplyAdds(inTypes, outTypes)
             typed.multiplyAdds += macs
             typed.steps.append(Plan.Step(op: op, node: n.name, inputs: ins, outputs: Array(outs.prefix(outTypes.count)),
                                          multiplyAdds: macs))

@@ -166,3 +166,13 @@ func broadcastInts(_ t: Tensor, to shape: [Int]) -> [Int64] {
 func intTensor(_ shape: [Int], _ v: [Int64], like dtype: DType, _ ctx: NodeContext) throws(EngineError) -> Tensor {
     do { return try Tensor(wrapping: v, shape: shape, to: dtype) } catch { throw ctx.shape(error.description) }
 }
+
+extension BinaryOp {
+    /// Elementwise per image, unless a constant has an axis 0 of its own (it would differ per image).
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool {
+        !zip(inputs, constant).contains { t, isConstant in
+            guard let t, isConstant else { return false }
+            return t.shape.count >= outputRank && t.shape.first != 1
+        }
+    }
+}

@@ -85,7 +85,7 @@ import Synchronization
 /// Conv (1-D and 2-D, groups incl. depthwise, dilations, strides, pads, auto_pad) through `ConvPlan`
 /// (algorithm and tiling chosen there), with bias, an optional residual and activation fused per tile.
 /// Inputs: X [N, C, H, W], W [M, C/group, KH, KW], optional B [M]; fused: optional residual [N, M, OH, OW].
-struct ConvOp: Operator {
+struct ConvOp: ImageWise {
     let ctx: NodeContext
     let group: Int
     let kernelShape: [Int]?
@@ -199,5 +199,13 @@ final class PreparedWeights: Sendable {
             e = (w, plan, p)
             return p
         }
+    }
+}
+
+extension ConvOp {
+    /// Each output: C/g·KH·KW multiply-adds.
+    func multiplyAdds(_ inputs: [TensorType?], _ outputs: [TensorType]) -> Int {
+        guard let y = outputs.first, inputs.count > 1, let w = inputs[1] else { return 0 }
+        return y.count * w.shape.dropFirst().product
     }
 }

@@ -4,7 +4,7 @@ import Tensor
 /// ConvTranspose (1-D, 2-D and 3-D; groups, strides, dilations, pads, output_padding, output_shape, auto_pad):
 /// per image and group, cols = Wᵀ·x by sgemm, then col2im accumulates into the output, then bias.
 /// X [N, C, H, W], W [C, M/group, KH, KW], B [M] -> Y [N, M, OH, OW]
-struct ConvTransposeOp: Operator {
+struct ConvTransposeOp: ImageWise {
     let ctx: NodeContext
     let node: Node
     let group: Int
@@ -179,5 +179,13 @@ struct ConvTransposeOp: Operator {
                 }
             }
         } } }
+    }
+}
+
+extension ConvTransposeOp {
+    /// Each input element: M/g·KH·KW multiply-adds.
+    func multiplyAdds(_ inputs: [TensorType?], _ outputs: [TensorType]) -> Int {
+        guard inputs.count > 1, let x = inputs[0], let w = inputs[1] else { return 0 }
+        return x.count * w.shape.dropFirst().product
     }
 }

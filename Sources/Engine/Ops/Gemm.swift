@@ -110,3 +110,27 @@ struct MatMulOp: Operator {
         return [try makeFloat(p.out, y, ctx)]
     }
 }
+
+extension GemmOp {
+    /// Rows of A are images; B and C must be constants.
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool {
+        !transA && constant.count >= 2 && constant.dropFirst().allSatisfy { $0 }
+    }
+
+    func multiplyAdds(_ inputs: [TensorType?], _ outputs: [TensorType]) -> Int {
+        guard let y = outputs.first, let x = inputs.first ?? nil else { return 0 }
+        return y.count * ((transA ? x.shape.first : x.shape.last) ?? 0)
+    }
+}
+
+extension MatMulOp {
+    /// Images are rows of A when B is a constant.
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool {
+        constant.count == 2 && constant[1]
+    }
+
+    func multiplyAdds(_ inputs: [TensorType?], _ outputs: [TensorType]) -> Int {
+        guard let y = outputs.first, let x = inputs.first ?? nil else { return 0 }
+        return y.count * (x.shape.last ?? 0)
+    }
+}

@@ -4,7 +4,7 @@ import Tensor
 
 /// BatchNormalization at inference: y = scale · (x − mean) / sqrt(var + epsilon) + B over axis 1.
 /// (Folded into a preceding Conv by the passes when its weights are constant.)
-struct BatchNormOp: Operator {
+struct BatchNormOp: ImageWise {
     let ctx: NodeContext
     let epsilon: Float
     /// An activation fused after it (DenseNet's pre-activation BN-ReLU on Concat outputs).
@@ -58,7 +58,7 @@ struct BatchNormOp: Operator {
 }
 
 /// InstanceNormalization: per (n, c) plane, y = scale · (x − mean) / sqrt(var + epsilon) + B.
-struct InstanceNormOp: Operator {
+struct InstanceNormOp: ImageWise {
     let ctx: NodeContext
     let epsilon: Float
     init(_ n: Node, _ opset: Int) throws(EngineError) {
@@ -124,7 +124,7 @@ struct LayerNormOp: Operator {
 
 /// LRN (local response normalization across channels, AlexNet/GoogLeNet/ZFNet):
 /// y[n,c] = x[n,c] / (bias + alpha/size · Σ x[n,c']²)^beta over c' in [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉] ∩ [0, C).
-struct LRNOp: Operator {
+struct LRNOp: ImageWise {
     let ctx: NodeContext
     let alpha: Float, beta: Float, bias: Float, size: Int
 

@@ -1,7 +1,7 @@
 import Tensor
 
 /// Pad: constant, reflect, edge or wrap (Pad-19), any element type; pads as attribute (< 11) or input (≥ 11, optional axes ≥ 18).
-struct PadOp: Operator {
+struct PadOp: ImageWise {
     let ctx: NodeContext
     let node: Node
     let mode: String

@@ -3,7 +3,7 @@ import Tensor
 
 /// MaxPool / AveragePool (1-D and 2-D; pads, strides, dilations, ceil_mode, count_include_pad)
 /// and GlobalAveragePool / GlobalMaxPool. X [N, C, H, W] -> Y [N, C, OH, OW]
-struct PoolOp: Operator {
+struct PoolOp: ImageWise {
     enum Kind { case max, average, globalMax, globalAverage }
     let ctx: NodeContext
     let node: Node

@@ -9,7 +9,7 @@ import Tensor
 /// Separable, as the ONNX reference (`onnx/reference/ops/op_resize.py`) is: each resized axis in turn, each
 /// output position a weighted sum of `n` input positions along that axis (`ResizeTaps`: n = 2 for nearest
 /// and linear, 4 for cubic, more with antialiasing when shrinking).
-struct ResizeOp: Operator {
+struct ResizeOp: ImageWise {
     enum Mode: String { case nearest, linear, cubic }
     let ctx: NodeContext
     let node: Node

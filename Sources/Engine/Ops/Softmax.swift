@@ -119,3 +119,10 @@ struct ReduceOp: Operator {
         return acc
     }
 }
+
+extension SoftmaxOp {
+    /// Rows are images when the axis (before opset 13: the first flattened axis) is not the batch.
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool {
+        (axis < 0 ? axis + outputRank : axis) != 0
+    }
+}

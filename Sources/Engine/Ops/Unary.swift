@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// Element-wise float32 activations and math functions, with their ONNX default attributes.
-struct UnaryOp: Operator {
+struct UnaryOp: ImageWise {
     let ctx: NodeContext
     let function: @Sendable (Float) -> Float
 
@@ -80,7 +80,7 @@ struct UnaryOp: Operator {
 }
 
 /// Clip: min/max as attributes before opset 11, as optional inputs from 11.
-struct ClipOp: Operator {
+struct ClipOp: ImageWise {
     let ctx: NodeContext
     let attrMin: Float, attrMax: Float
 
@@ -112,7 +112,7 @@ struct ClipOp: Operator {
 }
 
 /// Identity, and Dropout at inference (output = input; optional mask all true).
-struct IdentityOp: Operator {
+struct IdentityOp: ImageWise {
     let ctx: NodeContext
     let outputs: Int
     func outputTypes(_ inputs: [TensorType?], constants: [Tensor?]) throws(EngineError) -> [TensorType] {

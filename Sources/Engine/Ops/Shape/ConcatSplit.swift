@@ -133,3 +133,11 @@ struct SplitOp: Operator {
         return results
     }
 }
+
+extension ConcatOp {
+    /// Joining along any axis but the batch keeps each image's blocks together.
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool {
+        guard let a = axis else { return false }
+        return (a < 0 ? a + outputRank : a) != 0
+    }
+}

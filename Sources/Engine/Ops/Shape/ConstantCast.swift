@@ -83,7 +83,7 @@ struct ConstantOfShapeOp: Operator {
 
 /// Cast to the type `to`: floats rounded as ONNX says (`saturate` for the 8-bit floats, Cast-19+;
 /// `round_mode` for E8M0, Cast-24+), integers wrapped, floats to integers truncated and saturated.
-struct CastOp: Operator {
+struct CastOp: ImageWise {
     let ctx: NodeContext
     let target: DType
     let saturate: Bool

@@ -39,7 +39,7 @@ extension ShapedByInput {
 
 /// Squeeze and Unsqueeze: the output shape follows from the input's and the axes (attribute before opset 13,
 /// constant input 1 since); the elements are the input's.
-protocol ShapedByAxes: Operator {
+protocol ShapedByAxes: ImageWise {
     var ctx: NodeContext { get }
     var node: Node { get }
     func shape(_ x: [Int], _ axes: [Int]?) throws(EngineError) -> [Int]
@@ -58,7 +58,7 @@ extension ShapedByAxes {
     }
 }
 
-struct ReshapeOp: ShapedByInput {
+struct ReshapeOp: ShapedByInput, ImageWise {
     let ctx: NodeContext
     let allowZero: Bool
 
@@ -89,7 +89,7 @@ struct ReshapeOp: ShapedByInput {
     }
 }
 
-struct FlattenOp: Operator {
+struct FlattenOp: ImageWise {
     let ctx: NodeContext
     let axis: Int
 

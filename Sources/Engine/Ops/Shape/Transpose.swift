@@ -34,3 +34,9 @@ struct TransposeOp: Operator {
         return [try gatherElements(x, idx, shape: outShape, ctx)]
     }
 }
+
+extension TransposeOp {
+    func keepsImagesApart(_ inputs: [TensorType?], constant: [Bool], outputRank: Int) -> Bool {
+        (try? permutation(outputRank))?.first == 0
+    }
+}
