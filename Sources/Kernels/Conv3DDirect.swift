@@ -34,6 +34,14 @@ public struct Conv3DDirect: Sendable {
 
     var taps: Int { kernel.d * kernel.h * kernel.w }
 
+    /// Floats of the padded volumes `run` allocates for `images` images (saturating).
+    public func paddedCount(images: Int) -> Int {
+        [images, channels, padded.d, padded.h, padded.w].reduce(1) { a, b in
+            let (m, o) = a.multipliedReportingOverflow(by: b)
+            return o ? .max : m
+        }
+    }
+
     /// The weights [M, C, kD, kH, kW] packed for the GEMM (once per plan or run).
     public func prepareWeights(_ w: UnsafePointer<Float>) -> [Float] {
         let k = channels * taps

@@ -107,6 +107,22 @@ import TestSupport
         }
     }
 
+    /// A 3-D convolution whose depth padding and stride are huge (a small output from a padded volume of
+    /// terabytes): refused before the padded copy is allocated, on both 3-D paths.
+    @Test(arguments: [1, 2])
+    func hugeDepthPaddingIsRefused(group: Int) throws {
+        let big = 1 << 22
+        let node = Node(name: "conv3d_9", opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: [
+            "pads": .ints([big, 0, 0, big, 0, 0]), "strides": .ints([big, 1, 1]), "group": .int(group)])
+        #expect {
+            _ = try Self.run(node, constants: ["w": try Tensor(zeros: .float32, shape: [2, 2 / group, 1, 3, 3])],
+                             x: try Tensor(zeros: .float32, shape: [1, 2, 2, 64, 64]))
+        } throws: { error in
+            guard case .invalidAttribute(let node, _, let attr, _) = error as? EngineError else { return false }
+            return node == "conv3d_9" && attr == "pads"
+        }
+    }
+
     @Test func padsAtInt64MaxAreRefused() throws {
         let node = Node(name: "pad_1", opType: "Pad", inputs: ["x", "p"], outputs: ["y"])
         #expect(throws: EngineError.self) {

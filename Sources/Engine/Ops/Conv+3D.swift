@@ -29,6 +29,15 @@ extension ConvOp {
         guard let plan = ConvPlan(shape, forcing: forced, threads: rc.threads) ?? ConvPlan(shape, threads: rc.threads) else {
             throw ctx.shape("no convolution kernel for \(xt.shape) with weights \(wt.shape)")
         }
+        // The zero-padded copy of the input both paths make is bounded by the tensors themselves: honest pads
+        // are at most a kernel wide, while hostile ones (up to `Window.maxExtent` with a large depth stride)
+        // could ask for terabytes and a small output.
+        let limit = 4 * (xt.count + n * m * od * oh * ow) + (1 << 20)
+        func checkPadded(_ count: Int) throws(EngineError) {
+            guard count <= limit else {
+                throw ctx.attribute("pads", "the zero-padded input would hold \(count) floats for an input of \(xt.count)")
+            }
+        }
         var yt = try rc.output(0, .float32, [n, m, od, oh, ow], ctx)
         let activation = self.activation
         if !pointwise, group == 1, forced == nil || forced == .directPacked,
@@ -36,6 +45,7 @@ extension ConvOp {
                                      output: (od, oh, ow), strides: (sD, win.strides[1], win.strides[2]),
                                      dilations: (dD, win.dilations[1], win.dilations[2]),
                                      padsBegin: (pD, win.pads[1], win.pads[2])) {
+            try checkPadded(direct.paddedCount(images: n))
             let packed = wt.withFloats { direct.prepareWeights($0) }
             xt.withFloats { x in packed.withUnsafeBufferPointer { pw in bias.withOptionalFloats { b in
                 residual.withOptionalFloats { r in
@@ -58,6 +68,7 @@ extension ConvOp {
         // Zero slices behind the input so that every tap of every output slice is in range.
         let padBack = max(0, (od - 1) * sD + (kd - 1) * dD + 1 - d - pD), dp = pD + d + padBack
         let plane = h * w, slice = c * plane, outPlane = oh * ow
+        try checkPadded([n, dp, slice].product)
         let xs = DepthTaps.slicesPerImage(xt, padFront: pD, padBack: padBack), wf = DepthTaps.depthFolded(wt)
         let prepared = plan.needsPreparedWeights ? wf.withUnsafeBufferPointer { plan.prepareWeights($0.baseAddress!) } : []
         let direct = group == 1 && dD == 1
