@@ -166,6 +166,15 @@ extension Node {
     }
 }
 
+/// A tensor of `dtype` holding `values` rounded as `Tensor(converting:)` rounds (Cast's rules), mapping shape
+/// errors to an engine error of `ctx`: the float counterpart of `intTensor`.
+func convertedTensor(_ shape: [Int], _ values: [Double], to dtype: DType, _ ctx: NodeContext, saturate: Bool = true,
+                     rounding: E8M0.Rounding = .up) throws(EngineError) -> Tensor {
+    do { return try Tensor(converting: values, shape: shape, to: dtype, saturate: saturate, rounding: rounding) } catch {
+        throw ctx.shape(error.description)
+    }
+}
+
 /// Makes a float32 tensor, mapping shape errors to an engine error of `ctx`.
 func makeFloat(_ shape: [Int], _ values: [Float], _ ctx: NodeContext) throws(EngineError) -> Tensor {
     do { return try Tensor(shape: shape, values: values) } catch { throw ctx.shape(error.description) }

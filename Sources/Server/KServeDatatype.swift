@@ -78,8 +78,7 @@ enum KServeDatatype {
         case .int8, .int16, .int32, .uint8, .uint16, .uint32: return tensor.doubles().map { Int64($0) }
         case .int64: return (try? tensor.values(as: Int64.self)) ?? []
         case .uint64: return (try? tensor.values(as: UInt64.self)) ?? []
-        case .float32, .float64: return tensor.doubles()
-        default: return tensor.doubles()
+        default: return tensor.doubles()  // the float types
         }
     }
 

@@ -84,7 +84,7 @@ struct BinaryOp: Operator {
             var acc = broadcastDoubles(ts[0], to: shape)
             for t in ts.dropFirst() { apply(&acc, broadcastDoubles(t, to: shape)) }
             if kind == .mean { let n = Double(ts.count); for i in acc.indices { acc[i] /= n } }
-            do { return [try Tensor(converting: acc, shape: shape, to: ts[0].dtype)] } catch { throw ctx.shape(error.description) }
+            return [try convertedTensor(shape, acc, to: ts[0].dtype, ctx)]
         }
         var acc = broadcastInts(ts[0], to: shape)
         for t in ts.dropFirst() {

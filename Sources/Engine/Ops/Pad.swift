@@ -77,7 +77,7 @@ struct PadOp: ImageWise {
         if xt.dtype.isFloatingPoint {
             let x = xt.doubles()
             let y = source.map { $0 < 0 ? value : x[$0] }
-            do { return [try Tensor(converting: y, shape: shape, to: xt.dtype)] } catch { throw ctx.shape(error.description) }
+            return [try convertedTensor(shape, y, to: xt.dtype, ctx)]
         }
         let x = xt.int64s(), fill = Int64(saturating: value)
         return [try intTensor(shape, source.map { $0 < 0 ? fill : x[$0] }, like: xt.dtype, ctx)]

@@ -56,10 +56,8 @@ struct PoolOp: ImageWise {
         let threads = rc.workers
         let xt = try ctx.required(inputs, 0)
         if xt.dtype != .float32 {
-            do {
-                let y = try run([try Tensor(shape: xt.shape, values: xt.floats())], .serial)[0]
-                return [try Tensor(converting: y.doubles(), shape: y.shape, to: xt.dtype)]
-            } catch let e as EngineError { throw e } catch { throw ctx.shape("\(error)") }
+            let y = try run([try makeFloat(xt.shape, xt.floats(), ctx)], .serial)[0]
+            return [try convertedTensor(y.shape, y.doubles(), to: xt.dtype, ctx)]
         }
         let planes = xt.shape[0] * xt.shape[1]
         if kind == .globalMax || kind == .globalAverage {

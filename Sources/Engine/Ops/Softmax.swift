@@ -95,9 +95,7 @@ struct ReduceOp: Operator {
         let shape = outShape(xt.shape, axes), kept = xt.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
         // Accumulated in Double (a float sum over a 128² plane loses digits), rounded (integers: truncated)
         // once into the input's type.
-        let acc = reduce(xt.doubles(), xt.shape, axes, kept)
-        if xt.dtype == .float32 { return [try makeFloat(shape, acc.map { Float($0) }, ctx)] }
-        do { return [try Tensor(converting: acc, shape: shape, to: xt.dtype)] } catch { throw ctx.shape(error.description) }
+        return [try convertedTensor(shape, reduce(xt.doubles(), xt.shape, axes, kept), to: xt.dtype, ctx)]
     }
 
     private func reduce(_ x: [Double], _ xShape: [Int], _ axes: [Int], _ kept: [Int]) -> [Double] {

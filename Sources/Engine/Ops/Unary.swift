@@ -100,14 +100,11 @@ struct ClipOp: ImageWise {
             // Any other numeric type (Clip-12): in Double, bounds absent = no bound.
             let lo = inputs.count > 1 ? inputs[1]?.doubles().first ?? -.infinity : -.infinity
             let hi = inputs.count > 2 ? inputs[2]?.doubles().first ?? .infinity : .infinity
-            do { return [try Tensor(converting: xt.doubles().map { min(max($0, lo), hi) }, shape: xt.shape, to: xt.dtype)] } catch {
-                throw ctx.shape(error.description)
-            }
+            return [try convertedTensor(xt.shape, xt.doubles().map { min(max($0, lo), hi) }, to: xt.dtype, ctx)]
         }
-        let x = xt.floats()
         let lo = inputs.count > 1 ? inputs[1]?.floats().first ?? attrMin : attrMin
         let hi = inputs.count > 2 ? inputs[2]?.floats().first ?? attrMax : attrMax
-        return [try makeFloat(try ctx.required(inputs, 0).shape, x.map { min(max($0, lo), hi) }, ctx)]
+        return [try makeFloat(xt.shape, xt.floats().map { min(max($0, lo), hi) }, ctx)]
     }
 }
 

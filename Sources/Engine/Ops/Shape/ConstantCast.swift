@@ -107,17 +107,13 @@ struct CastOp: ImageWise {
     func run(_ inputs: [Tensor?]) throws(EngineError) -> [Tensor] {
         let x = try ctx.required(inputs, 0)
         if x.dtype == target { return [x] }
-        do {
-            switch target {
-            case .float32: return [try Tensor(shape: x.shape, values: x.floats())]
-            case _ where target.isFloatingPoint || target == .bool:
-                return [try Tensor(converting: x.doubles(), shape: x.shape, to: target, saturate: saturate, rounding: rounding)]
-            default:
-                // Integers exactly (int64 -> int32 wraps as ORT does); floats truncated and saturated, NaN -> 0.
-                return [try Tensor(wrapping: x.int64s(), shape: x.shape, to: target)]
-            }
-        } catch {
-            throw ctx.shape(error.description)
+        switch target {
+        case .float32: return [try makeFloat(x.shape, x.floats(), ctx)]
+        case _ where target.isFloatingPoint || target == .bool:
+            return [try convertedTensor(x.shape, x.doubles(), to: target, ctx, saturate: saturate, rounding: rounding)]
+        default:
+            // Integers exactly (int64 -> int32 wraps as ORT does); floats truncated and saturated, NaN -> 0.
+            return [try intTensor(x.shape, x.int64s(), like: target, ctx)]
         }
     }
 }
