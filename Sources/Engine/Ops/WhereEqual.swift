@@ -31,7 +31,7 @@ struct SelectOp: Operator {
             let a = try ctx.required(inputs, 0), b = try ctx.required(inputs, 1)
             let ia = broadcastIndices(a.shape, to: type.shape), ib = broadcastIndices(b.shape, to: type.shape)
             let equal: [Bool]
-            if a.dtype == .float32 || a.dtype == .float64 {
+            if a.dtype.isFloatingPoint {
                 let x = a.doubles(), y = b.doubles()
                 equal = zip(ia, ib).map { x[$0] == y[$1] }
             } else {
