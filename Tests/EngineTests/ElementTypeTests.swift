@@ -13,3 +13,26 @@ import Testing
         #expect(try y.values(as: Bool.self) == [false, true, false, true])
     }
 }
+
+extension ElementTypeTests {
+    static func unary(_ op: String, _ x: Tensor) throws -> Tensor {
+        let node = Node(name: op.lowercased(), opType: op, inputs: ["x"], outputs: ["y"])
+        return try #require(OpRegistry.makeOperator(node, opset: 13) as? UnaryOp).run([x])[0]
+    }
+
+    @Test func negAndAbsKeepFloatValues() throws {
+        let x = try Tensor(shape: [3], values: [0.5, -1.25, 3.75])
+        #expect(try Self.unary("Neg", x).values(as: Double.self) == [-0.5, 1.25, -3.75])
+        #expect(try Self.unary("Abs", x).values(as: Double.self) == [0.5, 1.25, 3.75])
+        let h = try Tensor(converting: [0.5, -1.25], shape: [2], to: .float16)
+        let y = try Self.unary("Neg", h)
+        #expect(y.dtype == .float16 && y.doubles() == [-0.5, 1.25])
+    }
+
+    /// -INT64_MIN and |INT64_MIN| wrap to INT64_MIN (as numpy does) instead of trapping.
+    @Test func negAndAbsOfTheSmallestIntegerWrap() throws {
+        let x = try Tensor(shape: [2], values: [Int64.min, -7])
+        #expect(try Self.unary("Neg", x).values(as: Int64.self) == [.min, 7])
+        #expect(try Self.unary("Abs", x).values(as: Int64.self) == [.min, 7])
+    }
+}

@@ -19,8 +19,13 @@ struct UnaryOp: ImageWise {
 
     func run(_ inputs: [Tensor?], _ rc: RunContext) throws(EngineError) -> [Tensor] {
         let t = try ctx.required(inputs, 0)
-        if t.dtype != .float32 {  // Neg / Abs on integers
-            let v = broadcastInts(t, to: t.shape).map { ctx.opType == "Neg" ? -$0 : Swift.abs($0) }
+        if t.dtype != .float32 {  // Neg / Abs on the other types
+            let negate = ctx.opType == "Neg"
+            if t.dtype.isFloatingPoint {
+                return [try convertedTensor(t.shape, t.doubles().map { negate ? -$0 : Swift.abs($0) }, to: t.dtype, ctx)]
+            }
+            // Integers wrap as in C and numpy: -INT64_MIN is INT64_MIN, not a trap.
+            let v = t.int64s().map { negate || $0 < 0 ? 0 &- $0 : $0 }
             return [try intTensor(t.shape, v, like: t.dtype, ctx)]
         }
         var y = try rc.output(0, .float32, t.shape, ctx)
