@@ -36,3 +36,17 @@ extension ElementTypeTests {
         #expect(try Self.unary("Abs", x).values(as: Int64.self) == [.min, 7])
     }
 }
+
+extension ElementTypeTests {
+    /// Integer Div, Pow and PRelu at the edges of int64 give wrapped or saturated values, never a trap.
+    @Test func integerArithmeticAtTheEdgesDoesNotTrap() throws {
+        func binary(_ kind: BinaryOp.Kind, _ a: [Int64], _ b: [Int64]) throws -> [Int64] {
+            let node = Node(name: "op", opType: kind.rawValue, inputs: ["a", "b"], outputs: ["y"])
+            return try BinaryOp(ctx: node.context, kind: kind)
+                .run([try Tensor(shape: [a.count], values: a), try Tensor(shape: [b.count], values: b)])[0].values(as: Int64.self)
+        }
+        #expect(try binary(.div, [.min, 7, 5], [-1, 2, 0]) == [.min, 3, 0])
+        #expect(try binary(.pow, [10, 2, -10], [30, 3, 31]) == [.max, 8, .min])
+        #expect(try binary(.prelu, [.min, -3, 4], [2, 2, 2]) == [0, -6, 4])
+    }
+}

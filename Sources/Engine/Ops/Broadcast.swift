@@ -94,11 +94,12 @@ struct BinaryOp: Operator {
                 case .add, .sum, .mean: acc[i] &+= b[i]
                 case .sub: acc[i] &-= b[i]
                 case .mul: acc[i] &*= b[i]
-                case .div: acc[i] = b[i] == 0 ? 0 : acc[i] / b[i]
-                case .pow: acc[i] = Int64(pow(Double(acc[i]), Double(b[i])))
+                // Wrapping, as in C: INT64_MIN / -1 and huge powers must not trap.
+                case .div: acc[i] = b[i] == 0 ? 0 : acc[i].dividedReportingOverflow(by: b[i]).partialValue
+                case .pow: acc[i] = Int64(saturating: pow(Double(acc[i]), Double(b[i])))
                 case .min: acc[i] = Swift.min(acc[i], b[i])
                 case .max: acc[i] = Swift.max(acc[i], b[i])
-                case .prelu: acc[i] = acc[i] < 0 ? acc[i] * b[i] : acc[i]
+                case .prelu: acc[i] = acc[i] < 0 ? acc[i] &* b[i] : acc[i]
                 }
             }
         }
